@@ -1,0 +1,73 @@
+//! The edge's one error type, mapped once to a status code and a JSON body with words a
+//! customer understands (Chinese first). Internal details go to the log, never the body.
+
+use haoka_shared::{FieldIssue, api::ApiError};
+use worker::{Response, console_error};
+
+/// Everything a route can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Field validation failed (HTTP 422).
+    #[error("validation failed on {} field(s)", .0.len())]
+    Validation(Vec<FieldIssue>),
+    /// The body could not be read as the expected JSON (HTTP 400).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The body is larger than the route accepts (HTTP 413).
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// No such API route (HTTP 404).
+    #[error("not found")]
+    NotFound,
+    /// Wrong method on a known route (HTTP 405).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Anything else (HTTP 500): the detail is logged, not shown.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<worker::Error> for AppError {
+    fn from(e: worker::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl AppError {
+    fn status(&self) -> u16 {
+        match self {
+            AppError::Validation(_) => 422,
+            AppError::BadRequest(_) => 400,
+            AppError::PayloadTooLarge => 413,
+            AppError::NotFound => 404,
+            AppError::MethodNotAllowed => 405,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    fn body(self) -> ApiError {
+        let (error, zh, en, fields) = match self {
+            AppError::Validation(fields) => (
+                "validation",
+                "提交的信息有误，请按提示修改",
+                "Some fields are not valid; please correct them",
+                fields,
+            ),
+            AppError::BadRequest(_) => ("bad_request", "请求格式不正确", "The request is malformed", vec![]),
+            AppError::PayloadTooLarge => ("payload_too_large", "提交的内容过大", "The request is too large", vec![]),
+            AppError::NotFound => ("not_found", "接口不存在", "No such API endpoint", vec![]),
+            AppError::MethodNotAllowed => ("method_not_allowed", "请求方法不允许", "Method not allowed", vec![]),
+            AppError::Internal(_) => ("internal", "服务暂时不可用，请稍后再试", "Something went wrong; please try again later", vec![]),
+        };
+        ApiError { error: error.into(), message_zh: zh.into(), message_en: en.into(), fields }
+    }
+
+    /// The JSON response for this error.
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let AppError::Internal(detail) = &self {
+            console_error!("internal error: {detail}");
+        }
+        let status = self.status();
+        Ok(Response::from_json(&self.body())?.with_status(status))
+    }
+}

@@ -1,0 +1,3 @@
+//! Pages of the app.
+
+pub mod order;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Install everything haoka needs to build, run and test, idempotently: skips what is present.
+# Usage: scripts/setup.sh [--browser]   (--browser also installs Chromium + chromedriver)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+want_browser=false
+[[ "${1:-}" == "--browser" ]] && want_browser=true
+
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
+command -v npm >/dev/null || die "npm not found: install Node.js 20 and npm"
+command -v python3 >/dev/null || die "python3 not found"
+
+# 1. wasm32 target (the toolchain itself is pinned by rust-toolchain.toml).
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown || die "could not add the wasm32 target"
+fi
+
+# 2. cargo-installed tools, each pinned. `--locked` fails for wasm-bindgen-cli on this mirror.
+need_version() { # <binary> <version>
+  command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -q "$2"
+}
+if ! need_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force \
+    || die "could not install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+fi
+if ! need_version worker-build "$WORKER_BUILD_VERSION"; then
+  say "installing worker-build $WORKER_BUILD_VERSION (about 3 minutes)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION" --force \
+    || die "could not install worker-build $WORKER_BUILD_VERSION"
+fi
+if ! need_version trunk "$TRUNK_VERSION"; then
+  say "installing trunk $TRUNK_VERSION (about 10 minutes)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --force \
+    || die "could not install trunk $TRUNK_VERSION"
+fi
+
+# 3. wrangler (and its workerd, esbuild) from the committed package-lock.json.
+if [[ ! -x node_modules/.bin/wrangler || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing wrangler from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed (is the npm registry reachable?)"
+fi
+[[ -x "$ESBUILD_BIN" ]] || die "esbuild missing at $ESBUILD_BIN after npm ci"
+
+# 4. Chromium + chromedriver for the browser tests, from Debian.
+if $want_browser; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing chromium and chromium-driver from Debian"
+    sudo_cmd=""
+    [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null \
+      || die "could not install chromium and chromium-driver (needs root and Debian's registry)"
+  fi
+fi
+say "setup complete"
