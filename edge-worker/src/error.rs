@@ -53,13 +53,38 @@ impl AppError {
                 "Some fields are not valid; please correct them",
                 fields,
             ),
-            AppError::BadRequest(_) => ("bad_request", "请求格式不正确", "The request is malformed", vec![]),
-            AppError::PayloadTooLarge => ("payload_too_large", "提交的内容过大", "The request is too large", vec![]),
+            AppError::BadRequest(_) => (
+                "bad_request",
+                "请求格式不正确",
+                "The request is malformed",
+                vec![],
+            ),
+            AppError::PayloadTooLarge => (
+                "payload_too_large",
+                "提交的内容过大",
+                "The request is too large",
+                vec![],
+            ),
             AppError::NotFound => ("not_found", "接口不存在", "No such API endpoint", vec![]),
-            AppError::MethodNotAllowed => ("method_not_allowed", "请求方法不允许", "Method not allowed", vec![]),
-            AppError::Internal(_) => ("internal", "服务暂时不可用，请稍后再试", "Something went wrong; please try again later", vec![]),
+            AppError::MethodNotAllowed => (
+                "method_not_allowed",
+                "请求方法不允许",
+                "Method not allowed",
+                vec![],
+            ),
+            AppError::Internal(_) => (
+                "internal",
+                "服务暂时不可用，请稍后再试",
+                "Something went wrong; please try again later",
+                vec![],
+            ),
         };
-        ApiError { error: error.into(), message_zh: zh.into(), message_en: en.into(), fields }
+        ApiError {
+            error: error.into(),
+            message_zh: zh.into(),
+            message_en: en.into(),
+            fields,
+        }
     }
 
     /// The JSON response for this error.

@@ -21,7 +21,8 @@ pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppEr
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let now = worker::Date::now().as_millis();
     let now = i64::try_from(now).unwrap_or(i64::MAX);
-    let valid = validate_draft(&draft, china_date_from_unix_millis(now)).map_err(AppError::Validation)?;
+    let valid =
+        validate_draft(&draft, china_date_from_unix_millis(now)).map_err(AppError::Validation)?;
 
     let mut random = [0u8; 10];
     getrandom::getrandom(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -53,6 +54,9 @@ pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppEr
         haoka_shared::mask::mask_phone(&valid.mobile),
         haoka_shared::mask::mask_id(&valid.id_number),
     );
-    let reply = DraftAccepted { draft_id: id, warnings: valid.warnings };
+    let reply = DraftAccepted {
+        draft_id: id,
+        warnings: valid.warnings,
+    };
     Ok(Response::from_json(&reply)?.with_status(201))
 }

@@ -32,9 +32,21 @@ impl ClientError {
     /// Words for the customer (never raw upstream or debug text).
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         match self {
-            ClientError::Validation(_) => lang.pick("提交的信息有误，请按提示修改", "Some fields are not valid; please correct them").into(),
-            ClientError::Server { body, .. } => lang.pick(&body.message_zh, &body.message_en).to_owned(),
-            ClientError::Network(_) => lang.pick("网络异常，请检查网络后重试", "Network problem; please check your connection and retry").into(),
+            ClientError::Validation(_) => lang
+                .pick(
+                    "提交的信息有误，请按提示修改",
+                    "Some fields are not valid; please correct them",
+                )
+                .into(),
+            ClientError::Server { body, .. } => {
+                lang.pick(&body.message_zh, &body.message_en).to_owned()
+            }
+            ClientError::Network(_) => lang
+                .pick(
+                    "网络异常，请检查网络后重试",
+                    "Network problem; please check your connection and retry",
+                )
+                .into(),
         }
     }
 }
@@ -42,7 +54,10 @@ impl ClientError {
 async fn into_json<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
     let status = resp.status();
     if (200..300).contains(&status) {
-        return resp.json::<T>().await.map_err(|e| ClientError::Network(e.to_string()));
+        return resp
+            .json::<T>()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()));
     }
     match resp.json::<ApiError>().await {
         Ok(body) if status == 422 => Err(ClientError::Validation(body.fields)),

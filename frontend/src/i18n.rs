@@ -18,7 +18,11 @@ pub enum Lang {
 impl Lang {
     /// The stored choice, or Chinese.
     pub fn initial() -> Lang {
-        let stored = window().local_storage().ok().flatten().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        let stored = window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
         match stored.as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Zh,

@@ -31,7 +31,10 @@ pub fn parse_address(input: &str, deny: &[&str]) -> Result<String, ValidationErr
     if len > ADDRESS_MAX_CHARS {
         return Err(ValidationError::AddressTooLong);
     }
-    if let Some(k) = deny.iter().find(|k| !k.is_empty() && collapsed.contains(*k)) {
+    if let Some(k) = deny
+        .iter()
+        .find(|k| !k.is_empty() && collapsed.contains(*k))
+    {
         return Err(ValidationError::AddressKeyword((*k).to_owned()));
     }
     Ok(collapsed)
@@ -43,24 +46,42 @@ mod tests {
 
     #[test]
     fn length_rule_is_strictly_more_than_four() {
-        assert_eq!(parse_address("先锋大楼", &[]), Err(ValidationError::AddressTooShort));
+        assert_eq!(
+            parse_address("先锋大楼", &[]),
+            Err(ValidationError::AddressTooShort)
+        );
         assert_eq!(parse_address("先锋大楼1", &[]).unwrap(), "先锋大楼1");
-        assert_eq!(parse_address("  先锋大楼  ", &[]), Err(ValidationError::AddressTooShort));
+        assert_eq!(
+            parse_address("  先锋大楼  ", &[]),
+            Err(ValidationError::AddressTooShort)
+        );
         assert_eq!(parse_address("", &[]), Err(ValidationError::Required));
         assert_eq!(parse_address("   ", &[]), Err(ValidationError::Required));
         assert!(parse_address(&"路".repeat(120), &[]).is_ok());
-        assert_eq!(parse_address(&"路".repeat(121), &[]), Err(ValidationError::AddressTooLong));
+        assert_eq!(
+            parse_address(&"路".repeat(121), &[]),
+            Err(ValidationError::AddressTooLong)
+        );
     }
 
     #[test]
     fn whitespace_collapses() {
-        assert_eq!(parse_address(" 解放路  100号\t2单元 ", &[]).unwrap(), "解放路 100号 2单元");
+        assert_eq!(
+            parse_address(" 解放路  100号\t2单元 ", &[]).unwrap(),
+            "解放路 100号 2单元"
+        );
     }
 
     #[test]
     fn markup_and_control_refused() {
-        assert_eq!(parse_address("<script>路100号", &[]), Err(ValidationError::AddressChars));
-        assert_eq!(parse_address("解放路100号\u{0}", &[]), Err(ValidationError::AddressChars));
+        assert_eq!(
+            parse_address("<script>路100号", &[]),
+            Err(ValidationError::AddressChars)
+        );
+        assert_eq!(
+            parse_address("解放路100号\u{0}", &[]),
+            Err(ValidationError::AddressChars)
+        );
     }
 
     #[test]

@@ -187,7 +187,9 @@ impl ValidationError {
             AddressTooShort => "The address must be longer than 4 characters".into(),
             AddressTooLong => "The address must be at most 120 characters".into(),
             AddressChars => "The address contains characters that are not allowed".into(),
-            AddressKeyword(k) => format!("This product cannot be delivered to an address containing “{k}”"),
+            AddressKeyword(k) => {
+                format!("This product cannot be delivered to an address containing “{k}”")
+            }
             PhotoType => "The photo must be a JPEG or PNG image".into(),
             PhotoTooLarge => "The photo must be at most 2 MB".into(),
             UnknownProduct => "This product does not exist or is no longer offered".into(),

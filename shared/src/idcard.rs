@@ -16,8 +16,8 @@ const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 /// Province-level codes that issue resident IDs, plus 81/82/83 for residence permits of
 /// Hong Kong, Macao and Taiwan residents.
 pub const PROVINCE_CODES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 81, 82, 83,
 ];
 
 /// A resident ID number that passed every hard rule.
@@ -104,7 +104,9 @@ pub fn parse_resident_id(input: &str, today: Date) -> Result<ResidentId, Validat
     if !body_ok || !(last.is_ascii_digit() || last == 'X') {
         return Err(ValidationError::IdChars);
     }
-    let province: u8 = normalized[..2].parse().map_err(|_| ValidationError::IdChars)?;
+    let province: u8 = normalized[..2]
+        .parse()
+        .map_err(|_| ValidationError::IdChars)?;
     if !PROVINCE_CODES.contains(&province) {
         return Err(ValidationError::IdProvince);
     }
@@ -157,7 +159,8 @@ pub fn check_age(id: &ResidentId, today: Date, min: u32, max: u32) -> Result<(),
 /// HK/MO/TW permit codes 810000/820000/830000)? `false` is a warning, never a rejection.
 pub fn region_code_is_current(id: &ResidentId) -> bool {
     let code = id.region_code();
-    matches!(code, "810000" | "820000" | "830000") || crate::region::Regions::get().has_district_code(code)
+    matches!(code, "810000" | "820000" | "830000")
+        || crate::region::Regions::get().has_district_code(code)
 }
 
 #[cfg(test)]
@@ -218,21 +221,51 @@ mod tests {
 
     #[test]
     fn length_and_chars() {
-        assert_eq!(parse_resident_id("", today()), Err(ValidationError::Required));
-        assert_eq!(parse_resident_id("   ", today()), Err(ValidationError::Required));
-        assert_eq!(parse_resident_id("11010120000728290", today()), Err(ValidationError::IdLength));
-        assert_eq!(parse_resident_id("1101012000072829061", today()), Err(ValidationError::IdLength));
-        assert_eq!(parse_resident_id("11010120000728X906", today()), Err(ValidationError::IdChars));
-        assert_eq!(parse_resident_id("11010120000728290Y", today()), Err(ValidationError::IdChars));
-        assert_eq!(parse_resident_id("１１０１０１２０００７２８２９０６", today()), Err(ValidationError::IdChars));
-        assert_eq!(parse_resident_id("110101-200007-2829", today()), Err(ValidationError::IdChars));
+        assert_eq!(
+            parse_resident_id("", today()),
+            Err(ValidationError::Required)
+        );
+        assert_eq!(
+            parse_resident_id("   ", today()),
+            Err(ValidationError::Required)
+        );
+        assert_eq!(
+            parse_resident_id("11010120000728290", today()),
+            Err(ValidationError::IdLength)
+        );
+        assert_eq!(
+            parse_resident_id("1101012000072829061", today()),
+            Err(ValidationError::IdLength)
+        );
+        assert_eq!(
+            parse_resident_id("11010120000728X906", today()),
+            Err(ValidationError::IdChars)
+        );
+        assert_eq!(
+            parse_resident_id("11010120000728290Y", today()),
+            Err(ValidationError::IdChars)
+        );
+        assert_eq!(
+            parse_resident_id("１１０１０１２０００７２８２９０６", today()),
+            Err(ValidationError::IdChars)
+        );
+        assert_eq!(
+            parse_resident_id("110101-200007-2829", today()),
+            Err(ValidationError::IdChars)
+        );
     }
 
     #[test]
     fn province_gate() {
-        for code in [10u8, 16, 20, 24, 30, 38, 40, 47, 49, 55, 60, 66, 70, 71, 80, 84, 91, 99] {
+        for code in [
+            10u8, 16, 20, 24, 30, 38, 40, 47, 49, 55, 60, 66, 70, 71, 80, 84, 91, 99,
+        ] {
             let id = with_check(&format!("{code:02}0101200007282{}", "90"));
-            assert_eq!(parse_resident_id(&id, today()), Err(ValidationError::IdProvince), "{id}");
+            assert_eq!(
+                parse_resident_id(&id, today()),
+                Err(ValidationError::IdProvince),
+                "{id}"
+            );
         }
         for code in PROVINCE_CODES {
             let id = with_check(&format!("{code:02}0101200007282{}", "90"));
@@ -256,9 +289,15 @@ mod tests {
             parse_resident_id(&with_check("11010120230229123"), today()),
             Err(ValidationError::IdBirthDate)
         );
-        for bad in ["20001301", "20000001", "20000100", "20000431", "20001232", "18991231"] {
+        for bad in [
+            "20001301", "20000001", "20000100", "20000431", "20001232", "18991231",
+        ] {
             let id = with_check(&format!("110101{bad}123"));
-            assert_eq!(parse_resident_id(&id, today()), Err(ValidationError::IdBirthDate), "{bad}");
+            assert_eq!(
+                parse_resident_id(&id, today()),
+                Err(ValidationError::IdBirthDate),
+                "{bad}"
+            );
         }
         assert!(parse_resident_id(&with_check("11010119000101123"), today()).is_ok());
     }
@@ -291,7 +330,11 @@ mod tests {
         assert!(check_age(&id, today(), 16, 60).is_ok());
         assert_eq!(
             check_age(&id, today(), 30, 60),
-            Err(ValidationError::IdAge { age: 26, min: 30, max: 60 })
+            Err(ValidationError::IdAge {
+                age: 26,
+                min: 30,
+                max: 60
+            })
         );
         assert!(check_age(&id, today(), 16, 26).is_ok());
         assert!(check_age(&id, today(), 26, 26).is_ok());

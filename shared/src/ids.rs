@@ -23,7 +23,11 @@ pub fn mint_id(prefix: &str, unix_millis: i64, random: &[u8]) -> String {
         tod % 3600 / 60,
         tod % 60
     );
-    id.extend(random.iter().map(|b| char::from(ALPHABET[usize::from(b % 32)])));
+    id.extend(
+        random
+            .iter()
+            .map(|b| char::from(ALPHABET[usize::from(b % 32)])),
+    );
     id.truncate(MAX_ID_LEN);
     id
 }
@@ -39,7 +43,11 @@ mod tests {
 
     #[test]
     fn minted_ids_are_well_formed() {
-        let id = mint_id("HK", 1_795_276_800_000, &[0, 1, 31, 32, 255, 7, 8, 9, 10, 11]);
+        let id = mint_id(
+            "HK",
+            1_795_276_800_000,
+            &[0, 1, 31, 32, 255, 7, 8, 9, 10, 11],
+        );
         assert_eq!(id, "HK2026112200000001Z0Z789AB");
         assert!(is_valid_id(&id));
         let long = mint_id("DR", 1_795_276_800_000, &[5; 40]);

@@ -43,8 +43,17 @@ mod tests {
     fn china_dates() {
         // 2026-11-21T16:00:00Z is midnight 2026-11-22 in China.
         let midnight = 1_795_276_800_000i64;
-        assert_eq!(china_date_from_unix_millis(midnight), Date::from_calendar_date(2026, Month::November, 22).unwrap());
-        assert_eq!(china_date_from_unix_millis(midnight - 1), Date::from_calendar_date(2026, Month::November, 21).unwrap());
-        assert_eq!(china_date_from_unix_millis(0), Date::from_calendar_date(1970, Month::January, 1).unwrap());
+        assert_eq!(
+            china_date_from_unix_millis(midnight),
+            Date::from_calendar_date(2026, Month::November, 22).unwrap()
+        );
+        assert_eq!(
+            china_date_from_unix_millis(midnight - 1),
+            Date::from_calendar_date(2026, Month::November, 21).unwrap()
+        );
+        assert_eq!(
+            china_date_from_unix_millis(0),
+            Date::from_calendar_date(1970, Month::January, 1).unwrap()
+        );
     }
 }

@@ -141,7 +141,9 @@ pub fn parse_mobile(input: &str) -> Result<MobileNumber, ValidationError> {
     if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ValidationError::MobileFormat);
     }
-    let prefix: u16 = digits[..4].parse().map_err(|_| ValidationError::MobileFormat)?;
+    let prefix: u16 = digits[..4]
+        .parse()
+        .map_err(|_| ValidationError::MobileFormat)?;
     let carrier = carrier_of_prefix(prefix).ok_or(ValidationError::MobilePrefix)?;
     Ok(MobileNumber { digits, carrier })
 }
@@ -237,13 +239,34 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(parse_mobile(""), Err(ValidationError::Required));
-        assert_eq!(parse_mobile("1381234567"), Err(ValidationError::MobileFormat));
-        assert_eq!(parse_mobile("138123456789"), Err(ValidationError::MobileFormat));
-        assert_eq!(parse_mobile("1381234567a"), Err(ValidationError::MobileFormat));
-        assert_eq!(parse_mobile("１３８１２３４５６７８"), Err(ValidationError::MobileFormat));
-        assert_eq!(parse_mobile("138 1234 5678").unwrap().as_str(), "13812345678");
-        assert_eq!(parse_mobile("+86 138-1234-5678").unwrap().as_str(), "13812345678");
-        assert_eq!(parse_mobile("8613812345678").unwrap().as_str(), "13812345678");
+        assert_eq!(
+            parse_mobile("1381234567"),
+            Err(ValidationError::MobileFormat)
+        );
+        assert_eq!(
+            parse_mobile("138123456789"),
+            Err(ValidationError::MobileFormat)
+        );
+        assert_eq!(
+            parse_mobile("1381234567a"),
+            Err(ValidationError::MobileFormat)
+        );
+        assert_eq!(
+            parse_mobile("１３８１２３４５６７８"),
+            Err(ValidationError::MobileFormat)
+        );
+        assert_eq!(
+            parse_mobile("138 1234 5678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            parse_mobile("+86 138-1234-5678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            parse_mobile("8613812345678").unwrap().as_str(),
+            "13812345678"
+        );
         assert_eq!(parse_mobile("13812345678").unwrap().masked(), "138****5678");
     }
 

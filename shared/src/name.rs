@@ -33,7 +33,13 @@ pub fn parse_name(input: &str) -> Result<String, ValidationError> {
     }
     let normalized: String = trimmed
         .chars()
-        .map(|c| if DOT_VARIANTS.contains(&c) { MIDDLE_DOT } else { c })
+        .map(|c| {
+            if DOT_VARIANTS.contains(&c) {
+                MIDDLE_DOT
+            } else {
+                c
+            }
+        })
         .collect();
     if !normalized.chars().all(|c| is_han(c) || c == MIDDLE_DOT) {
         return Err(ValidationError::NameChars);
@@ -72,7 +78,10 @@ mod tests {
         assert_eq!(parse_name(""), Err(ValidationError::Required));
         assert_eq!(parse_name("  "), Err(ValidationError::Required));
         assert_eq!(parse_name("张"), Err(ValidationError::NameLength));
-        assert_eq!(parse_name(&"张".repeat(21)), Err(ValidationError::NameLength));
+        assert_eq!(
+            parse_name(&"张".repeat(21)),
+            Err(ValidationError::NameLength)
+        );
         assert!(parse_name(&"张".repeat(20)).is_ok());
         assert_eq!(parse_name("张3"), Err(ValidationError::NameChars));
         assert_eq!(parse_name("张三Zhang"), Err(ValidationError::NameChars));

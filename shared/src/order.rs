@@ -68,10 +68,14 @@ pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft
     let prod = product(req.product_id.trim());
     let product_id = check(
         Field::ProductId,
-        prod.map(|p| p.pid.to_owned()).ok_or(ValidationError::UnknownProduct),
+        prod.map(|p| p.pid.to_owned())
+            .ok_or(ValidationError::UnknownProduct),
     );
     let name = check(Field::Name, parse_name(&req.name));
-    let mobile = check(Field::Mobile, parse_mobile(&req.mobile).map(|m| m.as_str().to_owned()));
+    let mobile = check(
+        Field::Mobile,
+        parse_mobile(&req.mobile).map(|m| m.as_str().to_owned()),
+    );
     let id_number = check(
         Field::IdNumber,
         idcard::parse_resident_id(&req.id_number, today).and_then(|id| {
@@ -83,7 +87,9 @@ pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft
                     field: Field::IdNumber,
                     code: "id_region_not_current".into(),
                     message_zh: "身份证号码的地区代码已调整，将按原号码提交".into(),
-                    message_en: "The ID number's region code has since changed; it is submitted as is".into(),
+                    message_en:
+                        "The ID number's region code has since changed; it is submitted as is"
+                            .into(),
                 });
             }
             Ok(id.as_str().to_owned())
@@ -108,9 +114,24 @@ pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft
         )
     };
     match (product_id, name, mobile, id_number, region, address, number) {
-        (Some(product_id), Some(name), Some(mobile), Some(id_number), Some(order_province), Some(address), Some(number)) => {
-            Ok(ValidDraft { product_id, name, mobile, id_number, order_province, address, number, warnings })
-        }
+        (
+            Some(product_id),
+            Some(name),
+            Some(mobile),
+            Some(id_number),
+            Some(order_province),
+            Some(address),
+            Some(number),
+        ) => Ok(ValidDraft {
+            product_id,
+            name,
+            mobile,
+            id_number,
+            order_province,
+            address,
+            number,
+            warnings,
+        }),
         _ => Err(issues),
     }
 }
@@ -190,7 +211,10 @@ mod tests {
                 (Field::Number, "number_format"),
             ]
         );
-        assert!(err.iter().all(|i| !i.message_zh.is_empty() && !i.message_en.is_empty()));
+        assert!(
+            err.iter()
+                .all(|i| !i.message_zh.is_empty() && !i.message_en.is_empty())
+        );
     }
 
     #[test]
@@ -205,7 +229,10 @@ mod tests {
     #[test]
     fn retired_region_code_is_a_warning() {
         let mut req = good();
-        req.id_number = format!("11010319900101123{}", crate::idcard::check_char("11010319900101123").unwrap());
+        req.id_number = format!(
+            "11010319900101123{}",
+            crate::idcard::check_char("11010319900101123").unwrap()
+        );
         let v = validate_draft(&req, today()).unwrap();
         assert_eq!(v.warnings.len(), 1);
         assert_eq!(v.warnings[0].code, "id_region_not_current");
@@ -213,7 +240,8 @@ mod tests {
 
     #[test]
     fn wire_names_are_snake_case() {
-        let json = serde_json::to_value(ValidationError::IdChecksum.for_field(Field::IdNumber)).unwrap();
+        let json =
+            serde_json::to_value(ValidationError::IdChecksum.for_field(Field::IdNumber)).unwrap();
         assert_eq!(json["field"], "id_number");
         assert_eq!(json["code"], "id_checksum");
     }

@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn magic_bytes() {
-        assert_eq!(check_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Ok(PhotoKind::Jpeg));
+        assert_eq!(
+            check_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Ok(PhotoKind::Jpeg)
+        );
         assert_eq!(check_photo(b"\x89PNG\r\n\x1a\n rest"), Ok(PhotoKind::Png));
         assert_eq!(check_photo(b"GIF89a...."), Err(ValidationError::PhotoType));
         assert_eq!(check_photo(b"\x89PNG\r\n"), Err(ValidationError::PhotoType));

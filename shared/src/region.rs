@@ -76,13 +76,23 @@ impl Regions {
     fn parse(data: &'static str) -> Regions {
         let mut provinces: Vec<Province> = Vec::new();
         for line in data.lines() {
-            let Some((head, name)) = line.split_once(' ') else { continue };
+            let Some((head, name)) = line.split_once(' ') else {
+                continue;
+            };
             let (tag, code) = head.split_at(1);
             match tag {
-                "P" => provinces.push(Province { code, name, cities: Vec::new() }),
+                "P" => provinces.push(Province {
+                    code,
+                    name,
+                    cities: Vec::new(),
+                }),
                 "C" => {
                     if let Some(p) = provinces.last_mut() {
-                        p.cities.push(City { code, name, districts: Vec::new() });
+                        p.cities.push(City {
+                            code,
+                            name,
+                            districts: Vec::new(),
+                        });
                     }
                 }
                 "D" => {
@@ -108,7 +118,9 @@ impl Regions {
 
     /// Cities of a province (empty if unknown).
     pub fn cities(&self, province: &str) -> &[City] {
-        self.province(province).map(|p| p.cities.as_slice()).unwrap_or(&[])
+        self.province(province)
+            .map(|p| p.cities.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Districts of a city (empty if unknown).
@@ -126,31 +138,51 @@ impl Regions {
         if code.len() != 6 {
             return false;
         }
-        let Some(p) = code.get(..2).and_then(|pc| self.provinces.iter().find(|p| p.code == pc)) else {
+        let Some(p) = code
+            .get(..2)
+            .and_then(|pc| self.provinces.iter().find(|p| p.code == pc))
+        else {
             return false;
         };
         p.cities.iter().any(|c| {
-            (code.ends_with("00") && code.starts_with(c.code)) || c.districts.iter().any(|d| d.code == code)
+            (code.ends_with("00") && code.starts_with(c.code))
+                || c.districts.iter().any(|d| d.code == code)
         })
     }
 
     /// Check that the three names form a real triple.
-    pub fn validate(&self, province: &str, city: &str, district: &str) -> Result<RegionTriple, ValidationError> {
+    pub fn validate(
+        &self,
+        province: &str,
+        city: &str,
+        district: &str,
+    ) -> Result<RegionTriple, ValidationError> {
         let (province, city, district) = (province.trim(), city.trim(), district.trim());
         if province.is_empty() {
             return Err(ValidationError::Required);
         }
-        let p = self.province(province).ok_or(ValidationError::RegionProvince)?;
+        let p = self
+            .province(province)
+            .ok_or(ValidationError::RegionProvince)?;
         if city.is_empty() {
             return Err(ValidationError::RegionCity);
         }
-        let c = p.cities.iter().find(|c| c.name == city).ok_or(ValidationError::RegionCity)?;
+        let c = p
+            .cities
+            .iter()
+            .find(|c| c.name == city)
+            .ok_or(ValidationError::RegionCity)?;
         let d = c
             .districts
             .iter()
             .find(|d| d.name == district)
             .ok_or(ValidationError::RegionDistrict)?;
-        Ok(RegionTriple { province: p.name, city: c.name, district: d.name, district_code: d.code })
+        Ok(RegionTriple {
+            province: p.name,
+            city: c.name,
+            district: d.name,
+            district_code: d.code,
+        })
     }
 
     /// Parse the vendor's `order_Province` form ("天津市 天津市 和平区"): exactly three names
@@ -172,7 +204,12 @@ mod tests {
     fn table_shape() {
         let r = Regions::get();
         assert_eq!(r.provinces().len(), 31);
-        let districts: usize = r.provinces().iter().flat_map(|p| &p.cities).map(|c| c.districts.len()).sum();
+        let districts: usize = r
+            .provinces()
+            .iter()
+            .flat_map(|p| &p.cities)
+            .map(|c| c.districts.len())
+            .sum();
         assert!(districts > 2900, "{districts}");
         for p in r.provinces() {
             assert!(!p.cities.is_empty(), "{}", p.name);
@@ -192,10 +229,17 @@ mod tests {
 
     #[test]
     fn vendor_sample_triple() {
-        let t = Regions::get().validate("天津市", "天津市", "和平区").unwrap();
+        let t = Regions::get()
+            .validate("天津市", "天津市", "和平区")
+            .unwrap();
         assert_eq!(t.order_province(), "天津市 天津市 和平区");
         assert_eq!(t.district_code, "120101");
-        assert_eq!(Regions::get().parse_order_province("天津市 天津市 和平区").unwrap(), t);
+        assert_eq!(
+            Regions::get()
+                .parse_order_province("天津市 天津市 和平区")
+                .unwrap(),
+            t
+        );
     }
 
     #[test]
@@ -212,17 +256,41 @@ mod tests {
     fn wrong_triples() {
         let r = Regions::get();
         assert_eq!(r.validate("", "", ""), Err(ValidationError::Required));
-        assert_eq!(r.validate("天津", "天津市", "和平区"), Err(ValidationError::RegionProvince));
-        assert_eq!(r.validate("天津市", "北京市", "和平区"), Err(ValidationError::RegionCity));
-        assert_eq!(r.validate("天津市", "", "和平区"), Err(ValidationError::RegionCity));
-        assert_eq!(r.validate("天津市", "天津市", "朝阳区"), Err(ValidationError::RegionDistrict));
-        assert_eq!(r.validate("广东省", "深圳市", "和平区"), Err(ValidationError::RegionDistrict));
+        assert_eq!(
+            r.validate("天津", "天津市", "和平区"),
+            Err(ValidationError::RegionProvince)
+        );
+        assert_eq!(
+            r.validate("天津市", "北京市", "和平区"),
+            Err(ValidationError::RegionCity)
+        );
+        assert_eq!(
+            r.validate("天津市", "", "和平区"),
+            Err(ValidationError::RegionCity)
+        );
+        assert_eq!(
+            r.validate("天津市", "天津市", "朝阳区"),
+            Err(ValidationError::RegionDistrict)
+        );
+        assert_eq!(
+            r.validate("广东省", "深圳市", "和平区"),
+            Err(ValidationError::RegionDistrict)
+        );
         assert!(r.validate("广东省", "深圳市", "南山区").is_ok());
         assert!(r.validate("广东省", "东莞市", "东城街道").is_ok());
         assert!(r.validate("辽宁省", "沈阳市", "和平区").is_ok());
-        assert_eq!(r.parse_order_province("天津市  天津市 和平区"), Err(ValidationError::RegionProvince));
-        assert_eq!(r.parse_order_province("天津市 天津市"), Err(ValidationError::RegionProvince));
-        assert_eq!(r.parse_order_province("天津市,天津市,和平区"), Err(ValidationError::RegionProvince));
+        assert_eq!(
+            r.parse_order_province("天津市  天津市 和平区"),
+            Err(ValidationError::RegionProvince)
+        );
+        assert_eq!(
+            r.parse_order_province("天津市 天津市"),
+            Err(ValidationError::RegionProvince)
+        );
+        assert_eq!(
+            r.parse_order_province("天津市,天津市,和平区"),
+            Err(ValidationError::RegionProvince)
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub fn xingguang_apipwd(api_key: &str) -> String {
 /// The string RealMe's signature is computed over: every parameter except `sign` whose value is
 /// non-empty, sorted by key in byte order, joined as `key=value` with `&`, then
 /// `&key=<sign key>`.
-pub fn realme_sign_base<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, sign_key: &str) -> String {
+pub fn realme_sign_base<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    sign_key: &str,
+) -> String {
     let mut pairs: Vec<(&str, &str)> = params
         .into_iter()
         .filter(|(k, v)| *k != "sign" && !v.is_empty())
@@ -35,13 +38,23 @@ pub fn realme_sign_base<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>
 }
 
 /// RealMe's `sign`: upper-case hex MD5 of [`realme_sign_base`].
-pub fn realme_sign<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, sign_key: &str) -> String {
+pub fn realme_sign<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    sign_key: &str,
+) -> String {
     md5_hex_lower(&realme_sign_base(params, sign_key)).to_ascii_uppercase()
 }
 
 /// Verify a `sign` field (case-sensitive: RealMe sends upper-case hex).
-pub fn realme_verify<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone, sign_key: &str) -> bool {
-    let given = params.clone().into_iter().find(|(k, _)| *k == "sign").map(|(_, v)| v);
+pub fn realme_verify<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    sign_key: &str,
+) -> bool {
+    let given = params
+        .clone()
+        .into_iter()
+        .find(|(k, _)| *k == "sign")
+        .map(|(_, v)| v);
     match given {
         Some(g) => constant_time_eq(g.as_bytes(), realme_sign(params, sign_key).as_bytes()),
         None => false,
@@ -67,13 +80,21 @@ mod tests {
 
     /// `printf 'ceshi' | md5sum`, recorded from the shell (tests/vectors/md5_ceshi.txt).
     fn md5_vector_ceshi() -> String {
-        include_str!("../../tests/vectors/md5_ceshi.txt").trim().to_owned()
+        include_str!("../../tests/vectors/md5_ceshi.txt")
+            .trim()
+            .to_owned()
     }
 
     #[test]
     fn sign_base_sorts_and_skips_empty_and_sign() {
         let base = realme_sign_base(
-            [("order_id", "2"), ("app_token", "t"), ("sign", "X"), ("imei", ""), ("order_date", "20261122")],
+            [
+                ("order_id", "2"),
+                ("app_token", "t"),
+                ("sign", "X"),
+                ("imei", ""),
+                ("order_date", "20261122"),
+            ],
             "K",
         );
         assert_eq!(base, "app_token=t&order_date=20261122&order_id=2&key=K");
@@ -83,10 +104,33 @@ mod tests {
     fn sign_vector_from_python() {
         // python3 -c "import hashlib;print(hashlib.md5('app_token=t&order_date=20261122&order_id=2&key=K'.encode()).hexdigest().upper())"
         let want = include_str!("../../tests/vectors/realme_sign_simple.txt").trim();
-        let got = realme_sign([("order_id", "2"), ("app_token", "t"), ("order_date", "20261122")], "K");
+        let got = realme_sign(
+            [
+                ("order_id", "2"),
+                ("app_token", "t"),
+                ("order_date", "20261122"),
+            ],
+            "K",
+        );
         assert_eq!(got, want);
-        assert!(realme_verify([("order_id", "2"), ("app_token", "t"), ("order_date", "20261122"), ("sign", want)], "K"));
-        assert!(!realme_verify([("order_id", "3"), ("app_token", "t"), ("order_date", "20261122"), ("sign", want)], "K"));
+        assert!(realme_verify(
+            [
+                ("order_id", "2"),
+                ("app_token", "t"),
+                ("order_date", "20261122"),
+                ("sign", want)
+            ],
+            "K"
+        ));
+        assert!(!realme_verify(
+            [
+                ("order_id", "3"),
+                ("app_token", "t"),
+                ("order_date", "20261122"),
+                ("sign", want)
+            ],
+            "K"
+        ));
         assert!(!realme_verify([("order_id", "2")], "K"));
     }
 }

@@ -1,1 +1,191 @@
-//! placeholder
+//! haoka-e2e: harness for the end-to-end tests in `tests/tests/`.
+//!
+//! It starts the real worker in workerd (`wrangler dev` on 127.0.0.1, a fresh local D1 per
+//! instance) and chromedriver for the browser journeys. Every server runs under
+//! `support/watchdog.sh`, so it stops when the test process ends, even on a panic. The
+//! artifacts (`dist/`, `edge-worker/build/`) must be built first: `scripts/test.sh` does.
+//! Run with `bash scripts/test.sh` (or, after a build, `cargo test -p haoka-e2e`).
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)] // a test harness fails loudly by design
+
+use std::{
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// A free port on 127.0.0.1 (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port on 127.0.0.1: {e}"))
+}
+
+/// Wait (bounded) until something listens on `port`.
+pub fn wait_for_port(port: u16, within: Duration, what: &str, log: &Path) {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    panic!("{what} did not listen on 127.0.0.1:{port} within {within:?}; log:\n{log}");
+}
+
+/// A server process under the watchdog; killed on drop and when the test process exits.
+pub struct Server {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Where its output goes.
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Start `cmd args…` in `cwd` under the watchdog (at most `max_secs`), logging to a file.
+    pub fn spawn(
+        name: &str,
+        cwd: &Path,
+        port: u16,
+        cmd: &str,
+        args: &[String],
+        env: &[(&str, String)],
+    ) -> Server {
+        let dir = root().join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {dir:?}: {e}"));
+        let log = dir.join(format!("{name}-{}-{port}.log", std::process::id()));
+        let out = std::fs::File::create(&log).unwrap_or_else(|e| panic!("create {log:?}: {e}"));
+        let err = out.try_clone().unwrap_or_else(|e| panic!("clone log: {e}"));
+        let watchdog = root().join("tests/support/watchdog.sh");
+        let mut c = Command::new("bash");
+        c.arg(watchdog)
+            .arg(std::process::id().to_string())
+            .arg("900")
+            .arg(cmd)
+            .args(args);
+        c.current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let child = c.spawn().unwrap_or_else(|e| panic!("spawn {cmd}: {e}"));
+        Server { child, port, log }
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's output so far (for assertions on logs).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGTERM to the watchdog makes it kill the server's whole process group.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// The worker in workerd via `wrangler dev`, with its own fresh local D1.
+pub struct Workerd {
+    /// The wrangler process.
+    pub server: Server,
+    _state: PathBuf,
+}
+
+impl Workerd {
+    /// Apply the migrations to a fresh state dir and start `wrangler dev`; `vars` override
+    /// `[vars]` from wrangler.toml.
+    pub fn start(vars: &[(&str, String)]) -> Workerd {
+        let root = root();
+        for needed in [
+            "dist/index.html",
+            "edge-worker/build/index.js",
+            "node_modules/.bin/wrangler",
+        ] {
+            assert!(
+                root.join(needed).exists(),
+                "{needed} is missing: run `bash scripts/test.sh` (it builds first)"
+            );
+        }
+        let port = free_port();
+        let state = root
+            .join("target")
+            .join("e2e")
+            .join(format!("state-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&state);
+        std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("create {state:?}: {e}"));
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        let env = [
+            ("WRANGLER_SEND_METRICS", "false".to_owned()),
+            ("CLOUDFLARE_CF_FETCH_ENABLED", "false".to_owned()),
+            ("CI", "true".to_owned()),
+        ];
+        let migrate = Command::new(&wrangler)
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&state)
+            .current_dir(&root)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap_or_else(|e| panic!("run wrangler: {e}"));
+        assert!(
+            migrate.status.success(),
+            "migrations failed: {}",
+            String::from_utf8_lossy(&migrate.stderr)
+        );
+        let mut args: Vec<String> = vec![
+            "dev".into(),
+            "--ip".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            port.to_string(),
+            "--persist-to".into(),
+            state.display().to_string(),
+            "--show-interactive-dev-session=false".into(),
+            "--inspector-port".into(),
+            free_port().to_string(),
+        ];
+        for (k, v) in vars {
+            args.push("--var".into());
+            args.push(format!("{k}:{v}"));
+        }
+        let server = Server::spawn(
+            "wrangler",
+            &root,
+            port,
+            &wrangler.display().to_string(),
+            &args,
+            &env,
+        );
+        wait_for_port(port, Duration::from_secs(90), "wrangler dev", &server.log);
+        Workerd {
+            server,
+            _state: state,
+        }
+    }
+
+    /// Base URL.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+}

@@ -20,7 +20,10 @@ use crate::{
 enum Outcome {
     Idle,
     Sending,
-    Accepted { draft_id: String, warnings: Vec<FieldIssue> },
+    Accepted {
+        draft_id: String,
+        warnings: Vec<FieldIssue>,
+    },
     Failed(ClientError),
 }
 
@@ -33,7 +36,12 @@ fn today() -> haoka_shared::Date {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let lang = use_lang();
-    let product_id = RwSignal::new(PRODUCTS.first().map(|p| p.pid.to_owned()).unwrap_or_default());
+    let product_id = RwSignal::new(
+        PRODUCTS
+            .first()
+            .map(|p| p.pid.to_owned())
+            .unwrap_or_default(),
+    );
     let name = RwSignal::new(String::new());
     let mobile = RwSignal::new(String::new());
     let id_number = RwSignal::new(String::new());
@@ -104,13 +112,23 @@ pub fn OrderPage() -> impl IntoView {
             })
         })
     };
-    let text = move |zh: &'static str, en: &'static str| Signal::derive(move || lang.get().pick(zh, en).to_owned());
+    let text = move |zh: &'static str, en: &'static str| {
+        Signal::derive(move || lang.get().pick(zh, en).to_owned())
+    };
 
     let province_options = Signal::derive(|| {
-        Regions::get().provinces().iter().map(|p| (p.name.to_owned(), p.name.to_owned())).collect::<Vec<_>>()
+        Regions::get()
+            .provinces()
+            .iter()
+            .map(|p| (p.name.to_owned(), p.name.to_owned()))
+            .collect::<Vec<_>>()
     });
     let city_options = Signal::derive(move || {
-        Regions::get().cities(&province.get()).iter().map(|c| (c.name.to_owned(), c.name.to_owned())).collect::<Vec<_>>()
+        Regions::get()
+            .cities(&province.get())
+            .iter()
+            .map(|c| (c.name.to_owned(), c.name.to_owned()))
+            .collect::<Vec<_>>()
     });
     let district_options = Signal::derive(move || {
         Regions::get()
@@ -121,7 +139,10 @@ pub fn OrderPage() -> impl IntoView {
     });
     let product_options = Signal::derive(move || {
         let lang = lang.get();
-        PRODUCTS.iter().map(|p| (p.pid.to_owned(), lang.pick(p.name_zh, p.name_en).to_owned())).collect::<Vec<_>>()
+        PRODUCTS
+            .iter()
+            .map(|p| (p.pid.to_owned(), lang.pick(p.name_zh, p.name_en).to_owned()))
+            .collect::<Vec<_>>()
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -134,7 +155,10 @@ pub fn OrderPage() -> impl IntoView {
         let body = draft.get_untracked();
         spawn_local(async move {
             match api::post_draft(&body).await {
-                Ok(ok) => outcome.set(Outcome::Accepted { draft_id: ok.draft_id, warnings: ok.warnings }),
+                Ok(ok) => outcome.set(Outcome::Accepted {
+                    draft_id: ok.draft_id,
+                    warnings: ok.warnings,
+                }),
                 Err(ClientError::Validation(fields)) => {
                     server_issues.set(fields.clone());
                     outcome.set(Outcome::Failed(ClientError::Validation(fields)));

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Run haoka locally: set up, build, migrate the local D1, start the upstream sandbox and
+# `wrangler dev` (workerd) on 127.0.0.1, print the URL. Ctrl-C stops everything.
+#   PORT=8787 SANDBOX_PORT=8788 SANDBOX_ADMIN=1 bash scripts/run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PORT="${PORT:-8787}"
+SANDBOX_PORT="${SANDBOX_PORT:-8788}"
+
+bash scripts/setup.sh
+bash scripts/build.sh
+
+# Local secrets: with no .dev.vars, write random local-only values. The sandbox reads the same
+# file, so the edge and the sandbox agree, and a mismatch shows up as the vendor's own error.
+if [[ ! -f .dev.vars ]]; then
+  say "writing .dev.vars with random local-only secrets (see .dev.vars.example for real vendors)"
+  rnd() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
+  umask 077
+  cat > .dev.vars <<VARS
+XINGGUANG_API_USER=haoka-local
+XINGGUANG_API_KEY=$(rnd)
+REALME_APP_TOKEN=$(rnd)
+REALME_SIGN_KEY=$(rnd)
+PHONE3_TOKEN=$(rnd)
+CALLBACK_HMAC_KEY=$(rnd)
+SESSION_KEY=$(rnd)
+VARS
+fi
+
+say "applying D1 migrations to the local database"
+CI=true npx --no-install wrangler d1 migrations apply DB --local >/dev/null \
+  || die "D1 migrations failed"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  say "stopped"
+}
+trap cleanup INT TERM EXIT
+
+say "starting the worker (wrangler dev, workerd) on 127.0.0.1:$PORT"
+setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$PORT" \
+  --show-interactive-dev-session=false \
+  --var "XINGGUANG_BASE_URL:http://127.0.0.1:$SANDBOX_PORT" \
+  --var "REALME_BASE_URL:http://127.0.0.1:$SANDBOX_PORT/api/realme/" \
+  --var "PHONE3_URL:http://127.0.0.1:$SANDBOX_PORT/tech/ai/celerity/universal" &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+  if curl -fsS "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1; then
+    printf '\n  haoka is running:  \033[1mhttp://127.0.0.1:%s/\033[0m   (upstream sandbox: http://127.0.0.1:%s)\n  Press Ctrl-C to stop.\n\n' "$PORT" "$SANDBOX_PORT"
+    break
+  fi
+  sleep 0.4
+done
+wait -n "${pids[@]}" || true

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test haoka has: format, lints (native and wasm32), unit and property tests, the
+# sandbox's suite, then the real worker in workerd and a journey in headless Chromium.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bash scripts/setup.sh --browser
+
+say "cargo fmt --check"
+cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
+
+say "clippy (native, all targets)"
+cargo clippy -q --workspace --all-targets -- -D warnings
+say "clippy (wasm32: shared, frontend, edge-worker)"
+cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-frontend -p haoka-edge -- -D warnings
+
+say "unit, property and sandbox tests"
+cargo test -q -p haoka-shared
+
+say "checking the shape of the generated region table"
+python3 - <<'PY'
+import re
+lines = open("shared/data/regions.txt", encoding="utf-8").read().splitlines()
+assert sum(1 for l in lines if l.startswith("P")) == 31, "31 provinces"
+assert all(re.fullmatch(r"[PCD]\d+ \S+", l) for l in lines), "format"
+PY
+
+bash scripts/build.sh
+
+say "end-to-end: worker in workerd, browser journey in headless Chromium"
+cargo test -q -p haoka-e2e -- --test-threads=4
+
+say "all tests passed"

@@ -1,0 +1,189 @@
+//! The real worker in workerd, called over HTTP: drafts stored, each invalid field → 422 with
+//! its code, health, SPA fallback, JSON 404s.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
+
+use std::sync::OnceLock;
+
+use haoka_e2e::Workerd;
+use serde_json::{Value, json};
+
+fn worker() -> &'static Workerd {
+    static W: OnceLock<Workerd> = OnceLock::new();
+    W.get_or_init(|| Workerd::start(&[]))
+}
+
+fn good() -> Value {
+    json!({
+        "product_id": "2188",
+        "name": "张三",
+        "mobile": "18888888336",
+        "id_number": "110101200007282906",
+        "province": "天津市",
+        "city": "天津市",
+        "district": "和平区",
+        "address": "先锋大楼 3单元 201",
+    })
+}
+
+async fn post(body: &Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/orders/draft", worker().url()))
+        .json(body)
+        .send()
+        .await
+        .expect("POST draft");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn health_reports_worker_and_d1() {
+    let resp = reqwest::get(format!("{}/api/health", worker().url()))
+        .await
+        .expect("GET health");
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["d1"], true);
+}
+
+#[tokio::test]
+async fn valid_draft_is_stored_with_an_id() {
+    let (status, body) = post(&good()).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["draft_id"].as_str().expect("draft_id");
+    assert!(
+        id.starts_with("DR") && haoka_shared::ids::is_valid_id(id),
+        "{id}"
+    );
+    // A second identical draft gets a different id.
+    let (_, again) = post(&good()).await;
+    assert_ne!(again["draft_id"], body["draft_id"]);
+    // The log masks PII.
+    let log = worker().server.log_text();
+    assert!(log.contains(&format!("draft stored id={id}")), "{log}");
+    assert!(
+        log.contains("188****8336") && !log.contains("18888888336"),
+        "{log}"
+    );
+    assert!(!log.contains("110101200007282906"), "{log}");
+}
+
+#[tokio::test]
+async fn each_invalid_field_gets_422_with_its_code() {
+    let cases: &[(&str, Value, &str, &str)] = &[
+        ("product_id", json!("9999"), "product_id", "unknown_product"),
+        ("name", json!("张3"), "name", "name_chars"),
+        ("name", json!(""), "name", "required"),
+        ("mobile", json!("15412345678"), "mobile", "mobile_prefix"),
+        ("mobile", json!("1381234567"), "mobile", "mobile_format"),
+        (
+            "id_number",
+            json!("110101200007282907"),
+            "id_number",
+            "id_checksum",
+        ),
+        (
+            "id_number",
+            json!("11010120000728290"),
+            "id_number",
+            "id_length",
+        ),
+        (
+            "id_number",
+            json!("100101200007282906"),
+            "id_number",
+            "id_province",
+        ),
+        (
+            "id_number",
+            json!("11010519491231002X"),
+            "id_number",
+            "id_age",
+        ),
+        ("district", json!("朝阳区"), "region", "region_district"),
+        ("city", json!("北京市"), "region", "region_city"),
+        ("address", json!("先锋大楼"), "address", "address_too_short"),
+        (
+            "address",
+            json!("<b>先锋大楼3单元</b>"),
+            "address",
+            "address_chars",
+        ),
+    ];
+    for (key, value, field, code) in cases {
+        let mut body = good();
+        body[*key] = value.clone();
+        let (status, reply) = post(&body).await;
+        assert_eq!(status, 422, "{key}={value}: {reply}");
+        assert_eq!(reply["error"], "validation");
+        let fields = reply["fields"].as_array().expect("fields");
+        assert_eq!(fields.len(), 1, "{key}={value}: {reply}");
+        assert_eq!(fields[0]["field"], *field, "{reply}");
+        assert_eq!(fields[0]["code"], *code, "{reply}");
+        assert!(!fields[0]["message_zh"].as_str().unwrap_or("").is_empty());
+        assert!(!fields[0]["message_en"].as_str().unwrap_or("").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_get_json_errors() {
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/orders/draft", worker().url());
+    let resp = client
+        .post(&url)
+        .body("not json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "bad_request");
+    let resp = client
+        .post(&url)
+        .body(vec![b' '; 20_000])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 413);
+    let resp = client.get(&url).send().await.expect("get");
+    assert_eq!(resp.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn unknown_api_paths_get_json_404() {
+    let resp = reqwest::get(format!("{}/api/no/such/thing", worker().url()))
+        .await
+        .expect("get");
+    assert_eq!(resp.status().as_u16(), 404);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "not_found");
+    assert!(!body["message_zh"].as_str().unwrap_or("").is_empty());
+}
+
+#[tokio::test]
+async fn other_paths_get_the_spa() {
+    let client = reqwest::Client::new();
+    for path in ["/", "/orders/anything", "/some/deep/link"] {
+        let resp = client
+            .get(format!("{}{path}", worker().url()))
+            .header("accept", "text/html")
+            .header("sec-fetch-mode", "navigate")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let html = resp.text().await.expect("text");
+        assert!(
+            html.contains("haoka-frontend") && html.contains("<title>号卡"),
+            "{path}: {html}"
+        );
+    }
+}
