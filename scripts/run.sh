@@ -40,6 +40,13 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+say "building and starting the upstream sandbox on 127.0.0.1:$SANDBOX_PORT"
+cargo build -q -p haoka-sandbox --release || die "sandbox build failed"
+sandbox_args=(--port "$SANDBOX_PORT" --dev-vars .dev.vars)
+[[ "${SANDBOX_ADMIN:-}" == 1 ]] && sandbox_args+=(--admin)
+setsid target/release/haoka-sandbox "${sandbox_args[@]}" &
+pids+=($!)
+
 say "starting the worker (wrangler dev, workerd) on 127.0.0.1:$PORT"
 setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --show-interactive-dev-session=false \

@@ -14,7 +14,7 @@ say "clippy (wasm32: shared, frontend, edge-worker)"
 cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-frontend -p haoka-edge -- -D warnings
 
 say "unit, property and sandbox tests"
-cargo test -q -p haoka-shared
+cargo test -q -p haoka-shared -p haoka-sandbox
 
 say "checking the shape of the generated region table"
 python3 - <<'PY'

@@ -16,11 +16,12 @@ pub mod name;
 pub mod order;
 pub mod photo;
 pub mod product;
+pub mod realme;
 pub mod region;
 pub mod sign;
 
 pub use error::{Field, FieldIssue, ValidationError};
-pub use time::Date;
+pub use time::{Date, Month};
 
 /// China Standard Time is UTC+8 all year.
 pub const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
