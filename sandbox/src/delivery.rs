@@ -65,10 +65,10 @@ async fn deliver(shared: &Shared, p: Pending) {
             .iter()
             .find(|(k, _)| k == "apistatus")
             .map(|(_, v)| v.clone());
-        if let (Some(x), Some(st)) = (api_xid, status) {
-            if let Some(o) = shared.lock().xg_orders.get_mut(&x) {
-                o.status = st;
-            }
+        if let (Some(x), Some(st)) = (api_xid, status)
+            && let Some(o) = shared.lock().xg_orders.get_mut(&x)
+        {
+            o.status = st;
         }
     }
     let result = shared.http.post(&p.url).form(&p.fields).send().await;

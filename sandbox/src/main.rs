@@ -49,11 +49,11 @@ fn main() {
             }
         }
     }
-    if let Some(path) = &dev_vars {
-        if let Err(e) = config.load_dev_vars(path) {
-            eprintln!("cannot read {}: {e}", path.display());
-            std::process::exit(1);
-        }
+    if let Some(path) = &dev_vars
+        && let Err(e) = config.load_dev_vars(path)
+    {
+        eprintln!("cannot read {}: {e}", path.display());
+        std::process::exit(1);
     }
     config.apply_vars(&std::env::vars().collect());
 

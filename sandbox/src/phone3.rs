@@ -64,10 +64,8 @@ pub async fn verify(
     if v["group"] != "real" {
         return err(40004, "group无效");
     }
-    if let Some(a) = v.get("async") {
-        if !a.is_boolean() {
-            return err(40002, "async必须为布尔值");
-        }
+    if v.get("async").is_some_and(|a| !a.is_boolean()) {
+        return err(40002, "async必须为布尔值");
     }
     let (id, nm, phone) = (field("IdCard"), field("Name"), field("Phone"));
     if id.is_empty() || nm.is_empty() || phone.is_empty() {

@@ -195,10 +195,10 @@ impl Shared {
 
     /// Attach parsed fields to a recorded request.
     pub fn annotate(&self, id: Option<RecordId>, fields: Vec<(String, String)>) {
-        if let Some(RecordId(n)) = id {
-            if let Some(r) = self.lock().requests.get_mut(n) {
-                r.fields = fields;
-            }
+        if let Some(RecordId(n)) = id
+            && let Some(r) = self.lock().requests.get_mut(n)
+        {
+            r.fields = fields;
         }
     }
 

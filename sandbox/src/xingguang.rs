@@ -147,7 +147,7 @@ pub async fn pushorder(State(shared): State<Arc<Shared>>, req: Request) -> Respo
         callbackurl: get("callbackurl"),
         fails_with: scenario::xingguang_review_failure(&get("order_Name"), &get("order_Address")),
     };
-    let start_timeline = !(needs_photos && !photos);
+    let start_timeline = !needs_photos || photos;
     let status = order.status.clone();
     shared.lock().xg_orders.insert(api_xid.clone(), order);
     if start_timeline {
@@ -205,7 +205,7 @@ fn check_order(shared: &Shared, body: &Body) -> Result<(), String> {
         return Err("选择号码不正确".into());
     }
     let cb = get("callbackurl");
-    if !cb.is_empty() && !(cb.starts_with("http://") || cb.starts_with("https://")) {
+    if !(cb.is_empty() || cb.starts_with("http://") || cb.starts_with("https://")) {
         return Err("回调地址格式错误".into());
     }
     Ok(())
