@@ -93,6 +93,25 @@ impl Server {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Wait (bounded) until the output contains `needle` — output reaches the file a little
+    /// after the response it belongs to. Returns the whole output.
+    pub fn wait_log(&self, needle: &str, within: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.log_text();
+            if text.contains(needle) {
+                return text;
+            }
+            if start.elapsed() > within {
+                panic!(
+                    "{needle:?} did not appear in {:?} within {within:?}; log:\n{text}",
+                    self.log
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 impl Drop for Server {

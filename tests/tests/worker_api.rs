@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
-use std::sync::OnceLock;
+use std::{sync::OnceLock, time::Duration};
 
 use haoka_e2e::Workerd;
 use serde_json::{Value, json};
@@ -61,8 +61,9 @@ async fn valid_draft_is_stored_with_an_id() {
     let (_, again) = post(&good()).await;
     assert_ne!(again["draft_id"], body["draft_id"]);
     // The log masks PII.
-    let log = worker().server.log_text();
-    assert!(log.contains(&format!("draft stored id={id}")), "{log}");
+    let log = worker()
+        .server
+        .wait_log(&format!("draft stored id={id}"), Duration::from_secs(10));
     assert!(
         log.contains("188****8336") && !log.contains("18888888336"),
         "{log}"
