@@ -126,6 +126,12 @@ async fn repeated_api_xid_gets_no_answer_at_all() {
     assert_eq!(orders.as_array().unwrap().len(), 1);
 }
 
+/// POST a multipart form; (HTTP status, JSON body).
+async fn post_multipart(s: &Sbx, url: &str, form: Form) -> (u16, Value) {
+    let resp = s.http.post(url).multipart(form).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
 fn photo_form(base: Vec<(String, String)>, photos: &[(&str, Vec<u8>)]) -> Form {
     let mut form = Form::new();
     for (k, v) in base {
@@ -150,16 +156,7 @@ async fn photos_by_content_and_size() {
         base.clone(),
         &[("face", jpeg("")), ("back", png()), ("hand", jpeg(""))],
     );
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(ok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_multipart(&s, &url, ok).await.1;
     assert_eq!(body["code"], "200", "{body}");
 
     // A GIF named .jpg is refused by content.
@@ -172,53 +169,48 @@ async fn photos_by_content_and_size() {
             ("hand", jpeg("")),
         ],
     );
-    let resp = s.http.post(&url).multipart(gif).send().await.unwrap();
-    assert_eq!(resp.status().as_u16(), 404);
+    assert_eq!(post_multipart(&s, &url, gif).await.0, 404);
     // Over 2 MB.
     set(&mut base, "api_xid", "PH0003");
     let mut big = jpeg("");
     big.resize(2 * 1024 * 1024 + 1, 0);
-    let resp = s
-        .http
-        .post(&url)
-        .multipart(photo_form(
-            base.clone(),
-            &[("face", big), ("back", png()), ("hand", jpeg(""))],
-        ))
-        .send()
+    assert_eq!(
+        post_multipart(
+            &s,
+            &url,
+            photo_form(
+                base.clone(),
+                &[("face", big), ("back", png()), ("hand", jpeg(""))],
+            )
+        )
         .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 404);
+        .0,
+        404
+    );
     // Exactly 2 MB is fine.
     set(&mut base, "api_xid", "PH0004");
     let mut max = jpeg("");
     max.resize(2 * 1024 * 1024, 0);
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(photo_form(
+    let body = post_multipart(
+        &s,
+        &url,
+        photo_form(
             base.clone(),
             &[("face", max), ("back", png()), ("hand", jpeg(""))],
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+    )
+    .await
+    .1;
     assert_eq!(body["code"], "200", "{body}");
     // Two of three.
     set(&mut base, "api_xid", "PH0005");
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(photo_form(base, &[("face", jpeg("")), ("back", png())]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_multipart(
+        &s,
+        &url,
+        photo_form(base, &[("face", jpeg("")), ("back", png())]),
+    )
+    .await
+    .1;
     assert_eq!(body["reason"], "三张照片必须全部上传!");
 }
 
@@ -240,16 +232,7 @@ async fn getimg_needs_all_three_photos_and_the_vendor_order_number() {
         vec![("order_id".into(), apiorder.clone())],
         &[("face", jpeg("")), ("back", jpeg(""))],
     );
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(two)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_multipart(&s, &url, two).await.1;
     assert_eq!(
         body,
         serde_json::json!({ "code": 400, "msg": "三张照片必须全部上传!" })
@@ -259,16 +242,7 @@ async fn getimg_needs_all_three_photos_and_the_vendor_order_number() {
         vec![("order_id".into(), "IMG0001".into())],
         &[("face", jpeg("")), ("back", jpeg("")), ("hand", jpeg(""))],
     );
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(unknown)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_multipart(&s, &url, unknown).await.1;
     assert_eq!(
         body["code"], 404,
         "our api_xid is not the vendor's order number: {body}"
@@ -278,16 +252,7 @@ async fn getimg_needs_all_three_photos_and_the_vendor_order_number() {
         vec![("order_id".into(), apiorder)],
         &[("face", jpeg("")), ("back", png()), ("hand", jpeg(""))],
     );
-    let body: Value = s
-        .http
-        .post(&url)
-        .multipart(all)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_multipart(&s, &url, all).await.1;
     assert_eq!(body, serde_json::json!({ "code": 200, "msg": "提交成功" }));
     // Now the review starts.
     assert_eq!(field(&rx.next().await, "apistatus"), "审核中");
