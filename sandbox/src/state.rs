@@ -35,6 +35,9 @@ pub struct Recorded {
     pub fields: Vec<(String, String)>,
 }
 
+/// The request log keeps this many of the newest requests, so a long local run stays small.
+pub const MAX_RECORDED: usize = 10_000;
+
 /// Recorded id of the current request, in its extensions.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordId(pub usize);
@@ -135,8 +138,10 @@ pub struct MoxieTask {
 /// Everything mutable.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Requests received.
-    pub requests: Vec<Recorded>,
+    /// Requests received, the newest [`MAX_RECORDED`] of them.
+    pub requests: VecDeque<Recorded>,
+    /// How many requests were ever received (the next `Recorded::n`).
+    pub received: usize,
     /// Armed faults.
     pub faults: Vec<Fault>,
     /// Orders by api_xid.
@@ -196,7 +201,7 @@ impl Shared {
     /// Attach parsed fields to a recorded request.
     pub fn annotate(&self, id: Option<RecordId>, fields: Vec<(String, String)>) {
         if let Some(RecordId(n)) = id
-            && let Some(r) = self.lock().requests.get_mut(n)
+            && let Some(r) = self.lock().requests.iter_mut().rev().find(|r| r.n == n)
         {
             r.fields = fields;
         }
@@ -224,8 +229,12 @@ pub async fn record(
         .to_owned();
     let n = {
         let mut s = shared.lock();
-        let n = s.requests.len();
-        s.requests.push(Recorded {
+        let n = s.received;
+        s.received += 1;
+        if s.requests.len() >= MAX_RECORDED {
+            s.requests.pop_front();
+        }
+        s.requests.push_back(Recorded {
             n,
             method: req.method().to_string(),
             path: req.uri().path().to_owned(),
