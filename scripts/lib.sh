@@ -6,6 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # Pinned tool versions (see ../shared/TOOLCHAIN.md on this kind of machine).
+RUST_VERSION="1.95.0"            # also in rust-toolchain.toml
 WASM_BINDGEN_VERSION="0.2.130"
 WORKER_BUILD_VERSION="0.8.7"
 TRUNK_VERSION="0.21.14"

@@ -10,6 +10,21 @@ command -v cargo >/dev/null || die "cargo not found: install Rust with rustup fi
 command -v npm >/dev/null || die "npm not found: install Node.js 20 and npm"
 command -v python3 >/dev/null || die "python3 not found"
 
+# 0. The toolchain rust-toolchain.toml pins. rustup may not auto-install it
+# (RUSTUP_AUTO_INSTALL=0 on this kind of machine): link the machine's stable when it is that
+# version, else install it. Run outside the repository so the pin does not apply yet.
+if ! rustup toolchain list | grep -Eq "^${RUST_VERSION//./\\.}(-| |$)"; then
+  if (cd / && rustup run stable rustc --version 2>/dev/null) | grep -q "^rustc ${RUST_VERSION} "; then
+    say "linking the installed stable toolchain as ${RUST_VERSION}"
+    (cd / && rustup toolchain link "${RUST_VERSION}" "$(rustup run stable rustc --print sysroot)") \
+      || die "could not link toolchain ${RUST_VERSION}"
+  else
+    say "installing Rust ${RUST_VERSION}"
+    (cd / && rustup toolchain install "${RUST_VERSION}" --profile minimal -c rustfmt,clippy) \
+      || die "Rust ${RUST_VERSION} is not installed and could not be installed"
+  fi
+fi
+
 # 1. wasm32 target (the toolchain itself is pinned by rust-toolchain.toml).
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
