@@ -17,7 +17,8 @@ fn chromedriver() -> Server {
         &root(),
         port,
         "chromedriver",
-        &[format!("--port={port}"), "--allowed-ips=127.0.0.1".into()],
+        // Without --allowed-ips chromedriver accepts local connections only.
+        &[format!("--port={port}")],
         &[],
     );
     wait_for_port(port, Duration::from_secs(30), "chromedriver", &server.log);
