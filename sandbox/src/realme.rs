@@ -150,20 +150,7 @@ fn admit(
 }
 
 fn is_date(s: &str) -> bool {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    match (
-        s[..4].parse::<i32>(),
-        s[4..6].parse::<u8>(),
-        s[6..].parse::<u8>(),
-    ) {
-        (Ok(y), Ok(m), Ok(d)) => haoka_shared::Month::try_from(m)
-            .ok()
-            .and_then(|m| haoka_shared::Date::from_calendar_date(y, m, d).ok())
-            .is_some(),
-        _ => false,
-    }
+    haoka_shared::idcard::parse_yyyymmdd(s).is_some()
 }
 
 /// Validate one parameter's value by its kind.

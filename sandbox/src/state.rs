@@ -259,22 +259,10 @@ pub fn now_millis() -> i64 {
 
 /// Today in China as `YYYYMMDD`.
 pub fn china_yyyymmdd() -> String {
-    let d = haoka_shared::china_date_from_unix_millis(now_millis());
-    format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
+    haoka_shared::ChinaDateTime::from_unix_millis(now_millis()).yyyymmdd()
 }
 
 /// Now in China as `YYYY-MM-DD HH:MM:SS` (Xingguang's `c_time`).
 pub fn china_datetime() -> String {
-    let ms = now_millis();
-    let d = haoka_shared::china_date_from_unix_millis(ms);
-    let tod = (ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day(),
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60
-    )
+    haoka_shared::ChinaDateTime::from_unix_millis(now_millis()).display()
 }

@@ -123,13 +123,18 @@ pub fn parse_resident_id(input: &str, today: Date) -> Result<ResidentId, Validat
 /// Parse the 8-digit `YYYYMMDD` birth date, refusing anything that is not a real date or is
 /// before 1900.
 fn parse_birth(digits: &str) -> Option<Date> {
-    let year: i32 = digits.get(0..4)?.parse().ok()?;
-    let month: u8 = digits.get(4..6)?.parse().ok()?;
-    let day: u8 = digits.get(6..8)?.parse().ok()?;
-    if year < 1900 {
+    parse_yyyymmdd(digits).filter(|d| d.year() >= 1900)
+}
+
+/// Parse exactly eight ASCII digits `YYYYMMDD` as a real calendar date (RealMe's
+/// `order_date` and `query_date`, the birth date inside an ID number).
+pub fn parse_yyyymmdd(s: &str) -> Option<Date> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let month = Month::try_from(month).ok()?;
+    let year: i32 = s[0..4].parse().ok()?;
+    let month = Month::try_from(s[4..6].parse::<u8>().ok()?).ok()?;
+    let day: u8 = s[6..8].parse().ok()?;
     Date::from_calendar_date(year, month, day).ok()
 }
 
@@ -313,6 +318,22 @@ mod tests {
             parse_resident_id(&with_check("11010120991231123"), today()),
             Err(ValidationError::IdFutureBirthDate)
         );
+    }
+
+    #[test]
+    fn yyyymmdd() {
+        assert_eq!(parse_yyyymmdd("20240229"), Some(d(2024, 2, 29)));
+        for bad in [
+            "20230229",
+            "2024022",
+            "202402290",
+            "2024-2-2",
+            "20241301",
+            "2024013a",
+            "+2024010",
+        ] {
+            assert_eq!(parse_yyyymmdd(bad), None, "{bad}");
+        }
     }
 
     #[test]

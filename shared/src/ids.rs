@@ -11,17 +11,9 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// byte, from a 32-letter alphabet without I, L, O, U). The caller supplies the randomness so
 /// that this stays pure.
 pub fn mint_id(prefix: &str, unix_millis: i64, random: &[u8]) -> String {
-    let secs = unix_millis.div_euclid(1000) + i64::from(crate::CHINA_UTC_OFFSET_SECONDS);
-    let date = crate::china_date_from_unix_millis(unix_millis);
-    let tod = secs.rem_euclid(86_400);
     let mut id = format!(
-        "{prefix}{:04}{:02}{:02}{:02}{:02}{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day(),
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60
+        "{prefix}{}",
+        crate::ChinaDateTime::from_unix_millis(unix_millis).compact()
     );
     id.extend(
         random

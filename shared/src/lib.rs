@@ -35,6 +35,54 @@ pub fn china_date_from_unix_millis(millis: i64) -> Date {
     Date::from_julian_day(jd).unwrap_or(Date::MIN)
 }
 
+/// A moment in China time, to the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChinaDateTime {
+    /// Calendar date.
+    pub date: Date,
+    /// Seconds since midnight.
+    pub seconds_of_day: u32,
+}
+
+impl ChinaDateTime {
+    /// The moment at a Unix time in milliseconds.
+    pub fn from_unix_millis(millis: i64) -> ChinaDateTime {
+        let secs = millis.div_euclid(1000) + i64::from(CHINA_UTC_OFFSET_SECONDS);
+        ChinaDateTime {
+            date: china_date_from_unix_millis(millis),
+            seconds_of_day: u32::try_from(secs.rem_euclid(86_400)).unwrap_or(0),
+        }
+    }
+
+    fn hms(&self) -> (u32, u32, u32) {
+        let s = self.seconds_of_day;
+        (s / 3600, s % 3600 / 60, s % 60)
+    }
+
+    /// `YYYYMMDD` (RealMe's `order_date`).
+    pub fn yyyymmdd(&self) -> String {
+        let d = self.date;
+        format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
+    /// `YYYYMMDDhhmmss` (inside minted ids).
+    pub fn compact(&self) -> String {
+        let (h, m, s) = self.hms();
+        format!("{}{h:02}{m:02}{s:02}", self.yyyymmdd())
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` (Xingguang's `c_time`).
+    pub fn display(&self) -> String {
+        let (d, (h, m, s)) = (self.date, self.hms());
+        format!(
+            "{:04}-{:02}-{:02} {h:02}:{m:02}:{s:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
