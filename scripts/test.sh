@@ -27,6 +27,7 @@ PY
 bash scripts/build.sh
 
 say "end-to-end: worker in workerd, browser journey in headless Chromium"
+rm -rf target/e2e   # fresh local D1 state, logs and browser profiles for this run
 cargo test -q -p haoka-e2e -- --test-threads=4
 
 say "all tests passed"

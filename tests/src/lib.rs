@@ -129,7 +129,7 @@ impl Drop for Server {
 pub struct Workerd {
     /// The wrangler process.
     pub server: Server,
-    _state: PathBuf,
+    state: PathBuf,
 }
 
 impl Workerd {
@@ -197,10 +197,33 @@ impl Workerd {
             &env,
         );
         wait_for_port(port, Duration::from_secs(90), "wrangler dev", &server.log);
-        Workerd {
-            server,
-            _state: state,
-        }
+        Workerd { server, state }
+    }
+
+    /// Run a read-only SQL query against this instance's local D1 (through wrangler, as an
+    /// operator would) and return the result rows.
+    pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
+        let out = Command::new(root().join("node_modules/.bin/wrangler"))
+            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .arg(&self.state)
+            .args(["--command", sql])
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .output()
+            .unwrap_or_else(|e| panic!("run wrangler d1 execute: {e}"));
+        assert!(
+            out.status.success(),
+            "d1 execute failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "d1 execute output is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        v[0]["results"].as_array().cloned().unwrap_or_default()
     }
 
     /// Base URL.

@@ -72,6 +72,42 @@ async fn valid_draft_is_stored_with_an_id() {
 }
 
 #[tokio::test]
+async fn stored_draft_holds_the_normalised_values() {
+    // An ID number whose check character is X, typed in lower case with spaces around.
+    let body17 = (0..1000)
+        .map(|seq| format!("12010119900101{seq:03}"))
+        .find(|b| haoka_shared::idcard::check_char(b) == Some('X'))
+        .expect("some sequence gives X");
+    let mut draft = good();
+    draft["id_number"] = json!(format!(" {body17}x "));
+    draft["name"] = json!(" 阿依古丽•买买提 ");
+    draft["address"] = json!("  先锋大楼   3单元 ");
+    let (status, reply) = post(&draft).await;
+    assert_eq!(status, 201, "{reply}");
+    let id = reply["draft_id"].as_str().expect("id");
+    let rows = worker().query(&format!(
+        "SELECT name, mobile, id_number, order_province, address, status FROM draft_orders WHERE id = '{id}'"
+    ));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["id_number"], format!("{body17}X"));
+    assert_eq!(row["name"], "阿依古丽·买买提");
+    assert_eq!(row["order_province"], "天津市 天津市 和平区");
+    assert_eq!(row["address"], "先锋大楼 3单元");
+    assert_eq!(row["mobile"], "18888888336");
+    assert_eq!(row["status"], "draft");
+    // A refused draft stores nothing.
+    let before = worker().query("SELECT COUNT(*) AS n FROM draft_orders")[0]["n"].clone();
+    let mut bad = good();
+    bad["mobile"] = json!("15412345678");
+    assert_eq!(post(&bad).await.0, 422);
+    assert_eq!(
+        worker().query("SELECT COUNT(*) AS n FROM draft_orders")[0]["n"],
+        before
+    );
+}
+
+#[tokio::test]
 async fn each_invalid_field_gets_422_with_its_code() {
     let cases: &[(&str, Value, &str, &str)] = &[
         ("product_id", json!("9999"), "product_id", "unknown_product"),
