@@ -598,10 +598,8 @@ pub async fn trade(
     match outcome(&shared, check, &params, &seq_id) {
         Outcome::Failed(msg) => reply(StatusCode::OK, common(&check.failure_code(), &msg)),
         Outcome::Now(fields) => {
-            let mut f = common(&format!("{}00", check.interface), "成功");
-            if check.mode == Mode::Sync && check.accepted_code != format!("{}00", check.interface) {
-                f[0].1 = json!(check.accepted_code);
-            }
+            // Sync checks and cardcheck's sync branch answer with the table's accepted code.
+            let mut f = common(check.accepted_code, "成功");
             f.extend(fields.into_iter().map(|(k, v)| (k, json!(v))));
             reply(StatusCode::OK, f)
         }

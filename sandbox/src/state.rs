@@ -53,7 +53,7 @@ pub struct Pending {
     pub url: String,
     /// Form fields to send.
     pub fields: Vec<(String, String)>,
-    /// Not before this many ms since start.
+    /// Not delivered before this instant.
     #[serde(skip)]
     pub due: Instant,
     /// Held back by a fault until fired by hand.
