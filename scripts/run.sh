@@ -24,8 +24,14 @@ REALME_SIGN_KEY=$(rnd)
 PHONE3_TOKEN=$(rnd)
 CALLBACK_HMAC_KEY=$(rnd)
 SESSION_KEY=$(rnd)
+PII_KEY=$(rnd)
+ADMIN_TOKEN=$(rnd)
 VARS
 fi
+# A .dev.vars from before the orders issue lacks the newer keys: add them.
+for k in PII_KEY ADMIN_TOKEN; do
+  grep -q "^$k=" .dev.vars || { rnd() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }; echo "$k=$(rnd)" >> .dev.vars; }
+done
 
 say "applying D1 migrations to the local database"
 CI=true npx --no-install wrangler d1 migrations apply DB --local >/dev/null \
@@ -52,7 +58,17 @@ setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --show-interactive-dev-session=false \
   --var "XINGGUANG_BASE_URL:http://127.0.0.1:$SANDBOX_PORT" \
   --var "REALME_BASE_URL:http://127.0.0.1:$SANDBOX_PORT/api/realme/" \
-  --var "PHONE3_URL:http://127.0.0.1:$SANDBOX_PORT/tech/ai/celerity/universal" &
+  --var "PHONE3_URL:http://127.0.0.1:$SANDBOX_PORT/tech/ai/celerity/universal" \
+  --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" &
+pids+=($!)
+
+# wrangler dev runs Cron triggers only when asked: stand in for Cloudflare's scheduler and
+# fire the reconciler once a minute, as `crons = ["* * * * *"]` does when deployed.
+(
+  while sleep 60; do
+    curl -fsS "http://127.0.0.1:$PORT/cdn-cgi/handler/scheduled?cron=*+*+*+*+*" >/dev/null 2>&1 || true
+  done
+) &
 pids+=($!)
 
 for _ in $(seq 1 150); do

@@ -22,9 +22,52 @@ pub enum AppError {
     /// Wrong method on a known route (HTTP 405).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A refusal with its own status, code and words (401, 404, 409, 422, 429 …).
+    #[error("refused {status} {code}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable machine code (`order_limit`, `idempotency_mismatch`, `rate_limited` …).
+        code: &'static str,
+        /// Chinese words.
+        zh: &'static str,
+        /// English words.
+        en: &'static str,
+    },
     /// Anything else (HTTP 500): the detail is logged, not shown.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl AppError {
+    /// The same key came back with a different body (HTTP 422).
+    pub const IDEMPOTENCY_MISMATCH: AppError = AppError::Refused {
+        status: 422,
+        code: "idempotency_mismatch",
+        zh: "该订单已提交过且内容不同，请刷新页面后重新填写",
+        en: "This order was already submitted with different details; reload the page and start again",
+    };
+    /// Too many calls from one address (HTTP 429).
+    pub const RATE_LIMITED: AppError = AppError::Refused {
+        status: 429,
+        code: "rate_limited",
+        zh: "操作过于频繁，请一分钟后再试",
+        en: "Too many attempts; please try again in a minute",
+    };
+    /// No order with that number and token (HTTP 404; says nothing about which part is wrong).
+    pub const ORDER_NOT_FOUND: AppError = AppError::Refused {
+        status: 404,
+        code: "order_not_found",
+        zh: "订单不存在或链接已失效",
+        en: "No such order, or the link is no longer valid",
+    };
+    /// Missing or wrong operator token (HTTP 401).
+    pub const UNAUTHORIZED: AppError = AppError::Refused {
+        status: 401,
+        code: "unauthorized",
+        zh: "需要管理员身份",
+        en: "Operator credentials required",
+    };
 }
 
 impl From<worker::Error> for AppError {
@@ -41,6 +84,7 @@ impl AppError {
             AppError::PayloadTooLarge => 413,
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,
+            AppError::Refused { status, .. } => *status,
             AppError::Internal(_) => 500,
         }
     }
@@ -72,6 +116,7 @@ impl AppError {
                 "Method not allowed",
                 vec![],
             ),
+            AppError::Refused { code, zh, en, .. } => (code, zh, en, vec![]),
             AppError::Internal(_) => (
                 "internal",
                 "服务暂时不可用，请稍后再试",

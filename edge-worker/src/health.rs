@@ -3,11 +3,11 @@
 use haoka_shared::api::Health;
 use worker::{Env, Response};
 
-use crate::{DB_BINDING, error::AppError};
+use crate::{config::DB, error::AppError};
 
 /// Query D1 and report.
 pub async fn get(env: &Env) -> Result<Response, AppError> {
-    let db = env.d1(DB_BINDING)?;
+    let db = env.d1(DB)?;
     let one: Option<i64> = db.prepare("SELECT 1 AS one").first(Some("one")).await?;
     let d1 = one == Some(1);
     let body = Health {

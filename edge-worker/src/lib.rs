@@ -1,24 +1,54 @@
 //! haoka-edge: the Cloudflare Worker at the edge of haoka.
 //!
 //! It holds every secret, re-validates what the browser sends with the same `haoka-shared`
-//! rules (never trusting the browser), stores state in D1, and serves the SPA's files from the
-//! `ASSETS` binding. Built with `worker-build --release` (see `scripts/build.sh`) and run by
-//! `wrangler dev` (README). The entry point below is a thin shell: routing is in [`router`],
-//! errors map to JSON once in [`error`].
+//! rules, keeps state in D1 and photos in flight in R2, runs the identity pre-check, sends
+//! orders to Xingguang from a Queue consumer (so no customer waits on the vendor), takes the
+//! vendor's callbacks, reconciles on a Cron trigger, and serves the SPA's files. Everything it
+//! decides is in `haoka-edge-core` and `haoka-shared` (pure, natively tested); this crate is
+//! the I/O shell. Built with `worker-build --release` (`scripts/build.sh`), run by `wrangler
+//! dev` (README).
 
+mod admin;
+mod callbacks;
+mod config;
 mod error;
 mod health;
+mod jobs;
 mod orders;
+mod photos;
+mod precheck;
+mod products;
+mod ratelimit;
+mod reconcile;
 mod router;
+mod store;
+mod upstream;
 
-use worker::{Context, Env, Request, Response, Result, event};
-
-/// Binding name of the D1 database.
-pub const DB_BINDING: &str = "DB";
-/// Binding name of the static-assets fetcher (the trunk `dist/` directory).
-pub const ASSETS_BINDING: &str = "ASSETS";
+use worker::{
+    Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
+    console_error, event,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     router::handle(req, env).await
+}
+
+/// Queue consumer: advance orders. Never returns an error (that would kill the isolate).
+#[event(queue)]
+async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> Result<()> {
+    jobs::consume(batch, env).await;
+    Ok(())
+}
+
+/// Cron: the reconciler.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let result = match config::Config::from_env(&env) {
+        Ok(cfg) => reconcile::run(&env, &cfg).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        console_error!("reconcile failed: {e}");
+    }
 }

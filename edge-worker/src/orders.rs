@@ -1,34 +1,72 @@
-//! `POST /api/orders/draft`: re-validate the customer's form and store a draft in D1.
+//! Customers' order endpoints: drafts (kept from the walking skeleton), placing an order
+//! (idempotent, answered at once: the vendor is called in the background), the status page's
+//! view, photos sent later, and the lookup by order number plus the ID number's last 6.
 
-use haoka_shared::{
-    china_date_from_unix_millis, ids,
-    order::{DraftAccepted, DraftOrderRequest, validate_draft},
+use haoka_edge_core::{
+    crypto::{self, Sealer},
+    xingguang::Photos,
 };
-use worker::{Env, Request, Response, console_log};
+use haoka_shared::{
+    Field, FieldIssue, ValidationError,
+    api::{
+        IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, OrderAccepted, OrderLink, OrderLookupRequest,
+        OrderView, ReasonView, TimelineEntry,
+    },
+    china_date_from_unix_millis, ids,
+    lifecycle::{OrderState, RejectReason},
+    mask,
+    order::{DraftAccepted, DraftOrderRequest, ValidDraft, validate_draft},
+};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Request, RequestInit, Response, console_log};
 
-use crate::{DB_BINDING, error::AppError};
+use crate::{
+    config::{Config, DB, now_ms, random},
+    error::AppError,
+    jobs, photos, precheck, products, ratelimit,
+    store::{self, OrderRow, Patch, int},
+};
 
-/// Drafts are small JSON documents; anything bigger is refused unread.
-const MAX_DRAFT_BYTES: usize = 16 * 1024;
+/// Drafts and orders without photos are small JSON documents.
+const MAX_JSON_BYTES: usize = 16 * 1024;
+/// Three 2 MiB photos and the form, with room for multipart framing.
+const MAX_MULTIPART_BYTES: usize = 3 * haoka_shared::photo::PHOTO_MAX_BYTES + 64 * 1024;
 
-/// Validate, store, answer 201 with the draft id (or 422 with every bad field).
-pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppError> {
-    let body = req.bytes().await?;
-    if body.len() > MAX_DRAFT_BYTES {
+/// Read the body with a cap (the declared length is checked first, so a huge body is refused
+/// unread).
+async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppError> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > cap) {
         return Err(AppError::PayloadTooLarge);
     }
-    let draft: DraftOrderRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let now = worker::Date::now().as_millis();
-    let now = i64::try_from(now).unwrap_or(i64::MAX);
-    let valid =
-        validate_draft(&draft, china_date_from_unix_millis(now)).map_err(AppError::Validation)?;
+    let body = req.bytes().await?;
+    if body.len() > cap {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(body)
+}
 
-    let mut random = [0u8; 10];
-    getrandom::getrandom(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
-    let id = ids::mint_id("DR", now, &random);
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))
+}
 
-    let db = env.d1(DB_BINDING)?;
+fn today() -> haoka_shared::Date {
+    china_date_from_unix_millis(now_ms())
+}
+
+/// `POST /api/orders/draft`: validate, store, answer 201 with the draft id.
+pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let body = body_bytes(&mut req, MAX_JSON_BYTES).await?;
+    let draft: DraftOrderRequest = parse_json(&body)?;
+    let db = env.d1(DB)?;
+    let product = products::find(&db, &draft.product_id).await?;
+    let now = now_ms();
+    let valid = validate_draft(&draft, product.as_ref(), today()).map_err(AppError::Validation)?;
+    let id = ids::mint_id("DR", now, &random::<10>()?);
     db.prepare(
         "INSERT INTO draft_orders (id, product_id, name, mobile, id_number, order_province, address, number, status, created_at_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', ?9)",
@@ -42,21 +80,455 @@ pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppEr
         valid.order_province.as_str().into(),
         valid.address.as_str().into(),
         valid.number.as_str().into(),
-        (now as f64).into(),
+        int(now),
     ])?
     .run()
     .await?;
-
     console_log!(
         "draft stored id={id} product={} name={} mobile={} id_number={}",
         valid.product_id,
-        haoka_shared::mask::mask_name(&valid.name),
-        haoka_shared::mask::mask_phone(&valid.mobile),
-        haoka_shared::mask::mask_id(&valid.id_number),
+        mask::mask_name(&valid.name),
+        mask::mask_phone(&valid.mobile),
+        mask::mask_id(&valid.id_number),
     );
     let reply = DraftAccepted {
         draft_id: id,
         warnings: valid.warnings,
     };
     Ok(Response::from_json(&reply)?.with_status(201))
+}
+
+/// The `Idempotency-Key` header: 8–64 letters, digits, `-` or `_`.
+fn idempotency_key(req: &Request) -> Result<String, AppError> {
+    let key = req.headers().get(IDEMPOTENCY_HEADER)?.unwrap_or_default();
+    let ok = (8..=IDEMPOTENCY_KEY_MAX).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(key)
+    } else {
+        Err(AppError::Refused {
+            status: 400,
+            code: "idempotency_key_required",
+            zh: "请求缺少有效的幂等键，请刷新页面后重试",
+            en: "A valid Idempotency-Key header is required; reload the page and retry",
+        })
+    }
+}
+
+/// The order's fields and, for multipart, its photos (all three or none).
+async fn read_order(req: &mut Request) -> Result<(DraftOrderRequest, Option<Photos>), AppError> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let body = body_bytes(req, MAX_JSON_BYTES).await?;
+        return Ok((parse_json(&body)?, None));
+    }
+    let body = body_bytes(req, MAX_MULTIPART_BYTES).await?;
+    let form = reparse_form(&content_type, &body).await?;
+    let json = form
+        .get_field("order")
+        .ok_or_else(|| AppError::BadRequest("multipart without an `order` part".into()))?;
+    let order: DraftOrderRequest = parse_json(json.as_bytes())?;
+    let any_photo = haoka_shared::api::PHOTO_PARTS.iter().any(|p| form.has(p));
+    let photos = if any_photo {
+        Some(
+            photos::from_form(&form)
+                .await
+                .map_err(AppError::Validation)?,
+        )
+    } else {
+        None
+    };
+    Ok((order, photos))
+}
+
+/// Parse multipart bytes already read (and size-checked) with the runtime's own parser.
+async fn reparse_form(content_type: &str, body: &[u8]) -> Result<worker::FormData, AppError> {
+    let headers = Headers::new();
+    headers.set("content-type", content_type)?;
+    let mut init = RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(js_sys::Uint8Array::from(body).into()));
+    let mut copy = Request::new_with_init("http://local/form", &init)?;
+    copy.form_data()
+        .await
+        .map_err(|_| AppError::BadRequest("broken multipart body".into()))
+}
+
+/// Compare a repeat with the stored order: the same request gets the same answer.
+fn repeat(order: &OrderRow, hash: &str, cfg: &Config) -> Result<Response, AppError> {
+    if order.request_hash != hash {
+        return Err(AppError::IDEMPOTENCY_MISMATCH);
+    }
+    let reply = OrderAccepted {
+        order_id: order.id.clone(),
+        token: crypto::order_token(&cfg.session_key, &order.id),
+        state: order.state()?,
+        warnings: vec![],
+    };
+    Ok(Response::from_json(&reply)?.with_status(200))
+}
+
+/// Refuse a person's order beyond the limits (open orders only; this key's own order aside).
+async fn check_limits(
+    db: &worker::D1Database,
+    cfg: &Config,
+    id_hash: &str,
+    product_id: &str,
+    key: &str,
+) -> Result<(), AppError> {
+    #[derive(Deserialize)]
+    struct Counts {
+        same: Option<i64>,
+        total: Option<i64>,
+    }
+    let counts = db
+        .prepare(
+            "SELECT SUM(product_id = ?2) AS same, COUNT(*) AS total FROM orders \
+             WHERE id_hash = ?1 AND idempotency_key != ?3 \
+             AND state NOT IN ('check_failed', 'shipped', 'rejected')",
+        )
+        .bind(&[id_hash.into(), product_id.into(), key.into()])?
+        .first::<Counts>(None)
+        .await?;
+    let (same, total) = counts.map_or((0, 0), |c| (c.same.unwrap_or(0), c.total.unwrap_or(0)));
+    if same >= i64::from(cfg.limit_per_product) {
+        return Err(AppError::Refused {
+            status: 409,
+            code: "order_limit_product",
+            zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
+            en: "You already have an open order for this product; please wait until it is done",
+        });
+    }
+    if total >= i64::from(cfg.limit_total) {
+        return Err(AppError::Refused {
+            status: 409,
+            code: "order_limit_total",
+            zh: "您名下正在办理的号卡订单已达上限",
+            en: "You have reached the limit of open number-card orders",
+        });
+    }
+    Ok(())
+}
+
+fn sealed_columns(
+    cfg: &Config,
+    id: &str,
+    valid: &ValidDraft,
+) -> Result<Vec<(&'static str, JsValue)>, AppError> {
+    let sealer = Sealer::new(&cfg.pii_key);
+    let mut cols = Vec::new();
+    for (column, value) in [
+        ("name_enc", &valid.name),
+        ("mobile_enc", &valid.mobile),
+        ("id_number_enc", &valid.id_number),
+        ("address_enc", &valid.address),
+    ] {
+        let sealed = sealer
+            .seal(&format!("{id}:{column}"), value, random::<12>()?)
+            .map_err(|e| AppError::Internal(format!("seal {column}: {e}")))?;
+        cols.push((column, JsValue::from_str(&sealed)));
+    }
+    Ok(cols)
+}
+
+/// Open one sealed column of an order.
+pub fn open(
+    cfg: &Config,
+    order: &OrderRow,
+    column: &str,
+    sealed: &str,
+) -> Result<String, AppError> {
+    Sealer::new(&cfg.pii_key)
+        .open(&format!("{}:{column}", order.id), sealed)
+        .map_err(|e| AppError::Internal(format!("order {} {column}: {e}", order.id)))
+}
+
+/// `POST /api/orders`: validate, store once per idempotency key, answer at once; the pre-check
+/// and the vendor call run in the background (queue consumer, cron as a safety net).
+pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    let key = idempotency_key(&req)?;
+    let (draft, photos) = read_order(&mut req).await?;
+    let db = env.d1(DB)?;
+    // The fields are hashed in their canonical (re-serialised) form, so whitespace in the
+    // JSON does not make a repeat look different; the photos by their bytes.
+    let canonical = serde_json::to_vec(&draft).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut hashed: Vec<&[u8]> = vec![&canonical];
+    if let Some(p) = &photos {
+        hashed.extend([p.face.as_slice(), p.back.as_slice(), p.hand.as_slice()]);
+    }
+    let hash = crypto::fingerprint(&hashed);
+    if let Some(existing) = store::load_by_key(&db, &key).await? {
+        return repeat(&existing, &hash, cfg);
+    }
+
+    let product = products::find(&db, &draft.product_id).await?;
+    let now = now_ms();
+    let mut valid = validate_draft(&draft, product.as_ref(), today());
+    if !draft.consent {
+        let issue = ValidationError::ConsentRequired.for_field(Field::Consent);
+        match &mut valid {
+            Ok(_) => valid = Err(vec![issue]),
+            Err(issues) => issues.push(issue),
+        }
+    }
+    let valid = valid.map_err(AppError::Validation)?;
+    let product = product.ok_or(AppError::Internal("validated without a product".into()))?;
+    let id_hash = crypto::lookup_hash(&cfg.pii_key, "id", &valid.id_number);
+    check_limits(&db, cfg, &id_hash, &product.pid, &key).await?;
+
+    let id = ids::mint_id("HK", now, &random::<10>()?);
+    let api_xid = ids::mint_id("XG", now, &random::<10>()?);
+    let keep_photos = photos.as_ref().filter(|_| product.needs_photos);
+    let mut columns: Vec<(&'static str, JsValue)> = vec![
+        ("id", id.as_str().into()),
+        ("api_xid", api_xid.as_str().into()),
+        ("idempotency_key", key.as_str().into()),
+        ("request_hash", hash.as_str().into()),
+        ("product_id", product.pid.as_str().into()),
+        ("needs_photos", int(i64::from(product.needs_photos))),
+        ("needs_phone3", int(i64::from(product.needs_phone3))),
+        ("state", OrderState::Received.as_str().into()),
+        ("id_hash", id_hash.as_str().into()),
+        ("order_province", valid.order_province.as_str().into()),
+        ("number", valid.number.as_str().into()),
+        ("next_try_ms", int(now)),
+        ("consent_at_ms", int(now)),
+        ("created_at_ms", int(now)),
+        ("updated_at_ms", int(now)),
+    ];
+    columns.extend(sealed_columns(cfg, &id, &valid)?);
+    if !store::insert(&db, &columns, &id, now).await? {
+        // Someone with the same key got there first (a double tap, a retry): same answer.
+        let existing = store::load_by_key(&db, &key).await?.ok_or_else(|| {
+            AppError::Internal("insert conflicted but no order has the key".into())
+        })?;
+        return repeat(&existing, &hash, cfg);
+    }
+    if let Some(p) = keep_photos {
+        photos::put(env, &id, p).await?;
+        store::update(
+            &db,
+            &id,
+            Patch::new()
+                .set("photos", int(1))
+                .set("photos_expire_ms", int(now + cfg.photo_retention_ms)),
+        )
+        .await?;
+    }
+    console_log!(
+        "order received id={id} api_xid={api_xid} product={} photos={} name={} mobile={} id_number={}",
+        product.pid,
+        keep_photos.is_some(),
+        mask::mask_name(&valid.name),
+        mask::mask_phone(&valid.mobile),
+        mask::mask_id(&valid.id_number),
+    );
+    jobs::enqueue(env, &id, 0).await;
+    let reply = OrderAccepted {
+        token: crypto::order_token(&cfg.session_key, &id),
+        order_id: id,
+        state: OrderState::Received,
+        warnings: valid.warnings,
+    };
+    Ok(Response::from_json(&reply)?.with_status(201))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The order named in the path, if the `token` query parameter opens it.
+async fn authorised(
+    req: &Request,
+    env: &Env,
+    cfg: &Config,
+    order_id: &str,
+) -> Result<OrderRow, AppError> {
+    let token = req
+        .query::<TokenQuery>()
+        .map(|q| q.token)
+        .unwrap_or_default();
+    if !ids::is_valid_id(order_id)
+        || !crypto::verify_order_token(&cfg.session_key, order_id, &token)
+    {
+        return Err(AppError::ORDER_NOT_FOUND);
+    }
+    store::load(&env.d1(DB)?, order_id)
+        .await?
+        .ok_or(AppError::ORDER_NOT_FOUND)
+}
+
+/// Whether the customer can (re)send the three photos now.
+fn photos_wanted(order: &OrderRow, state: OrderState) -> bool {
+    order.wants_photos()
+        && !order.has_photos()
+        && matches!(
+            state,
+            OrderState::Received
+                | OrderState::Checking
+                | OrderState::Sending
+                | OrderState::Unconfirmed
+                | OrderState::AwaitingPhotos
+        )
+}
+
+/// Words for a stored refusal code (vendor reasons and pre-check mismatches).
+fn reason_view(code: &str) -> ReasonView {
+    let (zh, en) = match RejectReason::parse(code) {
+        Some(r) => (r.zh(), r.en()),
+        None => precheck::words(code),
+    };
+    ReasonView {
+        code: code.to_owned(),
+        message_zh: zh.to_owned(),
+        message_en: en.to_owned(),
+    }
+}
+
+/// What the status page shows: PII masked, states in order.
+pub async fn view(env: &Env, cfg: &Config, order: &OrderRow) -> Result<OrderView, AppError> {
+    let db = env.d1(DB)?;
+    let state = order.state()?;
+    let product = products::find(&db, &order.product_id).await?;
+    let timeline = store::events(&db, &order.id)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            OrderState::parse(&e.to_state).map(|state| TimelineEntry {
+                at_ms: e.at_ms,
+                state,
+            })
+        })
+        .collect();
+    let shows_reason = matches!(state, OrderState::Rejected | OrderState::CheckFailed);
+    Ok(OrderView {
+        order_id: order.id.clone(),
+        product_id: order.product_id.clone(),
+        product_name_zh: product
+            .as_ref()
+            .map(|p| p.name_zh.clone())
+            .unwrap_or_default(),
+        product_name_en: product.map(|p| p.name_en).unwrap_or_default(),
+        state,
+        name: mask::mask_name(&open(cfg, order, "name_enc", &order.name_enc)?),
+        mobile: mask::mask_phone(&open(cfg, order, "mobile_enc", &order.mobile_enc)?),
+        id_number: mask::mask_id(&open(cfg, order, "id_number_enc", &order.id_number_enc)?),
+        region: order.order_province.clone(),
+        created_at_ms: order.created_at_ms,
+        timeline,
+        express: order
+            .express
+            .clone()
+            .filter(|_| state == OrderState::Shipped),
+        express_no: order
+            .express_no
+            .clone()
+            .filter(|_| state == OrderState::Shipped),
+        reason: order
+            .reason_code
+            .as_deref()
+            .filter(|_| shows_reason)
+            .map(reason_view),
+        photos_wanted: photos_wanted(order, state),
+    })
+}
+
+/// `GET /api/orders/{id}?token=…`.
+pub async fn get(
+    req: &Request,
+    env: &Env,
+    cfg: &Config,
+    order_id: &str,
+) -> Result<Response, AppError> {
+    let order = authorised(req, env, cfg, order_id).await?;
+    Ok(Response::from_json(&view(env, cfg, &order).await?)?)
+}
+
+/// `POST /api/orders/{id}/photos?token=…`: the three photos, when the order still wants them.
+pub async fn put_photos(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    order_id: &str,
+) -> Result<Response, AppError> {
+    let order = authorised(&req, env, cfg, order_id).await?;
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return Err(AppError::BadRequest(
+            "photos must be multipart/form-data".into(),
+        ));
+    }
+    let body = body_bytes(&mut req, MAX_MULTIPART_BYTES).await?;
+    let form = reparse_form(&content_type, &body).await?;
+    let photos = photos::from_form(&form)
+        .await
+        .map_err(AppError::Validation)?;
+    if !photos_wanted(&order, order.state()?) {
+        return Err(AppError::Refused {
+            status: 409,
+            code: "photos_not_needed",
+            zh: "该订单当前不需要上传照片",
+            en: "This order does not need photos now",
+        });
+    }
+    let now = now_ms();
+    photos::put(env, &order.id, &photos).await?;
+    let db = env.d1(DB)?;
+    store::update(
+        &db,
+        &order.id,
+        Patch::new()
+            .set("photos", int(1))
+            .set("photos_expire_ms", int(now + cfg.photo_retention_ms))
+            .set("next_try_ms", int(now)),
+    )
+    .await?;
+    console_log!("photos received id={}", order.id);
+    jobs::enqueue(env, &order.id, 0).await;
+    let order = store::load(&db, &order.id)
+        .await?
+        .ok_or(AppError::ORDER_NOT_FOUND)?;
+    Ok(Response::from_json(&view(env, cfg, &order).await?)?)
+}
+
+/// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
+/// Rate-limited per IP; a miss says nothing about which part was wrong.
+pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    ratelimit::check(&req, env, cfg, "lookup", cfg.lookups_per_minute).await?;
+    let body = body_bytes(&mut req, 1024).await?;
+    let ask: OrderLookupRequest = parse_json(&body)?;
+    let order_id = ask.order_id.trim().to_ascii_uppercase();
+    let last6 = ask.id_last6.trim().to_ascii_uppercase();
+    if !ids::is_valid_id(&order_id) || last6.chars().count() != 6 {
+        return Err(AppError::Validation(vec![FieldIssue {
+            field: Field::IdNumber,
+            code: "lookup_format".into(),
+            message_zh: "请输入订单号和身份证号码后6位".into(),
+            message_en: "Enter the order number and the last 6 characters of the ID number".into(),
+        }]));
+    }
+    let order = store::load(&env.d1(DB)?, &order_id)
+        .await?
+        .ok_or(AppError::ORDER_NOT_FOUND)?;
+    let id_number = open(cfg, &order, "id_number_enc", &order.id_number_enc)?;
+    let tail: String = id_number.chars().skip(12).collect();
+    if !haoka_shared::sign::constant_time_eq(tail.as_bytes(), last6.as_bytes()) {
+        return Err(AppError::ORDER_NOT_FOUND);
+    }
+    let link = OrderLink {
+        token: crypto::order_token(&cfg.session_key, &order.id),
+        order_id: order.id,
+    };
+    Ok(Response::from_json(&link)?)
 }

@@ -1,28 +1,78 @@
-//! Routing: `/api/*` to the handlers, everything else to the SPA's files.
+//! Routing: `/api/*` and `/callbacks/*` to the handlers, everything else to the SPA's files.
+//! API errors become JSON bodies here, once.
 
-use haoka_shared::api::{DRAFT_PATH, HEALTH_PATH};
+use haoka_shared::api::{
+    DRAFT_PATH, HEALTH_PATH, ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
+};
 use worker::{Env, Method, Request, Response, Result};
 
-use crate::{ASSETS_BINDING, error::AppError, health, orders};
+use crate::{
+    admin, callbacks,
+    config::{ASSETS, Config, DB},
+    error::AppError,
+    health, orders, precheck, products,
+};
 
-/// Answer one request. API errors become JSON bodies here, once.
+const ADMIN_ORDERS: &str = "/api/admin/orders";
+const XINGGUANG_CALLBACKS: &str = "/callbacks/xingguang/";
+
+/// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
-    if path == "/api" || path.starts_with("/api/") {
-        let result = match (req.method(), path.as_str()) {
-            (Method::Get, HEALTH_PATH) => health::get(&env).await,
-            (Method::Post, DRAFT_PATH) => orders::create_draft(req, &env).await,
-            (_, HEALTH_PATH | DRAFT_PATH) => Err(AppError::MethodNotAllowed),
+    let api = path == "/api" || path.starts_with("/api/");
+    if !api && !path.starts_with("/callbacks/") {
+        // Normally the assets layer answers these before the worker runs (run_worker_first
+        // lists /api/* and /callbacks/* only); this keeps the worker correct if reached.
+        return env.assets(ASSETS)?.fetch_request(req).await;
+    }
+    let mut resp = match route(req, &env, &path).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response()?,
+    };
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Response, AppError> {
+    let method = req.method();
+    let cfg = || Config::from_env(env);
+    match (method.clone(), path) {
+        (Method::Get, HEALTH_PATH) => return health::get(env).await,
+        (Method::Get, PRODUCTS_PATH) => return products::get(&env.d1(DB)?).await,
+        (Method::Post, DRAFT_PATH) => return orders::create_draft(req, env).await,
+        (Method::Post, PRECHECK_PATH) => return precheck::post(req, env, &cfg()?).await,
+        (Method::Post, ORDERS_PATH) => return orders::create(req, env, &cfg()?).await,
+        (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
+        (Method::Get, ADMIN_ORDERS) => return admin::list(&req, env, &cfg()?).await,
+        (
+            _,
+            HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
+            | ORDER_LOOKUP_PATH | ADMIN_ORDERS,
+        ) => {
+            return Err(AppError::MethodNotAllowed);
+        }
+        _ => {}
+    }
+    if let Some(rest) = path.strip_prefix(XINGGUANG_CALLBACKS) {
+        return match method {
+            Method::Post => callbacks::xingguang(req, env, &cfg()?, rest).await,
+            _ => Err(AppError::MethodNotAllowed),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/api/admin/orders/") {
+        return match (method, rest.split_once('/')) {
+            (Method::Post, Some((id, "settle"))) => admin::settle(req, env, &cfg()?, id).await,
+            (_, Some((_, "settle"))) => Err(AppError::MethodNotAllowed),
             _ => Err(AppError::NotFound),
         };
-        let mut resp = match result {
-            Ok(resp) => resp,
-            Err(e) => e.into_response()?,
-        };
-        resp.headers_mut().set("cache-control", "no-store")?;
-        return Ok(resp);
     }
-    // Normally the assets layer answers these before the worker runs (run_worker_first only
-    // lists /api/*); this keeps the worker correct if it is ever reached.
-    env.assets(ASSETS_BINDING)?.fetch_request(req).await
+    if let Some(rest) = path.strip_prefix("/api/orders/") {
+        return match (method, rest.split_once('/')) {
+            (Method::Get, None) => orders::get(&req, env, &cfg()?, rest).await,
+            (Method::Post, Some((id, "photos"))) => orders::put_photos(req, env, &cfg()?, id).await,
+            (_, None | Some((_, "photos"))) => Err(AppError::MethodNotAllowed),
+            _ => Err(AppError::NotFound),
+        };
+    }
+    Err(AppError::NotFound)
 }

@@ -26,6 +26,8 @@ pub struct Config {
     pub realme_rate_per_sec: usize,
     /// Vendor product ids Xingguang knows.
     pub products: Vec<String>,
+    /// Those of them that need the three photos (三照).
+    pub photo_products: Vec<String>,
 }
 
 impl Default for Config {
@@ -40,10 +42,10 @@ impl Default for Config {
             xg_step: Duration::from_secs(3),
             realme_delay: Duration::from_secs(2),
             realme_rate_per_sec: 20,
-            products: haoka_shared::product::PRODUCTS
-                .iter()
-                .map(|p| p.pid.to_owned())
-                .collect(),
+            // The vendor's catalogue: its documented sample product and a 三照 product (the
+            // edge's D1 seed, migrations/0002_orders.sql, offers the same two).
+            products: vec!["2188".into(), "2201".into()],
+            photo_products: vec!["2201".into()],
         }
     }
 }

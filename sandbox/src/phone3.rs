@@ -85,7 +85,7 @@ pub async fn verify(
         match scenario::by_name(&nm) {
             Verdict::Mismatch => ("-4", "三要素信息不一致"),
             Verdict::NoRecord => ("-9", "没有记录"),
-            Verdict::Busy => ("-11", "验证中心服务繁忙"),
+            Verdict::Busy | Verdict::Phone3Busy => ("-11", "验证中心服务繁忙"),
             Verdict::NameRejected => ("-8", "姓名校验不通过"),
             Verdict::Match | Verdict::Partial(_) => ("0", "认证通过"),
         }

@@ -223,7 +223,7 @@ fn s(k: &str, v: impl Into<String>) -> (String, String) {
 /// resp_code / resp_info for a person-level verdict.
 fn verdict_fields(v: Verdict, mobilecheck: bool) -> Fields {
     let (code, info) = match v {
-        Verdict::Match => ("00", "认证通过"),
+        Verdict::Match | Verdict::Phone3Busy => ("00", "认证通过"),
         Verdict::Mismatch | Verdict::NameRejected => ("01", "认证不一致"),
         Verdict::NoRecord | Verdict::Busy => ("99", "库中无此记录"),
         Verdict::Partial(c) if mobilecheck => (
@@ -267,7 +267,11 @@ enum Outcome {
 }
 
 fn outcome(shared: &Shared, check: &Check, params: &Fields, seq_id: &str) -> Outcome {
-    let name_of = |k: &str| scenario::by_name(get(params, k));
+    // Phone3Busy concerns phone3 only: RealMe matches that person.
+    let name_of = |k: &str| match scenario::by_name(get(params, k)) {
+        Verdict::Phone3Busy => Verdict::Match,
+        v => v,
+    };
     let person = name_of("full_name");
     if person == Verdict::Busy {
         return Outcome::Failed("请求失败:通道繁忙,请稍后重试".into());

@@ -12,6 +12,9 @@ pub enum Verdict {
     NoRecord,
     /// The source is busy (retryable).
     Busy,
+    /// Only phone3's centre is busy (-11); RealMe answers normally (a match): the case the
+    /// edge fails over from phone3 to RealMe `mobilecheck`.
+    Phone3Busy,
     /// The name fails the source's own check (phone3 -8).
     NameRejected,
     /// mobilecheck partial results 02–05.
@@ -24,6 +27,7 @@ pub fn by_name(name: &str) -> Verdict {
         "李四" => Verdict::Mismatch,
         "王五" => Verdict::NoRecord,
         "赵六" => Verdict::Busy,
+        "孙八" => Verdict::Phone3Busy,
         "钱七" => Verdict::NameRejected,
         "周二" => Verdict::Partial("02"),
         "吴三" => Verdict::Partial("03"),
@@ -108,5 +112,6 @@ mod tests {
         assert_eq!(by_name("张三"), Verdict::Match);
         assert_eq!(by_name("李四"), Verdict::Mismatch);
         assert_eq!(by_name("周二"), Verdict::Partial("02"));
+        assert_eq!(by_name("孙八"), Verdict::Phone3Busy);
     }
 }

@@ -125,7 +125,7 @@ pub async fn pushorder(State(shared): State<Arc<Shared>>, req: Request) -> Respo
         }
     }
     let pid = get("pid");
-    let needs_photos = haoka_shared::product::product(&pid).is_some_and(|p| p.needs_photos);
+    let needs_photos = shared.config.photo_products.contains(&pid);
     let photos = given.len() == PHOTO_FIELDS.len();
     if !given.is_empty() && !photos {
         return reject(StatusCode::NOT_FOUND, "404", "三张照片必须全部上传!");

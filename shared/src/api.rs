@@ -33,3 +33,167 @@ pub struct Health {
     /// Crate version of the worker.
     pub version: String,
 }
+
+/// `GET` the product catalogue.
+pub const PRODUCTS_PATH: &str = "/api/products";
+/// `POST` an order (JSON [`crate::order::DraftOrderRequest`], or multipart with a JSON part
+/// `order` and file parts `face`, `back`, `hand`).
+pub const ORDERS_PATH: &str = "/api/orders";
+/// Header carrying the browser's once-per-order-attempt key.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Longest idempotency key accepted (a UUID is 36).
+pub const IDEMPOTENCY_KEY_MAX: usize = 64;
+/// Multipart part names of the three photos, in the vendor's order.
+pub const PHOTO_PARTS: [&str; 3] = ["face", "back", "hand"];
+
+/// `GET /api/orders/{id}?token=…`: the status of one order.
+pub fn order_path(order_id: &str) -> String {
+    format!("{ORDERS_PATH}/{order_id}")
+}
+
+/// `POST /api/orders/{id}/photos?token=…`: the three photos, later (multipart).
+pub fn order_photos_path(order_id: &str) -> String {
+    format!("{ORDERS_PATH}/{order_id}/photos")
+}
+
+/// The SPA's status page of an order (the confirmation link).
+pub fn status_page_path(order_id: &str, token: &str) -> String {
+    format!("/orders/{order_id}?t={token}")
+}
+
+/// Reply to an accepted order (201 the first time, 200 for a repeat with the same key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAccepted {
+    /// Our order number (`HK…`).
+    pub order_id: String,
+    /// The unguessable per-order token that opens its status page.
+    pub token: String,
+    /// Where the order is now.
+    pub state: crate::lifecycle::OrderState,
+    /// Soft warnings (as for drafts).
+    #[serde(default)]
+    pub warnings: Vec<FieldIssue>,
+}
+
+/// One step of an order's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// When, Unix milliseconds.
+    pub at_ms: i64,
+    /// The state entered.
+    pub state: crate::lifecycle::OrderState,
+}
+
+/// A refusal in words a customer understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonView {
+    /// Stable code ([`crate::lifecycle::RejectReason::as_str`] or a pre-check code).
+    pub code: String,
+    /// Chinese words.
+    pub message_zh: String,
+    /// English words.
+    pub message_en: String,
+}
+
+/// `GET /api/orders/{id}` reply: what the status page shows. PII is masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    /// Our order number.
+    pub order_id: String,
+    /// Vendor product id.
+    pub product_id: String,
+    /// Product name, Chinese.
+    pub product_name_zh: String,
+    /// Product name, English.
+    pub product_name_en: String,
+    /// Current state.
+    pub state: crate::lifecycle::OrderState,
+    /// Masked name (`张*`).
+    pub name: String,
+    /// Masked mobile (`188****8336`).
+    pub mobile: String,
+    /// Masked ID number.
+    pub id_number: String,
+    /// `省 市 区`.
+    pub region: String,
+    /// When the order was received, Unix milliseconds.
+    pub created_at_ms: i64,
+    /// Every state entered, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Carrier (express company) once shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub express: Option<String>,
+    /// Tracking number once shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub express_no: Option<String>,
+    /// Why it failed, for `rejected` and `check_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonView>,
+    /// The customer can (re)send the three photos now.
+    #[serde(default)]
+    pub photos_wanted: bool,
+}
+
+/// `POST` the identity pre-check ([`PrecheckRequest`] → [`PrecheckReply`]).
+pub const PRECHECK_PATH: &str = "/api/precheck";
+
+/// What the browser asks the edge to check before an order is placed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecheckRequest {
+    /// Vendor product id (decides whether phone three-factor runs too).
+    pub product_id: String,
+    /// Legal name.
+    pub name: String,
+    /// Resident ID number.
+    pub id_number: String,
+    /// Contact mobile.
+    pub mobile: String,
+}
+
+/// The pre-check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrecheckResult {
+    /// Name, ID (and mobile, when the product asks) belong together.
+    Pass,
+    /// Something does not match: `fields` says what to check.
+    Mismatch,
+    /// The check could not answer now; the order may still be placed and is checked in the
+    /// background (状态：身份核验中).
+    Pending,
+}
+
+/// `POST /api/precheck` reply (HTTP 200 for every verdict).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecheckReply {
+    /// The verdict.
+    pub result: PrecheckResult,
+    /// For a mismatch: the fields to check, each with plain words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldIssue>,
+    /// A sentence for the customer (Chinese).
+    pub message_zh: String,
+    /// A sentence for the customer (English).
+    pub message_en: String,
+}
+
+/// `POST` a lookup by order number and the ID number's last 6 characters.
+pub const ORDER_LOOKUP_PATH: &str = "/api/orders/lookup";
+
+/// What a customer who lost the link types to find an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLookupRequest {
+    /// Our order number (`HK…`).
+    pub order_id: String,
+    /// The last 6 characters of the ID number on the order.
+    pub id_last6: String,
+}
+
+/// The way back to an order's status page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLink {
+    /// Our order number.
+    pub order_id: String,
+    /// Its status-page token.
+    pub token: String,
+}

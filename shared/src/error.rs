@@ -23,6 +23,14 @@ pub enum Field {
     Number,
     /// A photo.
     Photo,
+    /// The ID card's portrait side (`face`).
+    PhotoFace,
+    /// The ID card's national-emblem side (`back`).
+    PhotoBack,
+    /// The half-body portrait (`hand`).
+    PhotoHand,
+    /// Agreement to the personal-information notice.
+    Consent,
 }
 
 impl Field {
@@ -37,6 +45,10 @@ impl Field {
             Field::Address => "address",
             Field::Number => "number",
             Field::Photo => "photo",
+            Field::PhotoFace => "photo_face",
+            Field::PhotoBack => "photo_back",
+            Field::PhotoHand => "photo_hand",
+            Field::Consent => "consent",
         }
     }
 }
@@ -98,6 +110,8 @@ pub enum ValidationError {
     UnknownProduct,
     /// The chosen number is not a valid mobile number.
     NumberFormat,
+    /// The personal-information notice was not agreed to.
+    ConsentRequired,
 }
 
 impl ValidationError {
@@ -128,6 +142,7 @@ impl ValidationError {
             PhotoTooLarge => "photo_too_large",
             UnknownProduct => "unknown_product",
             NumberFormat => "number_format",
+            ConsentRequired => "consent_required",
         }
     }
 
@@ -160,6 +175,7 @@ impl ValidationError {
             PhotoTooLarge => "照片不能大于2MB".into(),
             UnknownProduct => "产品不存在或已下架".into(),
             NumberFormat => "所选号码无效".into(),
+            ConsentRequired => "请阅读并同意《个人信息处理说明》后再提交".into(),
         }
     }
 
@@ -194,6 +210,9 @@ impl ValidationError {
             PhotoTooLarge => "The photo must be at most 2 MB".into(),
             UnknownProduct => "This product does not exist or is no longer offered".into(),
             NumberFormat => "The chosen number is not valid".into(),
+            ConsentRequired => {
+                "Please read and agree to the personal information notice before submitting".into()
+            }
         }
     }
 

@@ -10,6 +10,7 @@ pub mod api;
 pub mod error;
 pub mod idcard;
 pub mod ids;
+pub mod lifecycle;
 pub mod mask;
 pub mod mobile;
 pub mod name;

@@ -6,7 +6,7 @@ use time::Date;
 
 use crate::{
     Field, FieldIssue, ValidationError, address::parse_address, idcard, mobile::parse_mobile,
-    name::parse_name, product::product, region::Regions,
+    name::parse_name, product::Product, region::Regions,
 };
 
 /// `POST /api/orders/draft` body.
@@ -31,6 +31,10 @@ pub struct DraftOrderRequest {
     /// Chosen number, empty when the product has no number choice.
     #[serde(default)]
     pub number: String,
+    /// The customer agreed to the personal-information notice (required to place an order;
+    /// the edge records when).
+    #[serde(default)]
+    pub consent: bool,
 }
 
 /// A draft that passed every rule, normalised.
@@ -54,8 +58,13 @@ pub struct ValidDraft {
     pub warnings: Vec<FieldIssue>,
 }
 
-/// Validate every field; all issues are reported at once, in form order.
-pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft, Vec<FieldIssue>> {
+/// Validate every field against `product` (the catalogue entry for `req.product_id`, `None`
+/// when there is none); all issues are reported at once, in form order.
+pub fn validate_draft(
+    req: &DraftOrderRequest,
+    product: Option<&Product>,
+    today: Date,
+) -> Result<ValidDraft, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let mut warnings = Vec::new();
     let mut check = |field: Field, r: Result<String, ValidationError>| match r {
@@ -65,10 +74,10 @@ pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft
             None
         }
     };
-    let prod = product(req.product_id.trim());
+    let prod = product.filter(|p| p.pid == req.product_id.trim());
     let product_id = check(
         Field::ProductId,
-        prod.map(|p| p.pid.to_owned())
+        prod.map(|p| p.pid.clone())
             .ok_or(ValidationError::UnknownProduct),
     );
     let name = check(Field::Name, parse_name(&req.name));
@@ -101,8 +110,8 @@ pub fn validate_draft(req: &DraftOrderRequest, today: Date) -> Result<ValidDraft
             .validate(&req.province, &req.city, &req.district)
             .map(|t| t.order_province()),
     );
-    let deny = prod.map(|p| p.deny_keywords).unwrap_or(&[]);
-    let address = check(Field::Address, parse_address(&req.address, deny));
+    let deny = prod.map(Product::deny).unwrap_or_default();
+    let address = check(Field::Address, parse_address(&req.address, &deny));
     let number = if req.number.trim().is_empty() {
         Some(String::new())
     } else {
@@ -149,7 +158,15 @@ pub struct DraftAccepted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::product::tests::{data_card, king_card};
     use time::Month;
+
+    fn product_for(req: &DraftOrderRequest) -> Product {
+        [data_card(), king_card()]
+            .into_iter()
+            .find(|p| p.pid == req.product_id)
+            .unwrap_or_else(data_card)
+    }
 
     fn today() -> Date {
         Date::from_calendar_date(2026, Month::November, 22).unwrap()
@@ -166,6 +183,7 @@ mod tests {
             district: "和平区".into(),
             address: "先锋大楼 3单元 201".into(),
             number: String::new(),
+            consent: true,
         }
     }
 
@@ -174,12 +192,12 @@ mod tests {
         let mut req = good();
         req.id_number = "11010519491231002x".into();
         req.product_id = "2188".into();
-        let err = validate_draft(&req, today()).unwrap_err();
+        let err = validate_draft(&req, Some(&product_for(&req)), today()).unwrap_err();
         // 1949 → 76 years old: outside 16–60.
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, Field::IdNumber);
         assert_eq!(err[0].code, "id_age");
-        let v = validate_draft(&good(), today()).unwrap();
+        let v = validate_draft(&good(), Some(&data_card()), today()).unwrap();
         assert_eq!(v.order_province, "天津市 天津市 和平区");
         assert!(v.warnings.is_empty());
     }
@@ -196,8 +214,9 @@ mod tests {
             district: "朝阳区".into(),
             address: "先锋大楼".into(),
             number: "123".into(),
+            consent: false,
         };
-        let err = validate_draft(&req, today()).unwrap_err();
+        let err = validate_draft(&req, Some(&product_for(&req)), today()).unwrap_err();
         let got: Vec<(Field, &str)> = err.iter().map(|i| (i.field, i.code.as_str())).collect();
         assert_eq!(
             got,
@@ -222,7 +241,7 @@ mod tests {
         let mut req = good();
         req.product_id = "2201".into();
         req.address = "解放路菜鸟驿站100号".into();
-        let err = validate_draft(&req, today()).unwrap_err();
+        let err = validate_draft(&req, Some(&product_for(&req)), today()).unwrap_err();
         assert_eq!(err[0].code, "address_keyword");
     }
 
@@ -233,7 +252,7 @@ mod tests {
             "11010319900101123{}",
             crate::idcard::check_char("11010319900101123").unwrap()
         );
-        let v = validate_draft(&req, today()).unwrap();
+        let v = validate_draft(&req, Some(&product_for(&req)), today()).unwrap();
         assert_eq!(v.warnings.len(), 1);
         assert_eq!(v.warnings[0].code, "id_region_not_current");
     }

@@ -136,6 +136,12 @@ impl Workerd {
     /// Apply the migrations to a fresh state dir and start `wrangler dev`; `vars` override
     /// `[vars]` from wrangler.toml.
     pub fn start(vars: &[(&str, String)]) -> Workerd {
+        Workerd::start_with(vars, false)
+    }
+
+    /// As [`Workerd::start`]; with `public_base`, `PUBLIC_BASE_URL` is set to this instance's
+    /// own URL (so the vendor's callbacks come back to it).
+    pub fn start_with(vars: &[(&str, String)], public_base: bool) -> Workerd {
         let root = root();
         for needed in [
             "dist/index.html",
@@ -184,7 +190,9 @@ impl Workerd {
             "--inspector-port".into(),
             free_port().to_string(),
         ];
-        for (k, v) in vars {
+        let own = format!("http://127.0.0.1:{port}");
+        let public = public_base.then_some(("PUBLIC_BASE_URL", own));
+        for (k, v) in vars.iter().cloned().chain(public) {
             args.push("--var".into());
             args.push(format!("{k}:{v}"));
         }
@@ -229,5 +237,122 @@ impl Workerd {
     /// Base URL.
     pub fn url(&self) -> String {
         self.server.url()
+    }
+
+    /// Whether the local R2 bucket holds `key` (asked through wrangler, as an operator would).
+    pub fn r2_has(&self, key: &str) -> bool {
+        let out = Command::new(root().join("node_modules/.bin/wrangler"))
+            .args(["r2", "object", "get"])
+            .arg(format!("haoka-photos/{key}"))
+            .args(["--local", "--pipe", "--persist-to"])
+            .arg(&self.state)
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .output()
+            .unwrap_or_else(|e| panic!("run wrangler r2 object get: {e}"));
+        out.status.success() && !out.stdout.is_empty()
+    }
+}
+
+/// Random hex for test-only secrets.
+fn random_hex(bytes: usize) -> String {
+    let mut out = String::new();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+        ^ u128::from(std::process::id());
+    for _ in 0..bytes {
+        // xorshift: test secrets need to be unique, not unpredictable.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        out.push_str(&format!("{:02x}", (seed & 0xff) as u8));
+    }
+    out
+}
+
+/// The whole product on loopback: the upstream sandbox (with its admin API) and the worker
+/// in workerd pointed at it, sharing fresh test-only secrets.
+pub struct Stack {
+    /// The sandbox process.
+    pub sandbox: Server,
+    /// The worker.
+    pub worker: Workerd,
+    /// The operator bearer token.
+    pub admin_token: String,
+}
+
+impl Stack {
+    /// Start both; `vars` add to or override the worker's configuration, `xg_step_ms` is the
+    /// time between the sandbox's status callbacks.
+    pub fn start(vars: &[(&str, String)], xg_step_ms: u64) -> Stack {
+        let root = root();
+        let bin = root.join("target/debug/haoka-sandbox");
+        assert!(
+            bin.exists(),
+            "{bin:?} is missing: run `bash scripts/test.sh` (it builds the sandbox first)"
+        );
+        let secrets: Vec<(&str, String)> = vec![
+            ("XINGGUANG_API_USER", "haoka-e2e".to_owned()),
+            ("XINGGUANG_API_KEY", random_hex(16)),
+            ("REALME_APP_TOKEN", random_hex(16)),
+            ("REALME_SIGN_KEY", random_hex(16)),
+            ("PHONE3_TOKEN", random_hex(16)),
+            ("CALLBACK_HMAC_KEY", random_hex(24)),
+            ("SESSION_KEY", random_hex(24)),
+            ("PII_KEY", random_hex(24)),
+            ("ADMIN_TOKEN", random_hex(24)),
+        ];
+        let port = free_port();
+        let dir = root.join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {dir:?}: {e}"));
+        let dev_vars = dir.join(format!("dev-vars-{}-{port}", std::process::id()));
+        let text: String = secrets.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(&dev_vars, text).unwrap_or_else(|e| panic!("write {dev_vars:?}: {e}"));
+        let sandbox = Server::spawn(
+            "sandbox",
+            &root,
+            port,
+            &bin.display().to_string(),
+            &[
+                "--port".into(),
+                port.to_string(),
+                "--dev-vars".into(),
+                dev_vars.display().to_string(),
+                "--admin".into(),
+                "--xg-step-ms".into(),
+                xg_step_ms.to_string(),
+                "--realme-rate".into(),
+                "1000".into(),
+            ],
+            &[],
+        );
+        wait_for_port(port, Duration::from_secs(30), "sandbox", &sandbox.log);
+        let base = format!("http://127.0.0.1:{port}");
+        let mut all: Vec<(&str, String)> = vec![
+            ("XINGGUANG_BASE_URL", base.clone()),
+            ("REALME_BASE_URL", format!("{base}/api/realme/")),
+            ("PHONE3_URL", format!("{base}/tech/ai/celerity/universal")),
+        ];
+        all.extend(secrets.iter().cloned());
+        all.extend(vars.iter().cloned());
+        let admin_token = secrets
+            .iter()
+            .find(|(k, _)| *k == "ADMIN_TOKEN")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let worker = Workerd::start_with(&all, true);
+        Stack {
+            sandbox,
+            worker,
+            admin_token,
+        }
+    }
+
+    /// The sandbox's base URL.
+    pub fn sandbox_url(&self) -> String {
+        self.sandbox.url()
     }
 }

@@ -1,0 +1,185 @@
+//! The operator minimum (the full console comes later), behind `Authorization: Bearer
+//! {ADMIN_TOKEN}`: list orders by state (PII masked), and settle an order stuck in 待确认 —
+//! confirm the vendor has it, resend it with the same `api_xid`, or close it.
+
+use haoka_shared::{
+    lifecycle::{Input, OrderState, RejectReason, Source},
+    mask,
+    sign::constant_time_eq,
+};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Request, Response, console_log};
+
+use crate::{
+    config::{Config, DB, now_ms},
+    error::AppError,
+    jobs,
+    orders::open,
+    store::{self, OrderRow, Patch, int},
+};
+
+/// Refuse unless the bearer token is the configured one.
+pub fn authorise(req: &Request, cfg: &Config) -> Result<(), AppError> {
+    let given = req.headers().get("authorization")?.unwrap_or_default();
+    let token = given.strip_prefix("Bearer ").unwrap_or("");
+    if token.is_empty() || !constant_time_eq(token.as_bytes(), cfg.admin_token.as_bytes()) {
+        return Err(AppError::UNAUTHORIZED);
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    /// Only orders unchanged for at least this many minutes.
+    older_than_min: Option<i64>,
+}
+
+/// One order as an operator sees it in a list.
+#[derive(Serialize)]
+struct Row {
+    order_id: String,
+    state: String,
+    product_id: String,
+    name: String,
+    mobile: String,
+    id_number: String,
+    api_xid: String,
+    apiorder: Option<String>,
+    send_attempts: i64,
+    photos_in_r2: bool,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+    stuck: bool,
+}
+
+fn row(cfg: &Config, o: &OrderRow, now: i64) -> Result<Row, AppError> {
+    let state = o.state()?;
+    Ok(Row {
+        order_id: o.id.clone(),
+        state: o.state.clone(),
+        product_id: o.product_id.clone(),
+        name: mask::mask_name(&open(cfg, o, "name_enc", &o.name_enc)?),
+        mobile: mask::mask_phone(&open(cfg, o, "mobile_enc", &o.mobile_enc)?),
+        id_number: mask::mask_id(&open(cfg, o, "id_number_enc", &o.id_number_enc)?),
+        api_xid: o.api_xid.clone(),
+        apiorder: o.apiorder.clone(),
+        send_attempts: o.send_attempts,
+        photos_in_r2: o.has_photos(),
+        created_at_ms: o.created_at_ms,
+        updated_at_ms: o.updated_at_ms,
+        stuck: state == OrderState::Unconfirmed && now - o.updated_at_ms > cfg.unconfirmed_alert_ms,
+    })
+}
+
+/// `GET /api/admin/orders?state=…&older_than_min=…` (newest first, at most 200).
+pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    authorise(req, cfg)?;
+    let q: ListQuery = req
+        .query()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            OrderState::parse(s)
+                .ok_or_else(|| AppError::BadRequest(format!("unknown state {s:.40}")))?,
+        ),
+        None => None,
+    };
+    let now = now_ms();
+    let before = now - q.older_than_min.unwrap_or(0).clamp(0, 525_600) * 60_000;
+    let orders = env
+        .d1(DB)?
+        .prepare(
+            "SELECT * FROM orders WHERE (?1 IS NULL OR state = ?1) AND updated_at_ms <= ?2 \
+             ORDER BY created_at_ms DESC LIMIT 200",
+        )
+        .bind(&[store::opt(state.map(OrderState::as_str)), int(before)])?
+        .all()
+        .await?
+        .results::<OrderRow>()?;
+    let rows = orders
+        .iter()
+        .map(|o| row(cfg, o, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Response::from_json(&serde_json::json!({ "orders": rows }))?)
+}
+
+/// `POST /api/admin/orders/{id}/settle` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+enum Settle {
+    /// The vendor has it (optionally with its number).
+    Confirm {
+        #[serde(default)]
+        apiorder: Option<String>,
+    },
+    /// The vendor does not have it: send again, same `api_xid`.
+    Resend,
+    /// Close the order (审核失败, reason "closed by our staff").
+    Close,
+}
+
+/// Settle one order.
+pub async fn settle(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    order_id: &str,
+) -> Result<Response, AppError> {
+    authorise(&req, cfg)?;
+    let body = req.bytes().await?;
+    if body.len() > 4096 {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let action: Settle =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let db = env.d1(DB)?;
+    let order = store::load(&db, order_id)
+        .await?
+        .ok_or(AppError::ORDER_NOT_FOUND)?;
+    let now = now_ms();
+    let (input, patch, detail) = match &action {
+        Settle::Confirm { apiorder } => {
+            let mut p = Patch::new();
+            if let Some(a) = apiorder
+                .as_deref()
+                .filter(|a| haoka_shared::ids::is_valid_id(a))
+            {
+                p = p.set("apiorder", a);
+            }
+            (Input::OperatorConfirm, p, "operator: vendor has it")
+        }
+        Settle::Resend => (
+            Input::OperatorResend,
+            Patch::new()
+                .set("send_attempts", int(0))
+                .set("next_try_ms", int(now)),
+            "operator: resend with the same api_xid",
+        ),
+        Settle::Close => (
+            Input::OperatorClose,
+            Patch::new().set("reason_code", RejectReason::Operator.as_str()),
+            "operator: closed",
+        ),
+    };
+    let Some(to) =
+        store::transition(&db, &order, input, Source::Operator, detail, patch, now).await?
+    else {
+        return Err(AppError::Refused {
+            status: 409,
+            code: "settle_not_applicable",
+            zh: "该订单当前状态不能执行此操作",
+            en: "That action does not apply to the order's current state",
+        });
+    };
+    console_log!("settled id={} -> {}", order.id, to.as_str());
+    if to == OrderState::Sending {
+        jobs::enqueue(env, &order.id, 0).await;
+    }
+    if to.is_terminal() && order.has_photos() {
+        jobs::forget_photos(env, &order).await?;
+    }
+    Ok(Response::from_json(
+        &serde_json::json!({ "order_id": order.id, "state": to }),
+    )?)
+}

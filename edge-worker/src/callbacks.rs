@@ -1,0 +1,143 @@
+//! `POST /callbacks/xingguang/{api_xid}/{token}`: the vendor's status callbacks. The vendor
+//! does not sign them, so the URL's HMAC token is the authentication: a wrong token is a 404
+//! and nothing is stored. The body is stored raw (once: a repeat is recognised by its hash)
+//! and read; the state machine decides whether it moves the order.
+
+use haoka_edge_core::{
+    crypto,
+    xingguang::{Callback, parse_callback},
+};
+use haoka_shared::{
+    ids,
+    lifecycle::{Input, OrderState, RejectReason, Source, VendorStatus},
+};
+use serde_json::json;
+use worker::{Env, Request, Response, console_log, console_warn};
+
+use crate::{
+    config::{Config, DB, now_ms},
+    error::AppError,
+    jobs,
+    store::{self, Patch, int},
+};
+
+/// Largest callback body read.
+const MAX_BODY: usize = 64 * 1024;
+
+fn ok(msg: &str) -> Result<Response, AppError> {
+    Ok(Response::from_json(&json!({ "code": 200, "msg": msg }))?)
+}
+
+/// Handle one callback; `rest` is the path after `/callbacks/xingguang/`.
+pub async fn xingguang(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    rest: &str,
+) -> Result<Response, AppError> {
+    let mut parts = rest.split('/');
+    let (Some(api_xid), Some(token), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(AppError::NotFound);
+    };
+    if !ids::is_valid_id(api_xid)
+        || !crypto::verify_callback_token(&cfg.callback_key, api_xid, token)
+    {
+        console_warn!("callback refused: bad token for {api_xid:.32}");
+        return Err(AppError::NotFound);
+    }
+    let db = env.d1(DB)?;
+    let Some(order) = store::load_by_xid(&db, api_xid).await? else {
+        return Err(AppError::NotFound);
+    };
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let parsed = parse_callback(&content_type, &body);
+    let now = now_ms();
+    let stored = db
+        .prepare(
+            "INSERT INTO vendor_callbacks (order_id, body_hash, content_type, raw, status_text, received_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            order.id.as_str().into(),
+            crypto::fingerprint(&[&body]).into(),
+            content_type.as_str().into(),
+            String::from_utf8_lossy(&body).as_ref().into(),
+            parsed
+                .as_ref()
+                .map(|c| c.status_text.as_str())
+                .unwrap_or("")
+                .into(),
+            int(now),
+        ])?
+        .run()
+        .await?;
+    if stored.meta()?.and_then(|m| m.changes).unwrap_or(0) == 0 {
+        console_log!("callback repeat ignored id={}", order.id);
+        return ok("duplicate");
+    }
+    let cb = match parsed {
+        Ok(cb) => cb,
+        Err(e) => {
+            console_warn!("callback for {} unreadable: {e}", order.id);
+            return Err(AppError::BadRequest(e.to_string()));
+        }
+    };
+    apply(env, &order, &cb, now).await?;
+    ok("ok")
+}
+
+async fn apply(
+    env: &Env,
+    order: &store::OrderRow,
+    cb: &Callback,
+    now: i64,
+) -> Result<(), AppError> {
+    let db = env.d1(DB)?;
+    let mut patch = Patch::new().set("vendor_status", cb.status_text.as_str());
+    if order.apiorder.is_none()
+        && let Some(apiorder) = &cb.apiorder
+    {
+        // An unconfirmed order learns the vendor's number from its first callback.
+        patch = patch.set("apiorder", apiorder.as_str());
+    }
+    if cb.status == VendorStatus::Shipped {
+        patch = patch
+            .set("express", cb.express.as_deref().unwrap_or(""))
+            .set("express_no", cb.express_no.as_deref().unwrap_or(""));
+    }
+    if cb.status == VendorStatus::Rejected {
+        patch = patch.set(
+            "reason_code",
+            RejectReason::from_vendor_text(&cb.reason).as_str(),
+        );
+    }
+    let moved = store::transition(
+        &db,
+        order,
+        Input::Callback(cb.status),
+        Source::Callback,
+        &format!("callback {}", cb.status_text),
+        patch,
+        now,
+    )
+    .await?;
+    console_log!(
+        "callback id={} status={} moved={}",
+        order.id,
+        cb.status_text,
+        moved.map_or("no", OrderState::as_str)
+    );
+    match moved {
+        Some(s) if s.is_terminal() && order.has_photos() => jobs::forget_photos(env, order).await?,
+        Some(OrderState::AwaitingPhotos) if order.has_photos() => {
+            store::update(&db, &order.id, Patch::new().set("next_try_ms", int(now))).await?;
+            jobs::enqueue(env, &order.id, 0).await;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Configuration and secrets, read once per invocation from the Worker's bindings. Names are
+//! constants here; values never reach a response or a log.
+
+use haoka_edge_core::{realme::RealmeCredentials, retry::SendPolicy, xingguang::Credentials};
+use worker::Env;
+
+use crate::error::AppError;
+
+/// Binding name of the D1 database.
+pub const DB: &str = "DB";
+/// Binding name of the static-assets fetcher (the trunk `dist/` directory).
+pub const ASSETS: &str = "ASSETS";
+/// Binding name of the R2 bucket holding photos in flight.
+pub const PHOTOS: &str = "PHOTOS";
+/// Binding name of the job queue (producer; the same Worker consumes it).
+pub const JOBS: &str = "JOBS";
+
+/// Everything the edge needs besides its bindings.
+pub struct Config {
+    /// Xingguang base URL (`http://xg.tkcdk.cn` or the sandbox).
+    pub xingguang_base: String,
+    /// RealMe base URL, ending in `/`.
+    pub realme_base: String,
+    /// Phone three-factor URL.
+    pub phone3_url: String,
+    /// The edge's own public origin, for `callbackurl`.
+    pub public_base: String,
+    /// Xingguang credentials.
+    pub xingguang: Credentials,
+    /// RealMe credentials.
+    pub realme: RealmeCredentials,
+    /// Phone three-factor token.
+    pub phone3_token: String,
+    /// Key of the callback URL tokens.
+    pub callback_key: String,
+    /// Key of the status-page tokens.
+    pub session_key: String,
+    /// Key sealing PII at rest and keying lookup hashes.
+    pub pii_key: String,
+    /// Bearer token of the operator endpoints.
+    pub admin_token: String,
+    /// Upstream call timeout.
+    pub upstream_timeout_ms: u32,
+    /// Resend policy for unknown-outcome sends.
+    pub send_policy: SendPolicy,
+    /// How long photos may stay in R2 in any case.
+    pub photo_retention_ms: i64,
+    /// After how long an unconfirmed order is listed for an operator.
+    pub unconfirmed_alert_ms: i64,
+    /// Open orders one person may hold per product.
+    pub limit_per_product: u32,
+    /// Open orders one person may hold in all.
+    pub limit_total: u32,
+    /// Status lookups allowed per IP per minute.
+    pub lookups_per_minute: u32,
+    /// Pre-checks allowed per IP per minute.
+    pub prechecks_per_minute: u32,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn required(env: &Env, name: &str) -> Result<String, AppError> {
+    text(env, name).ok_or_else(|| AppError::Internal(format!("configuration {name} is not set")))
+}
+
+fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
+    text(env, name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+impl Config {
+    /// Read every value; a missing secret is an internal error (logged by name, never value).
+    pub fn from_env(env: &Env) -> Result<Config, AppError> {
+        let defaults = SendPolicy::default();
+        Ok(Config {
+            xingguang_base: required(env, "XINGGUANG_BASE_URL")?,
+            realme_base: required(env, "REALME_BASE_URL")?,
+            phone3_url: required(env, "PHONE3_URL")?,
+            public_base: required(env, "PUBLIC_BASE_URL")?,
+            xingguang: Credentials {
+                api_user: required(env, "XINGGUANG_API_USER")?,
+                api_key: required(env, "XINGGUANG_API_KEY")?,
+            },
+            realme: RealmeCredentials {
+                app_token: required(env, "REALME_APP_TOKEN")?,
+                sign_key: required(env, "REALME_SIGN_KEY")?,
+            },
+            phone3_token: required(env, "PHONE3_TOKEN")?,
+            callback_key: required(env, "CALLBACK_HMAC_KEY")?,
+            session_key: required(env, "SESSION_KEY")?,
+            pii_key: required(env, "PII_KEY")?,
+            admin_token: required(env, "ADMIN_TOKEN")?,
+            upstream_timeout_ms: number(env, "UPSTREAM_TIMEOUT_MS", 10_000),
+            send_policy: SendPolicy {
+                max_attempts: number(env, "SEND_MAX_ATTEMPTS", defaults.max_attempts),
+                base_delay_secs: number(env, "SEND_BASE_DELAY_S", defaults.base_delay_secs),
+                max_delay_secs: number(env, "SEND_MAX_DELAY_S", defaults.max_delay_secs),
+            },
+            photo_retention_ms: number::<i64>(env, "PHOTO_RETENTION_H", 72) * 3_600_000,
+            unconfirmed_alert_ms: number::<i64>(env, "UNCONFIRMED_ALERT_MIN", 60) * 60_000,
+            limit_per_product: number(env, "ORDER_LIMIT_PER_PRODUCT", 1),
+            limit_total: number(env, "ORDER_LIMIT_TOTAL", 5),
+            lookups_per_minute: number(env, "LOOKUPS_PER_MINUTE", 10),
+            prechecks_per_minute: number(env, "PRECHECKS_PER_MINUTE", 10),
+        })
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the Worker's clock.
+pub fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `n` random bytes from the platform's CSPRNG.
+pub fn random<const N: usize>() -> Result<[u8; N], AppError> {
+    let mut buf = [0u8; N];
+    getrandom::getrandom(&mut buf).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
+    Ok(buf)
+}

@@ -1,0 +1,82 @@
+//! The three photos in R2, only as long as the flow needs them: written when the customer
+//! sends them, read to send them to the vendor, deleted once the vendor has them (or the
+//! order ends), and purged by the cron after the retention limit in any case.
+
+use haoka_edge_core::xingguang::Photos;
+use haoka_shared::{Field, FieldIssue, api::PHOTO_PARTS, photo::check_photo};
+use worker::{Env, FormData, FormEntry};
+
+use crate::{config::PHOTOS, error::AppError};
+
+fn key(order_id: &str, part: &str) -> String {
+    format!("orders/{order_id}/{part}")
+}
+
+fn field(part: &str) -> Field {
+    match part {
+        "face" => Field::PhotoFace,
+        "back" => Field::PhotoBack,
+        _ => Field::PhotoHand,
+    }
+}
+
+/// Read and check the three photo parts of a multipart form: each JPEG/PNG by its magic
+/// bytes and at most 2 MiB; every problem is a field issue.
+pub async fn from_form(form: &FormData) -> Result<Photos, Vec<FieldIssue>> {
+    let mut got: Vec<Vec<u8>> = Vec::with_capacity(3);
+    let mut issues = Vec::new();
+    for part in PHOTO_PARTS {
+        let bytes = match form.get(part) {
+            Some(FormEntry::File(file)) => file.bytes().await.unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        match check_photo(&bytes) {
+            Ok(_) => got.push(bytes),
+            Err(e) => issues.push(e.for_field(field(part))),
+        }
+    }
+    match (issues.is_empty(), <[Vec<u8>; 3]>::try_from(got)) {
+        (true, Ok([face, back, hand])) => Ok(Photos { face, back, hand }),
+        _ => Err(issues),
+    }
+}
+
+/// Store the three photos under the order.
+pub async fn put(env: &Env, order_id: &str, photos: &Photos) -> Result<(), AppError> {
+    let bucket = env.bucket(PHOTOS)?;
+    for (part, bytes) in PHOTO_PARTS
+        .iter()
+        .zip([&photos.face, &photos.back, &photos.hand])
+    {
+        bucket
+            .put(key(order_id, part), bytes.clone())
+            .execute()
+            .await?;
+    }
+    Ok(())
+}
+
+/// The three photos, if all are still there.
+pub async fn get(env: &Env, order_id: &str) -> Result<Option<Photos>, AppError> {
+    let bucket = env.bucket(PHOTOS)?;
+    let mut got = Vec::with_capacity(3);
+    for part in PHOTO_PARTS {
+        let Some(object) = bucket.get(key(order_id, part)).execute().await? else {
+            return Ok(None);
+        };
+        let Some(body) = object.body() else {
+            return Ok(None);
+        };
+        got.push(body.bytes().await?);
+    }
+    Ok(<[Vec<u8>; 3]>::try_from(got)
+        .ok()
+        .map(|[face, back, hand]| Photos { face, back, hand }))
+}
+
+/// Delete the order's photos (absent ones are fine).
+pub async fn delete(env: &Env, order_id: &str) -> Result<(), AppError> {
+    let keys: Vec<String> = PHOTO_PARTS.iter().map(|p| key(order_id, p)).collect();
+    env.bucket(PHOTOS)?.delete_multiple(keys).await?;
+    Ok(())
+}

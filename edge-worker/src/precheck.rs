@@ -1,0 +1,301 @@
+//! The identity pre-check before anything reaches the vendor: RealMe `namecheck` (name + ID
+//! number) for every product; phone three-factor too when the product asks, failing over to
+//! RealMe `mobilecheck` when phone3 answers "centre busy" (-11). A pass is kept for 24 h under
+//! a keyed hash of the person, so a repeat does not pay again. Upstreams that cannot answer
+//! give `Pending`: the order waits in 身份核验中 and is retried, never refused.
+
+use haoka_edge_core::{
+    crypto,
+    http::HttpRequest,
+    phone3, realme,
+    verdict::{MismatchPart, Verdict},
+};
+use haoka_shared::{
+    ChinaDateTime, Field, FieldIssue,
+    api::{PrecheckReply, PrecheckRequest, PrecheckResult},
+    china_date_from_unix_millis, idcard, ids,
+    mask::mask_id,
+    mobile::parse_mobile,
+    name::parse_name,
+};
+use worker::{D1Database, Env, Request, Response, console_log, console_warn};
+
+use crate::{
+    config::{Config, DB, now_ms, random},
+    error::AppError,
+    products, ratelimit,
+    store::int,
+    upstream::{self, Transport},
+};
+
+/// How long a pass is reused.
+const PASS_REUSE_MS: i64 = 24 * 3_600_000;
+
+/// The pre-check's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything the product asks for matches.
+    Pass,
+    /// This part does not.
+    Mismatch(MismatchPart),
+    /// No verdict now; ask again later.
+    Pending,
+}
+
+/// Who is checked (already validated and normalised).
+pub struct Person<'a> {
+    /// Legal name.
+    pub name: &'a str,
+    /// ID number.
+    pub id_number: &'a str,
+    /// Mobile.
+    pub mobile: &'a str,
+    /// Whether phone three-factor runs too.
+    pub phone3: bool,
+}
+
+/// Words for a mismatch code (also used for `check_failed` orders' reasons).
+pub fn words(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "name_or_id" => (
+            "姓名与身份证号码不一致，请核对后重新提交",
+            "The name and the ID number do not match; please check them",
+        ),
+        "mobile" => (
+            "该手机号码未登记在您本人名下，请使用本人实名登记的手机号码",
+            "This mobile number is not registered to you; please use a number in your own name",
+        ),
+        "no_record" => (
+            "未查到该身份证号码的登记信息，请核对身份证号码",
+            "No record was found for this ID number; please check it",
+        ),
+        _ => (
+            "订单未通过审核，请联系客服",
+            "The order was not approved; please contact support",
+        ),
+    }
+}
+
+fn mismatch_fields(part: MismatchPart) -> Vec<FieldIssue> {
+    let (zh, en) = words(part.as_str());
+    let fields: &[Field] = match part {
+        MismatchPart::NameOrId => &[Field::Name, Field::IdNumber],
+        MismatchPart::Mobile => &[Field::Mobile],
+        MismatchPart::NoRecord => &[Field::IdNumber],
+    };
+    fields
+        .iter()
+        .map(|f| FieldIssue {
+            field: *f,
+            code: format!("precheck_{}", part.as_str()),
+            message_zh: zh.into(),
+            message_en: en.into(),
+        })
+        .collect()
+}
+
+async fn ask(cfg: &Config, what: &str, req: Option<HttpRequest>) -> Option<(u16, Vec<u8>)> {
+    let Some(req) = req else {
+        console_warn!("pre-check {what}: the check table lacks it");
+        return None;
+    };
+    match upstream::execute(&req, cfg.upstream_timeout_ms).await {
+        Transport::Reply { status, body } => Some((status, body)),
+        Transport::Failed { why } => {
+            console_warn!("pre-check {what}: no answer ({why})");
+            None
+        }
+    }
+}
+
+fn realme_ids(now: i64) -> Result<(String, String), AppError> {
+    Ok((
+        ids::mint_id("RM", now, &random::<12>()?),
+        ChinaDateTime::from_unix_millis(now).yyyymmdd(),
+    ))
+}
+
+async fn namecheck(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, AppError> {
+    let (order_id, date) = realme_ids(now)?;
+    let req = realme::namecheck_request(
+        &cfg.realme_base,
+        &cfg.realme,
+        &order_id,
+        &date,
+        p.name,
+        p.id_number,
+    );
+    Ok(
+        match (
+            ask(cfg, "namecheck", req).await,
+            haoka_shared::realme::check("namecheck"),
+        ) {
+            (Some((status, body)), Some(check)) => realme::parse_trade_reply(check, status, &body),
+            _ => Verdict::Busy,
+        },
+    )
+}
+
+async fn mobilecheck(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, AppError> {
+    let (order_id, date) = realme_ids(now)?;
+    let req = realme::mobilecheck_request(
+        &cfg.realme_base,
+        &cfg.realme,
+        &order_id,
+        &date,
+        p.name,
+        p.id_number,
+        p.mobile,
+    );
+    Ok(
+        match (
+            ask(cfg, "mobilecheck", req).await,
+            haoka_shared::realme::check("mobilecheck"),
+        ) {
+            (Some((status, body)), Some(check)) => realme::parse_trade_reply(check, status, &body),
+            _ => Verdict::Busy,
+        },
+    )
+}
+
+async fn phone_check(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, AppError> {
+    let req = phone3::phone3_request(
+        &cfg.phone3_url,
+        &cfg.phone3_token,
+        p.name,
+        p.id_number,
+        p.mobile,
+    );
+    let verdict = match ask(cfg, "phone3", Some(req)).await {
+        Some((status, body)) => phone3::parse_phone3_reply(status, &body),
+        None => Verdict::Busy,
+    };
+    if verdict == Verdict::Busy {
+        // phone3's centre is busy: RealMe's mobilecheck answers the same question.
+        console_log!("pre-check phone3 busy: failing over to mobilecheck");
+        return mobilecheck(cfg, p, now).await;
+    }
+    Ok(verdict)
+}
+
+fn outcome(what: &str, verdict: Verdict) -> Option<Outcome> {
+    match verdict {
+        Verdict::Match => None,
+        Verdict::Mismatch(part) => Some(Outcome::Mismatch(part)),
+        Verdict::Busy => Some(Outcome::Pending),
+        Verdict::Error { why } => {
+            console_warn!("pre-check {what}: no verdict ({why})");
+            Some(Outcome::Pending)
+        }
+    }
+}
+
+/// Run the pre-check for `p` (or reuse a pass from the last 24 h).
+pub async fn run(
+    db: &D1Database,
+    cfg: &Config,
+    p: &Person<'_>,
+    now: i64,
+) -> Result<Outcome, AppError> {
+    let subject = if p.phone3 {
+        format!("{}|{}|{}", p.name, p.id_number, p.mobile)
+    } else {
+        format!("{}|{}", p.name, p.id_number)
+    };
+    let person = crypto::lookup_hash(&cfg.pii_key, "person", &subject);
+    let passed: Option<i64> = db
+        .prepare("SELECT passed_ms FROM identity_checks WHERE person_hash = ?1 AND passed_ms > ?2")
+        .bind(&[person.as_str().into(), int(now - PASS_REUSE_MS)])?
+        .first(Some("passed_ms"))
+        .await?;
+    if passed.is_some() {
+        return Ok(Outcome::Pass);
+    }
+    if let Some(o) = outcome("namecheck", namecheck(cfg, p, now).await?) {
+        return Ok(o);
+    }
+    if p.phone3
+        && let Some(o) = outcome("phone3", phone_check(cfg, p, now).await?)
+    {
+        return Ok(o);
+    }
+    db.prepare(
+        "INSERT INTO identity_checks (person_hash, method, passed_ms) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (person_hash) DO UPDATE SET method = ?2, passed_ms = ?3",
+    )
+    .bind(&[
+        person.into(),
+        (if p.phone3 {
+            "namecheck+phone3"
+        } else {
+            "namecheck"
+        })
+        .into(),
+        int(now),
+    ])?
+    .run()
+    .await?;
+    Ok(Outcome::Pass)
+}
+
+/// `POST /api/precheck`: the customer's check before the photos and the review step.
+pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    let body = req.bytes().await?;
+    if body.len() > 4096 {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let ask: PrecheckRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let now = now_ms();
+    let today = china_date_from_unix_millis(now);
+    let mut issues = Vec::new();
+    let name = parse_name(&ask.name).map_err(|e| issues.push(e.for_field(Field::Name)));
+    let id = idcard::parse_resident_id(&ask.id_number, today)
+        .map_err(|e| issues.push(e.for_field(Field::IdNumber)));
+    let mobile = parse_mobile(&ask.mobile).map_err(|e| issues.push(e.for_field(Field::Mobile)));
+    let db = env.d1(DB)?;
+    let product = products::find(&db, &ask.product_id).await?;
+    if product.is_none() {
+        issues.push(haoka_shared::ValidationError::UnknownProduct.for_field(Field::ProductId));
+    }
+    let (Ok(name), Ok(id), Ok(mobile), Some(product)) = (name, id, mobile, product) else {
+        return Err(AppError::Validation(issues));
+    };
+    ratelimit::check(&req, env, cfg, "precheck", cfg.prechecks_per_minute).await?;
+    let person = Person {
+        name: &name,
+        id_number: id.as_str(),
+        mobile: mobile.as_str(),
+        phone3: product.needs_phone3,
+    };
+    let result = run(&db, cfg, &person, now).await?;
+    console_log!(
+        "pre-check id_number={} result={result:?}",
+        mask_id(id.as_str())
+    );
+    let reply = match result {
+        Outcome::Pass => PrecheckReply {
+            result: PrecheckResult::Pass,
+            fields: vec![],
+            message_zh: "身份核验通过".into(),
+            message_en: "Identity check passed".into(),
+        },
+        Outcome::Mismatch(part) => {
+            let (zh, en) = words(part.as_str());
+            PrecheckReply {
+                result: PrecheckResult::Mismatch,
+                fields: mismatch_fields(part),
+                message_zh: zh.into(),
+                message_en: en.into(),
+            }
+        }
+        Outcome::Pending => PrecheckReply {
+            result: PrecheckResult::Pending,
+            fields: vec![],
+            message_zh: "核验服务繁忙，可以继续下单，我们会在后台完成核验".into(),
+            message_en: "The check is busy; you can go on, and we will finish it in the background"
+                .into(),
+        },
+    };
+    Ok(Response::from_json(&reply)?)
+}

@@ -1,0 +1,78 @@
+//! The catalogue, from D1 (`products`, seeded by a migration): an operator changes a product
+//! with one SQL statement and no deploy. `GET /api/products` lists what is on sale.
+
+use haoka_shared::product::{Catalogue, Product};
+use serde::Deserialize;
+use worker::{D1Database, Response};
+
+use crate::error::AppError;
+
+#[derive(Deserialize)]
+struct Row {
+    pid: String,
+    name_zh: String,
+    name_en: String,
+    monthly_fen: i64,
+    needs_photos: i64,
+    needs_phone3: i64,
+    min_age: i64,
+    max_age: i64,
+    deny_keywords: String,
+}
+
+impl From<Row> for Product {
+    fn from(r: Row) -> Product {
+        let small = |v: i64| u32::try_from(v).unwrap_or(0);
+        Product {
+            pid: r.pid,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            monthly_fen: small(r.monthly_fen),
+            needs_photos: r.needs_photos != 0,
+            needs_phone3: r.needs_phone3 != 0,
+            min_age: small(r.min_age),
+            max_age: small(r.max_age),
+            deny_keywords: r
+                .deny_keywords
+                .split([',', '，'])
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+const COLUMNS: &str = "pid, name_zh, name_en, monthly_fen, needs_photos, needs_phone3, min_age, max_age, deny_keywords";
+
+/// Products on sale, in display order.
+pub async fn list(db: &D1Database) -> Result<Vec<Product>, AppError> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY sort, pid"
+        ))
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(Product::from).collect())
+}
+
+/// One product on sale, by its vendor id.
+pub async fn find(db: &D1Database, pid: &str) -> Result<Option<Product>, AppError> {
+    let row = db
+        .prepare(format!(
+            "SELECT {COLUMNS} FROM products WHERE active = 1 AND pid = ?1"
+        ))
+        .bind(&[pid.trim().into()])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map(Product::from))
+}
+
+/// `GET /api/products`.
+pub async fn get(db: &D1Database) -> Result<Response, AppError> {
+    let body = Catalogue {
+        products: list(db).await?,
+    };
+    Ok(Response::from_json(&body)?)
+}

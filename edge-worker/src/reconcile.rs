@@ -1,0 +1,81 @@
+//! The reconciler, run by the Cron trigger: re-enqueue work that is due (unknown-outcome
+//! resends, pre-checks and `getimg` waiting for a retry, orders whose queue message was lost),
+//! purge photos past their retention, list orders stuck in 待确认 for an operator, and drop
+//! expired rate-limit and pre-check rows.
+
+use serde::Deserialize;
+use worker::{Env, console_log, console_warn};
+
+use crate::{
+    config::{Config, DB, now_ms},
+    error::AppError,
+    jobs, photos,
+    store::{Patch, int, update},
+};
+
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
+/// One reconciler pass.
+pub async fn run(env: &Env, cfg: &Config) -> Result<(), AppError> {
+    let db = env.d1(DB)?;
+    let now = now_ms();
+    let due = db
+        .prepare(
+            "SELECT id FROM orders WHERE next_try_ms <= ?1 \
+             AND (lease_until_ms IS NULL OR lease_until_ms < ?1) \
+             AND (state IN ('received', 'checking', 'sending') \
+                  OR (state = 'awaiting_photos' AND photos = 1)) \
+             ORDER BY next_try_ms LIMIT 100",
+        )
+        .bind(&[int(now)])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    for o in &due {
+        jobs::enqueue(env, &o.id, 0).await;
+    }
+    let expired = db
+        .prepare("SELECT id FROM orders WHERE photos = 1 AND photos_expire_ms < ?1 LIMIT 100")
+        .bind(&[int(now)])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    for o in &expired {
+        photos::delete(env, &o.id).await?;
+        update(&db, &o.id, Patch::new().set("photos", int(0))).await?;
+    }
+    let stuck = db
+        .prepare(
+            "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
+        )
+        .bind(&[int(now - cfg.unconfirmed_alert_ms)])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    if !stuck.is_empty() {
+        let ids: Vec<&str> = stuck.iter().map(|o| o.id.as_str()).collect();
+        console_warn!(
+            "{} order(s) awaiting confirmation for over {} min, settle at /api/admin/orders?state=unconfirmed: {}",
+            ids.len(),
+            cfg.unconfirmed_alert_ms / 60_000,
+            ids.join(",")
+        );
+    }
+    db.batch(vec![
+        db.prepare("DELETE FROM rate_limits WHERE expires_ms < ?1")
+            .bind(&[int(now)])?,
+        db.prepare("DELETE FROM identity_checks WHERE passed_ms < ?1")
+            .bind(&[int(now - 24 * 3_600_000)])?,
+    ])
+    .await?;
+    console_log!(
+        "reconcile: {} due re-enqueued, {} photo sets purged, {} unconfirmed listed",
+        due.len(),
+        expired.len(),
+        stuck.len()
+    );
+    Ok(())
+}
