@@ -10,11 +10,11 @@ cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
 say "clippy (native, all targets)"
 cargo clippy -q --workspace --all-targets -- -D warnings
-say "clippy (wasm32: shared, frontend, edge-worker)"
-cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-frontend -p haoka-edge -- -D warnings
+say "clippy (wasm32: shared, edge-core, frontend, edge-worker)"
+cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-frontend -p haoka-edge -- -D warnings
 
-say "unit, property and sandbox tests"
-cargo test -q -p haoka-shared -p haoka-sandbox
+say "unit, property, edge-core (against the sandbox in process) and sandbox tests"
+cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-sandbox
 
 say "checking the shape of the generated region table"
 python3 - <<'PY'
@@ -25,6 +25,12 @@ assert all(re.fullmatch(r"[PCD]\d+ \S+", l) for l in lines), "format"
 PY
 
 bash scripts/build.sh
+cargo build -q -p haoka-sandbox   # the end-to-end tests start it as a process
+
+say "wrangler deploy --dry-run (bindings, assets and the bundle are deployable as is)"
+rm -rf target/deploy-dry-run
+npx --no-install wrangler deploy --dry-run --outdir target/deploy-dry-run >target/deploy-dry-run.log 2>&1 \
+  || { cat target/deploy-dry-run.log >&2; die "wrangler deploy --dry-run failed"; }
 
 say "end-to-end: worker in workerd, browser journey in headless Chromium"
 rm -rf target/e2e   # fresh local D1 state, logs and browser profiles for this run

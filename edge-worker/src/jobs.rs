@@ -74,8 +74,11 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             return;
         }
     };
-    for m in messages {
-        match advance(&env, &cfg, &m.body().order_id, Source::Retry).await {
+    // Each message is one order: advance them side by side (a slow vendor delays one only).
+    let runs = messages.iter().map(|m| advance(&env, &cfg, &m.body().order_id, Source::Retry));
+    let results = futures_util::future::join_all(runs).await;
+    for (m, result) in messages.iter().zip(results) {
+        match result {
             Ok(()) => m.ack(),
             Err(e) => {
                 console_error!("advance {} failed: {e}", m.body().order_id);

@@ -1,5 +1,5 @@
 //! Faults on demand: make the next calls to an endpoint slow, fail with 5xx, answer garbage,
-//! close the connection, or withhold their callbacks.
+//! close the connection (before or after doing the work), or withhold their callbacks.
 
 use std::{sync::Arc, time::Duration};
 
@@ -26,6 +26,9 @@ pub enum Mode {
     Garbage,
     /// Close the connection without a response.
     Close,
+    /// Process the call normally, then close the connection instead of answering: the
+    /// vendor has the order, the caller never hears so.
+    LoseReply,
     /// Process normally but hold back the callback until fired by hand.
     WithholdCallback,
 }
@@ -73,7 +76,7 @@ pub async fn apply(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
     let Some(fault) = take(
         &shared,
         &path,
-        &[Mode::Slow, Mode::Error, Mode::Garbage, Mode::Close],
+        &[Mode::Slow, Mode::Error, Mode::Garbage, Mode::Close, Mode::LoseReply],
     ) else {
         return next.run(req).await;
     };
@@ -95,6 +98,14 @@ pub async fn apply(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
             .header("content-type", "application/json")
             .body(Body::from(&b"{\"code\":\"20\x00\xff<html>"[..]))
             .unwrap_or_default(),
+        Mode::LoseReply => {
+            let closer = req.extensions().get::<Closer>().cloned();
+            let _answer = next.run(req).await;
+            match closer {
+                Some(closer) => closer.hang_up().await,
+                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
         Mode::Close | Mode::WithholdCallback => match req.extensions().get::<Closer>().cloned() {
             Some(closer) => closer.hang_up().await,
             None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

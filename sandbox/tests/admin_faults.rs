@@ -78,6 +78,32 @@ async fn each_fault_mode() {
     let err = namecheck(&s).await.expect_err("closed without a response");
     assert!(!err.is_timeout());
 
+    // lose_reply does the work (the order id is now taken: a repeat answers 90104), then
+    // closes unanswered.
+    s.admin_post("/faults", json!({ "path_prefix": prefix, "mode": "lose_reply" }))
+        .await;
+    let order_id = oid();
+    let call = |id: String| {
+        let form = signed(
+            &s.shared.config,
+            &id,
+            &[
+                ("full_name", "张三"),
+                ("id_number", "110101200007282906"),
+                ("source_channel", "1"),
+            ],
+        );
+        s.http
+            .post(format!("{}/api/realme/v4/trade/namecheck", s.url))
+            .form(&form)
+            .send()
+    };
+    call(order_id.clone())
+        .await
+        .expect_err("processed, then closed without a response");
+    let again: Value = call(order_id).await.unwrap().json().await.unwrap();
+    assert_eq!(again["return_code"], "90104", "{again}");
+
     s.admin_post(
         "/faults",
         json!({ "path_prefix": prefix, "mode": "slow", "delay_ms": 600 }),

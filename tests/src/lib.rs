@@ -211,15 +211,7 @@ impl Workerd {
     /// Run a read-only SQL query against this instance's local D1 (through wrangler, as an
     /// operator would) and return the result rows.
     pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
-        let out = Command::new(root().join("node_modules/.bin/wrangler"))
-            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
-            .arg(&self.state)
-            .args(["--command", sql])
-            .current_dir(root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .output()
-            .unwrap_or_else(|e| panic!("run wrangler d1 execute: {e}"));
+        let out = self.wrangler(&["d1", "execute", "DB", "--local", "--json", "--command", sql]);
         assert!(
             out.status.success(),
             "d1 execute failed: {}",
@@ -234,6 +226,31 @@ impl Workerd {
         v[0]["results"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Run a wrangler command against this instance's local state. The running worker holds
+    /// the same SQLite files, so a reader may find them locked for a moment: that (and only
+    /// that) is retried, a bounded number of times.
+    fn wrangler(&self, args: &[&str]) -> std::process::Output {
+        for _ in 0..30 {
+            let out = Command::new(root().join("node_modules/.bin/wrangler"))
+                .args(args)
+                .arg("--persist-to")
+                .arg(&self.state)
+                .current_dir(root())
+                .env("WRANGLER_SEND_METRICS", "false")
+                .env("CI", "true")
+                .output()
+                .unwrap_or_else(|e| panic!("run wrangler {args:?}: {e}"));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.success()
+                || !(stderr.contains("SQLITE_BUSY") || stderr.contains("database is locked"))
+            {
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("wrangler {args:?}: the local state stayed locked");
+    }
+
     /// Base URL.
     pub fn url(&self) -> String {
         self.server.url()
@@ -241,17 +258,17 @@ impl Workerd {
 
     /// Whether the local R2 bucket holds `key` (asked through wrangler, as an operator would).
     pub fn r2_has(&self, key: &str) -> bool {
-        let out = Command::new(root().join("node_modules/.bin/wrangler"))
-            .args(["r2", "object", "get"])
-            .arg(format!("haoka-photos/{key}"))
-            .args(["--local", "--pipe", "--persist-to"])
-            .arg(&self.state)
-            .current_dir(root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .output()
-            .unwrap_or_else(|e| panic!("run wrangler r2 object get: {e}"));
-        out.status.success() && !out.stdout.is_empty()
+        let object = format!("haoka-photos/{key}");
+        let out = self.wrangler(&["r2", "object", "get", &object, "--local", "--pipe"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return true;
+        }
+        assert!(
+            stderr.contains("does not exist"),
+            "r2 object get {object} failed: {stderr}"
+        );
+        false
     }
 }
 
