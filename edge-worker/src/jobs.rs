@@ -23,8 +23,6 @@ use crate::{
 
 /// How long one consumer may hold an order (longer than two upstream timeouts).
 const LEASE_MS: i64 = 60_000;
-/// Pre-check retry delay, seconds (busy upstream).
-const CHECK_RETRY_S: u32 = 30;
 
 /// A queue message.
 #[derive(Debug, Serialize, Deserialize)]
@@ -75,7 +73,9 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
         }
     };
     // Each message is one order: advance them side by side (a slow vendor delays one only).
-    let runs = messages.iter().map(|m| advance(&env, &cfg, &m.body().order_id, Source::Retry));
+    let runs = messages
+        .iter()
+        .map(|m| advance(&env, &cfg, &m.body().order_id, Source::Retry));
     let results = futures_util::future::join_all(runs).await;
     for (m, result) in messages.iter().zip(results) {
         match result {
@@ -156,8 +156,12 @@ async fn check(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool, AppErr
             Patch::new().set("reason_code", part.as_str()),
         ),
         precheck::Outcome::Pending => {
+            // Busy or down: the same backoff as unknown sends, without end (an order waits
+            // in 身份核验中; it is never refused for an upstream's trouble).
             let attempts = order.check_attempts + 1;
-            let delay = CHECK_RETRY_S * u32::try_from(attempts.min(10)).unwrap_or(10);
+            let delay = cfg
+                .send_policy
+                .delay_after(u32::try_from(attempts).unwrap_or(u32::MAX));
             let patch = Patch::new()
                 .set("check_attempts", int(attempts))
                 .set("next_try_ms", int(now + i64::from(delay) * 1000));

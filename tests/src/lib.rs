@@ -208,47 +208,27 @@ impl Workerd {
         Workerd { server, state }
     }
 
-    /// Run a read-only SQL query against this instance's local D1 (through wrangler, as an
-    /// operator would) and return the result rows.
+    /// Run a read-only SQL query against this instance's local D1 and return the rows. It
+    /// reads the SQLite file workerd writes, read-only: the file is in WAL mode, so a reader
+    /// never blocks the running worker (`wrangler d1 execute` would take a lock and make the
+    /// worker's own writes fail with SQLITE_BUSY).
     pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
-        let out = self.wrangler(&["d1", "execute", "DB", "--local", "--json", "--command", sql]);
-        assert!(
-            out.status.success(),
-            "d1 execute failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "d1 execute output is not JSON ({e}): {}",
-                String::from_utf8_lossy(&out.stdout)
-            )
-        });
-        v[0]["results"].as_array().cloned().unwrap_or_default()
+        let db = self
+            .sqlite_file("d1/miniflare-D1DatabaseObject")
+            .unwrap_or_else(|| panic!("no local D1 file under {:?}", self.state));
+        sqlite_read(&db, sql, &[])
     }
 
-    /// Run a wrangler command against this instance's local state. The running worker holds
-    /// the same SQLite files, so a reader may find them locked for a moment: that (and only
-    /// that) is retried, a bounded number of times.
-    fn wrangler(&self, args: &[&str]) -> std::process::Output {
-        for _ in 0..30 {
-            let out = Command::new(root().join("node_modules/.bin/wrangler"))
-                .args(args)
-                .arg("--persist-to")
-                .arg(&self.state)
-                .current_dir(root())
-                .env("WRANGLER_SEND_METRICS", "false")
-                .env("CI", "true")
-                .output()
-                .unwrap_or_else(|e| panic!("run wrangler {args:?}: {e}"));
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            if out.status.success()
-                || !(stderr.contains("SQLITE_BUSY") || stderr.contains("database is locked"))
-            {
-                return out;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!("wrangler {args:?}: the local state stayed locked");
+    /// The database file of a local binding (not its `metadata.sqlite`), once it exists.
+    fn sqlite_file(&self, under: &str) -> Option<PathBuf> {
+        let dir = self.state.join("v3").join(under);
+        std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.extension().is_some_and(|x| x == "sqlite")
+                    && p.file_name().is_some_and(|n| n != "metadata.sqlite")
+            })
     }
 
     /// Base URL.
@@ -256,20 +236,44 @@ impl Workerd {
         self.server.url()
     }
 
-    /// Whether the local R2 bucket holds `key` (asked through wrangler, as an operator would).
+    /// Whether the local R2 bucket holds `key` (read from its object index, read-only).
     pub fn r2_has(&self, key: &str) -> bool {
-        let object = format!("haoka-photos/{key}");
-        let out = self.wrangler(&["r2", "object", "get", &object, "--local", "--pipe"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.success() {
-            return true;
+        match self.sqlite_file("r2/miniflare-R2BucketObject") {
+            None => false,
+            Some(db) => {
+                !sqlite_read(&db, "SELECT key FROM _mf_objects WHERE key = ?", &[key]).is_empty()
+            }
         }
-        assert!(
-            stderr.contains("does not exist"),
-            "r2 object get {object} failed: {stderr}"
-        );
-        false
     }
+}
+
+/// Rows of a read-only query on a SQLite file, through Python's sqlite3 (on every machine of
+/// this kind), as JSON objects.
+fn sqlite_read(db: &Path, sql: &str, params: &[&str]) -> Vec<serde_json::Value> {
+    const SCRIPT: &str = "import json, sqlite3, sys\n\
+        c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True, timeout=10)\n\
+        c.row_factory = sqlite3.Row\n\
+        rows = c.execute(sys.argv[2], sys.argv[3:]).fetchall()\n\
+        print(json.dumps([dict(r) for r in rows], ensure_ascii=False))\n";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(db)
+        .arg(sql)
+        .args(params)
+        .output()
+        .unwrap_or_else(|e| panic!("run python3: {e}"));
+    assert!(
+        out.status.success(),
+        "query {sql:?} on {db:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "query output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// Random hex for test-only secrets.
@@ -299,6 +303,8 @@ pub struct Stack {
     pub worker: Workerd,
     /// The operator bearer token.
     pub admin_token: String,
+    /// Every test-only secret the worker and the sandbox share (`XINGGUANG_API_KEY`, …).
+    pub secrets: Vec<(&'static str, String)>,
 }
 
 impl Stack {
@@ -311,7 +317,7 @@ impl Stack {
             bin.exists(),
             "{bin:?} is missing: run `bash scripts/test.sh` (it builds the sandbox first)"
         );
-        let secrets: Vec<(&str, String)> = vec![
+        let secrets: Vec<(&'static str, String)> = vec![
             ("XINGGUANG_API_USER", "haoka-e2e".to_owned()),
             ("XINGGUANG_API_KEY", random_hex(16)),
             ("REALME_APP_TOKEN", random_hex(16)),
@@ -355,21 +361,30 @@ impl Stack {
         ];
         all.extend(secrets.iter().cloned());
         all.extend(vars.iter().cloned());
-        let admin_token = secrets
-            .iter()
-            .find(|(k, _)| *k == "ADMIN_TOKEN")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
         let worker = Workerd::start_with(&all, true);
         Stack {
             sandbox,
             worker,
-            admin_token,
+            admin_token: secrets
+                .iter()
+                .find(|(k, _)| *k == "ADMIN_TOKEN")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            secrets,
         }
     }
 
     /// The sandbox's base URL.
     pub fn sandbox_url(&self) -> String {
         self.sandbox.url()
+    }
+
+    /// One of the shared secrets (empty if unknown).
+    pub fn secret(&self, name: &str) -> String {
+        self.secrets
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }

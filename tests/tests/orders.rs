@@ -525,7 +525,9 @@ async fn forged_callbacks_change_nothing_and_replays_add_no_event() {
     wait_state(s, &accepted, "shipped", Duration::from_secs(40)).await;
     let xid = api_xid(s, &id);
     let count = |sql: &str| s.worker.query(sql)[0]["n"].as_i64().unwrap();
-    let callbacks_before = count("SELECT COUNT(*) AS n FROM vendor_callbacks");
+    let callbacks_before = count(&format!(
+        "SELECT COUNT(*) AS n FROM vendor_callbacks WHERE order_id = '{id}'"
+    ));
     let events_before = count(&format!(
         "SELECT COUNT(*) AS n FROM order_events WHERE order_id = '{id}'"
     ));
@@ -545,7 +547,9 @@ async fn forged_callbacks_change_nothing_and_replays_add_no_event() {
         .unwrap();
     assert_eq!(forged.status().as_u16(), 404);
     assert_eq!(
-        count("SELECT COUNT(*) AS n FROM vendor_callbacks"),
+        count(&format!(
+            "SELECT COUNT(*) AS n FROM vendor_callbacks WHERE order_id = '{id}'"
+        )),
         callbacks_before
     );
     // Replay what the vendor really sent (its delivery log has the URL and fields).
@@ -576,7 +580,9 @@ async fn forged_callbacks_change_nothing_and_replays_add_no_event() {
         .unwrap();
     assert_eq!(replay.status().as_u16(), 200);
     assert_eq!(
-        count("SELECT COUNT(*) AS n FROM vendor_callbacks"),
+        count(&format!(
+            "SELECT COUNT(*) AS n FROM vendor_callbacks WHERE order_id = '{id}'"
+        )),
         callbacks_before
     );
     assert_eq!(
@@ -741,6 +747,21 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
     assert_eq!(fired.status().as_u16(), 200);
     let done = wait_state(&s, &accepted, "shipped", Duration::from_secs(30)).await;
     assert!(states(&done).contains(&"unconfirmed".to_owned()), "{done}");
+    // RealMe down: the order waits in checking and is retried, not refused.
+    arm(json!({"path_prefix": "/api/realme/v4/trade/namecheck", "mode": "error", "status": 502, "count": 2})).await;
+    let (_, accepted) = submit(
+        &s,
+        "fault-checking-0031",
+        &order("2188", "张三", 31, "先锋大楼 3单元 304"),
+        None,
+    )
+    .await;
+    let done = wait_state(&s, &accepted, "shipped", Duration::from_secs(60)).await;
+    assert_eq!(
+        states(&done)[..3],
+        ["received", "checking", "sending"],
+        "{done}"
+    );
     // A withheld callback leaves the order submitted until the vendor speaks.
     arm(json!({"path_prefix": push, "mode": "withhold_callback"})).await;
     let (_, accepted) = submit(
