@@ -148,6 +148,9 @@ async fn read_order(req: &mut Request) -> Result<(DraftOrderRequest, Option<Phot
 
 /// Parse multipart bytes already read (and size-checked) with the runtime's own parser.
 async fn reparse_form(content_type: &str, body: &[u8]) -> Result<worker::FormData, AppError> {
+    if !content_type.is_ascii() {
+        return Err(AppError::BadRequest("non-ASCII content type".into()));
+    }
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
     let mut init = RequestInit::new();
