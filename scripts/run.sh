@@ -62,11 +62,14 @@ setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" &
 pids+=($!)
 
-# wrangler dev runs Cron triggers only when asked: stand in for Cloudflare's scheduler and
-# fire the reconciler once a minute, as `crons = ["* * * * *"]` does when deployed.
+# wrangler dev does not run Cron triggers (and cannot fire this Worker's scheduled handler:
+# see edge-worker/src/admin.rs): stand in for Cloudflare's scheduler and run the same
+# reconciler pass once a minute through the operator endpoint.
+admin_token=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)
 (
   while sleep 60; do
-    curl -fsS "http://127.0.0.1:$PORT/cdn-cgi/handler/scheduled?cron=*+*+*+*+*" >/dev/null 2>&1 || true
+    curl -fsS -X POST -H "Authorization: Bearer $admin_token" \
+      "http://127.0.0.1:$PORT/api/admin/reconcile" >/dev/null 2>&1 || true
   done
 ) &
 pids+=($!)

@@ -104,6 +104,16 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
     Ok(Response::from_json(&serde_json::json!({ "orders": rows }))?)
 }
 
+/// `POST /api/admin/reconcile`: one reconciler pass now — what the Cron trigger runs each
+/// minute. `wrangler dev` cannot fire this Worker's scheduled handler (its class entry point
+/// makes the local trigger fail with a DataCloneError), so `scripts/run.sh` and the tests call
+/// this instead; deployed, the Cron trigger calls the same function.
+pub async fn reconcile(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    authorise(req, cfg)?;
+    let report = crate::reconcile::run(env, cfg).await?;
+    Ok(Response::from_json(&report)?)
+}
+
 /// `POST /api/admin/orders/{id}/settle` body.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]

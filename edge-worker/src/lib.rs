@@ -45,7 +45,7 @@ async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> Resul
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let result = match config::Config::from_env(&env) {
-        Ok(cfg) => reconcile::run(&env, &cfg).await,
+        Ok(cfg) => reconcile::run(&env, &cfg).await.map(|_| ()),
         Err(e) => Err(e),
     };
     if let Err(e) = result {

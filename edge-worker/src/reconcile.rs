@@ -3,7 +3,7 @@
 //! purge photos past their retention, list orders stuck in 待确认 for an operator, and drop
 //! expired rate-limit and pre-check rows.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::{Env, console_log, console_warn};
 
 use crate::{
@@ -18,8 +18,19 @@ struct Id {
     id: String,
 }
 
+/// What one pass did.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Orders re-enqueued because work on them was due.
+    pub due: usize,
+    /// Orders whose photos were purged.
+    pub photos_purged: usize,
+    /// Orders waiting in 待确认 past the alert time.
+    pub unconfirmed: Vec<String>,
+}
+
 /// One reconciler pass.
-pub async fn run(env: &Env, cfg: &Config) -> Result<(), AppError> {
+pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     let db = env.d1(DB)?;
     let now = now_ms();
     let due = db
@@ -77,5 +88,9 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<(), AppError> {
         expired.len(),
         stuck.len()
     );
-    Ok(())
+    Ok(Report {
+        due: due.len(),
+        photos_purged: expired.len(),
+        unconfirmed: stuck.into_iter().map(|o| o.id).collect(),
+    })
 }

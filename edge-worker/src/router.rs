@@ -14,6 +14,7 @@ use crate::{
 };
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
+const ADMIN_RECONCILE: &str = "/api/admin/reconcile";
 const XINGGUANG_CALLBACKS: &str = "/callbacks/xingguang/";
 
 /// Answer one request.
@@ -44,6 +45,7 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Post, ORDERS_PATH) => return orders::create(req, env, &cfg()?).await,
         (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
         (Method::Get, ADMIN_ORDERS) => return admin::list(&req, env, &cfg()?).await,
+        (Method::Post, ADMIN_RECONCILE) => return admin::reconcile(&req, env, &cfg()?).await,
         (
             _,
             HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH

@@ -674,6 +674,8 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
             ("UPSTREAM_TIMEOUT_MS", "1500".into()),
             ("SEND_BASE_DELAY_S", "1".into()),
             ("SEND_MAX_ATTEMPTS", "3".into()),
+            // Photos expire at once: the cron purges them on its next run.
+            ("PHOTO_RETENTION_H", "0".into()),
         ],
         600,
     );
@@ -789,4 +791,50 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
         .unwrap();
     assert_eq!(fired.status().as_u16(), 200);
     wait_state(&s, &accepted, "shipped", Duration::from_secs(30)).await;
+
+    // The cron: with the vendor down for good, a 三照 order's photos are purged when their
+    // retention ends, and the order (due again) is re-enqueued; once the vendor is back it
+    // goes without photos and waits for new ones.
+    arm(json!({"path_prefix": push, "mode": "error", "count": 3})).await;
+    let (_, accepted) = submit(
+        &s,
+        "fault-purge-000032",
+        &order("2201", "张三", 32, "先锋大楼 3单元 305"),
+        Some(&photos()),
+    )
+    .await;
+    let id = accepted["order_id"].as_str().unwrap().to_owned();
+    wait_state(&s, &accepted, "unconfirmed", Duration::from_secs(60)).await;
+    assert!(s.worker.r2_has(&format!("orders/{id}/face")));
+    // The cron's pass (run through the operator endpoint: see admin.rs).
+    let (code, report) = json_of(
+        client()
+            .post(format!("{}/api/admin/reconcile", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["photos_purged"], 1, "{report}");
+    assert!(!s.worker.r2_has(&format!("orders/{id}/face")));
+    assert_eq!(
+        s.worker
+            .query(&format!("SELECT photos FROM orders WHERE id = '{id}'"))[0]["photos"],
+        0
+    );
+    // An operator resends it (same api_xid); the vendor takes it and asks for photos.
+    let settle = client()
+        .post(format!("{}/api/admin/orders/{id}/settle", s.worker.url()))
+        .bearer_auth(&s.admin_token)
+        .json(&json!({"action": "resend"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settle.status().as_u16(), 200);
+    let waiting = wait_state(&s, &accepted, "awaiting_photos", Duration::from_secs(30)).await;
+    assert_eq!(waiting["photos_wanted"], true);
+    let xid = api_xid(&s, &id);
+    assert_eq!(vendor_orders(&s, &xid).await.len(), 1);
 }
