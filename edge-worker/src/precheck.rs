@@ -115,43 +115,38 @@ fn realme_ids(now: i64) -> Result<(String, String), AppError> {
     ))
 }
 
-async fn namecheck(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, AppError> {
+/// RealMe `namecheck` (name + ID) or, with `mobile`, `mobilecheck` (name + ID + mobile).
+async fn realme_check(
+    cfg: &Config,
+    p: &Person<'_>,
+    now: i64,
+    mobile: bool,
+) -> Result<Verdict, AppError> {
     let (order_id, date) = realme_ids(now)?;
-    let req = realme::namecheck_request(
-        &cfg.realme_base,
-        &cfg.realme,
-        &order_id,
-        &date,
-        p.name,
-        p.id_number,
-    );
+    let (name, req) = if mobile {
+        let req = realme::mobilecheck_request(
+            &cfg.realme_base,
+            &cfg.realme,
+            &order_id,
+            &date,
+            p.name,
+            p.id_number,
+            p.mobile,
+        );
+        ("mobilecheck", req)
+    } else {
+        let req = realme::namecheck_request(
+            &cfg.realme_base,
+            &cfg.realme,
+            &order_id,
+            &date,
+            p.name,
+            p.id_number,
+        );
+        ("namecheck", req)
+    };
     Ok(
-        match (
-            ask(cfg, "namecheck", req).await,
-            haoka_shared::realme::check("namecheck"),
-        ) {
-            (Some((status, body)), Some(check)) => realme::parse_trade_reply(check, status, &body),
-            _ => Verdict::Busy,
-        },
-    )
-}
-
-async fn mobilecheck(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, AppError> {
-    let (order_id, date) = realme_ids(now)?;
-    let req = realme::mobilecheck_request(
-        &cfg.realme_base,
-        &cfg.realme,
-        &order_id,
-        &date,
-        p.name,
-        p.id_number,
-        p.mobile,
-    );
-    Ok(
-        match (
-            ask(cfg, "mobilecheck", req).await,
-            haoka_shared::realme::check("mobilecheck"),
-        ) {
+        match (ask(cfg, name, req).await, haoka_shared::realme::check(name)) {
             (Some((status, body)), Some(check)) => realme::parse_trade_reply(check, status, &body),
             _ => Verdict::Busy,
         },
@@ -173,7 +168,7 @@ async fn phone_check(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, 
     if verdict == Verdict::Busy {
         // phone3's centre is busy: RealMe's mobilecheck answers the same question.
         console_log!("pre-check phone3 busy: failing over to mobilecheck");
-        return mobilecheck(cfg, p, now).await;
+        return realme_check(cfg, p, now, true).await;
     }
     Ok(verdict)
 }
@@ -211,7 +206,7 @@ pub async fn run(
     if passed.is_some() {
         return Ok(Outcome::Pass);
     }
-    if let Some(o) = outcome("namecheck", namecheck(cfg, p, now).await?) {
+    if let Some(o) = outcome("namecheck", realme_check(cfg, p, now, false).await?) {
         return Ok(o);
     }
     if p.phone3

@@ -76,7 +76,13 @@ pub async fn apply(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
     let Some(fault) = take(
         &shared,
         &path,
-        &[Mode::Slow, Mode::Error, Mode::Garbage, Mode::Close, Mode::LoseReply],
+        &[
+            Mode::Slow,
+            Mode::Error,
+            Mode::Garbage,
+            Mode::Close,
+            Mode::LoseReply,
+        ],
     ) else {
         return next.run(req).await;
     };

@@ -10,9 +10,14 @@ use haoka_sandbox::Config;
 use serde_json::{Value, json};
 
 async fn namecheck(s: &Sbx) -> reqwest::Result<reqwest::Response> {
+    namecheck_as(s, &oid()).await
+}
+
+/// A namecheck with this `order_id`.
+async fn namecheck_as(s: &Sbx, order_id: &str) -> reqwest::Result<reqwest::Response> {
     let form = signed(
         &s.shared.config,
-        &oid(),
+        order_id,
         &[
             ("full_name", "张三"),
             ("id_number", "110101200007282906"),
@@ -80,28 +85,21 @@ async fn each_fault_mode() {
 
     // lose_reply does the work (the order id is now taken: a repeat answers 90104), then
     // closes unanswered.
-    s.admin_post("/faults", json!({ "path_prefix": prefix, "mode": "lose_reply" }))
-        .await;
+    s.admin_post(
+        "/faults",
+        json!({ "path_prefix": prefix, "mode": "lose_reply" }),
+    )
+    .await;
     let order_id = oid();
-    let call = |id: String| {
-        let form = signed(
-            &s.shared.config,
-            &id,
-            &[
-                ("full_name", "张三"),
-                ("id_number", "110101200007282906"),
-                ("source_channel", "1"),
-            ],
-        );
-        s.http
-            .post(format!("{}/api/realme/v4/trade/namecheck", s.url))
-            .form(&form)
-            .send()
-    };
-    call(order_id.clone())
+    namecheck_as(&s, &order_id)
         .await
         .expect_err("processed, then closed without a response");
-    let again: Value = call(order_id).await.unwrap().json().await.unwrap();
+    let again: Value = namecheck_as(&s, &order_id)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["return_code"], "90104", "{again}");
 
     s.admin_post(

@@ -88,6 +88,20 @@ async fn submit(s: &Stack, key: &str, body: &Value, photos: Option<&[Vec<u8>; 3]
     json_of(req.send().await.expect("POST /api/orders")).await
 }
 
+/// `POST /api/precheck` for this person.
+async fn precheck(s: &Stack, product: &str, name: &str, seq: u32) -> (u16, Value) {
+    let ask = json!({"product_id": product, "name": name, "id_number": id_number(seq), "mobile": "18888888336"});
+    json_of(
+        client()
+            .post(format!("{}/api/precheck", s.worker.url()))
+            .json(&ask)
+            .send()
+            .await
+            .expect("POST /api/precheck"),
+    )
+    .await
+}
+
 async fn status(s: &Stack, id: &str, token: &str) -> Value {
     let resp = client()
         .get(format!("{}/api/orders/{id}?token={token}", s.worker.url()))
@@ -420,16 +434,7 @@ async fn twenty_concurrent_submits_with_one_key_make_one_order_and_one_pushorder
 #[tokio::test]
 async fn a_precheck_mismatch_says_what_to_check_and_sends_nothing() {
     let s = stack();
-    let ask = json!({"product_id": "2188", "name": "李四", "id_number": id_number(6), "mobile": "18888888336"});
-    let (code, reply) = json_of(
-        client()
-            .post(format!("{}/api/precheck", s.worker.url()))
-            .json(&ask)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, reply) = precheck(s, "2188", "李四", 6).await;
     assert_eq!(code, 200, "{reply}");
     assert_eq!(reply["result"], "mismatch");
     let fields: Vec<&str> = reply["fields"]
@@ -461,17 +466,8 @@ async fn a_precheck_mismatch_says_what_to_check_and_sends_nothing() {
             .is_empty()
     );
     // A passed check is reused: the second pre-check for 张三 (seq 7) calls RealMe once.
-    let ask = json!({"product_id": "2188", "name": "张三", "id_number": id_number(7), "mobile": "18888888336"});
     for _ in 0..2 {
-        let (_, r) = json_of(
-            client()
-                .post(format!("{}/api/precheck", s.worker.url()))
-                .json(&ask)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, r) = precheck(s, "2188", "张三", 7).await;
         assert_eq!(r["result"], "pass", "{r}");
     }
     assert_eq!(
@@ -485,16 +481,7 @@ async fn a_precheck_mismatch_says_what_to_check_and_sends_nothing() {
 #[tokio::test]
 async fn phone3_busy_fails_over_to_realme_mobilecheck() {
     let s = stack();
-    let ask = json!({"product_id": "2201", "name": "孙八", "id_number": id_number(8), "mobile": "18888888336"});
-    let (code, reply) = json_of(
-        client()
-            .post(format!("{}/api/precheck", s.worker.url()))
-            .json(&ask)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, reply) = precheck(s, "2201", "孙八", 8).await;
     assert_eq!(code, 200, "{reply}");
     assert_eq!(reply["result"], "pass", "{reply}");
     assert_eq!(
