@@ -71,3 +71,9 @@ pub fn use_lang() -> Signal<Lang> {
         None => Signal::stored(Lang::Zh),
     }
 }
+
+/// A fixed text in the current language, as a signal (for labels and buttons).
+pub fn tr(zh: &'static str, en: &'static str) -> Signal<String> {
+    let lang = use_lang();
+    Signal::derive(move || lang.get().pick(zh, en).to_owned())
+}

@@ -1,3 +1,10 @@
-//! Reusable view pieces.
+//! Reusable view pieces, each small and driven by signals and callbacks.
 
 pub mod field;
+pub mod my_orders;
+pub mod notice;
+pub mod photo_picker;
+pub mod product_choice;
+pub mod region;
+pub mod steps;
+pub mod timeline;
