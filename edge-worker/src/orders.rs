@@ -273,7 +273,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let product = products::find(&db, &draft.product_id).await?;
     let now = now_ms();
     let mut valid = validate_draft(&draft, product.as_ref(), today());
-    if !draft.consent {
+    if !draft.consent || draft.consent_version != haoka_shared::consent::NOTICE_VERSION {
         let issue = ValidationError::ConsentRequired.for_field(Field::Consent);
         match &mut valid {
             Ok(_) => valid = Err(vec![issue]),
@@ -302,6 +302,10 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         ("number", valid.number.as_str().into()),
         ("next_try_ms", int(now)),
         ("consent_at_ms", int(now)),
+        (
+            "consent_version",
+            haoka_shared::consent::NOTICE_VERSION.into(),
+        ),
         ("created_at_ms", int(now)),
         ("updated_at_ms", int(now)),
     ];

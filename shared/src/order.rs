@@ -35,6 +35,9 @@ pub struct DraftOrderRequest {
     /// the edge records when).
     #[serde(default)]
     pub consent: bool,
+    /// The notice version agreed to ([`crate::consent::NOTICE_VERSION`]).
+    #[serde(default)]
+    pub consent_version: String,
 }
 
 /// A draft that passed every rule, normalised.
@@ -184,6 +187,7 @@ mod tests {
             address: "先锋大楼 3单元 201".into(),
             number: String::new(),
             consent: true,
+            consent_version: crate::consent::NOTICE_VERSION.into(),
         }
     }
 
@@ -215,6 +219,7 @@ mod tests {
             address: "先锋大楼".into(),
             number: "123".into(),
             consent: false,
+            consent_version: String::new(),
         };
         let err = validate_draft(&req, Some(&product_for(&req)), today()).unwrap_err();
         let got: Vec<(Field, &str)> = err.iter().map(|i| (i.field, i.code.as_str())).collect();

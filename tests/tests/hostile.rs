@@ -293,6 +293,7 @@ impl Form {
             "address": "先锋大楼 3单元 201",
             "number": "",
             "consent": true,
+            "consent_version": haoka_shared::consent::NOTICE_VERSION,
         });
         match self {
             Form::Order | Form::Draft => order,
@@ -310,7 +311,7 @@ impl Form {
     /// Fields that may be absent (serde defaults).
     fn optional(self) -> &'static [&'static str] {
         match self {
-            Form::Order | Form::Draft => &["number", "consent"],
+            Form::Order | Form::Draft => &["number", "consent", "consent_version"],
             Form::Settle => &["apiorder"],
             Form::Precheck | Form::Lookup => &[],
         }
@@ -320,7 +321,7 @@ impl Form {
     /// Lookups and settlements need none: the order they name does not exist.
     fn poison(self, field: &str) -> Option<(&'static str, Value)> {
         match (self, field) {
-            (Form::Order, "consent") => Some(("number", json!("123"))),
+            (Form::Order, "consent" | "consent_version") => Some(("number", json!("123"))),
             (Form::Order, _) => Some(("consent", json!(false))),
             (Form::Draft, "number") => Some(("district", json!("朝阳区"))),
             (Form::Draft, _) => Some(("number", json!("123"))),

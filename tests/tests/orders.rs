@@ -37,6 +37,7 @@ fn order(product: &str, name: &str, seq: u32, address: &str) -> Value {
         "district": "和平区",
         "address": address,
         "consent": true,
+        "consent_version": haoka_shared::consent::NOTICE_VERSION,
     })
 }
 
@@ -231,6 +232,24 @@ async fn a_product_without_photos_ships_on_the_vendors_callbacks() {
         row["name_enc"].as_str().unwrap().starts_with("v1."),
         "{raw}"
     );
+    // Consent is recorded: which notice, and when.
+    let consent = &s.worker.query(&format!(
+        "SELECT consent_version, consent_at_ms FROM orders WHERE api_xid = '{xid}'"
+    ))[0];
+    assert_eq!(
+        consent["consent_version"],
+        haoka_shared::consent::NOTICE_VERSION
+    );
+    assert!(
+        consent["consent_at_ms"].as_i64().unwrap_or(0) > 0,
+        "{consent}"
+    );
+    // An order agreed under another version of the notice is refused.
+    let mut stale = order("2188", "张三", 40, "先锋大楼 3单元 240");
+    stale["consent_version"] = json!("2020-01-01");
+    let (code, err) = submit(s, "journey-stale-consent", &stale, None).await;
+    assert_eq!(code, 422, "{err}");
+    assert_eq!(err["fields"][0]["field"], "consent");
     // Every transition is an event with its source.
     let events = s.worker.query(&format!(
         "SELECT source, from_state, to_state FROM order_events WHERE order_id = '{}' ORDER BY seq",

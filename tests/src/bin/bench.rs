@@ -326,6 +326,7 @@ fn order(seq: u32) -> Result<Value> {
         "district": "和平区",
         "address": "先锋大楼 3单元 201",
         "consent": true,
+        "consent_version": haoka_shared::consent::NOTICE_VERSION,
     }))
 }
 

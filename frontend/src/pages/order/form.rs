@@ -82,6 +82,7 @@ impl OrderForm {
             address: address.get(),
             number: String::new(),
             consent: consent.get(),
+            consent_version: haoka_shared::consent::NOTICE_VERSION.into(),
         });
         let valid =
             Memo::new(move |_| validate_draft(&draft.get(), product.get().as_ref(), today()));

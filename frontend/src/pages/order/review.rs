@@ -6,6 +6,7 @@
 use haoka_shared::{
     Field, FieldIssue, ValidationError,
     api::OrderAccepted,
+    consent,
     mask::{mask_id, mask_name, mask_phone},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -216,15 +217,6 @@ fn SubmitButton(
     }
 }
 
-/// What the customer agrees to before an order is placed (Chinese, English).
-const NOTICE_ZH: &str = "为办理号卡并按规定完成实名登记，我们收集您填写的姓名、\
-    身份证号码、手机号码、收货地址及证件照片，仅用于身份核验、向运营商提交订单和配送，\
-    不作他用。";
-const NOTICE_EN: &str = "To issue the card and register it in your real name as the law \
-    requires, we collect the name, ID number, mobile, delivery address and ID photos you give \
-    us, and use them only to verify your identity, place the order with the carrier and \
-    deliver it.";
-
 /// The personal-information notice and its checkbox (`#consent`).
 #[component]
 fn Consent(
@@ -243,7 +235,7 @@ fn Consent(
         <div class="consent" class:invalid=move || issue.with(Option::is_some)>
             <details>
                 <summary>{tr("《个人信息处理说明》", "Personal information notice")}</summary>
-                <p>{tr(NOTICE_ZH, NOTICE_EN)}</p>
+                <p>{tr(consent::NOTICE_ZH, consent::NOTICE_EN)}</p>
             </details>
             <label class="check">
                 <input
