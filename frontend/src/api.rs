@@ -5,9 +5,9 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use haoka_shared::{
     FieldIssue,
     api::{
-        ApiError, IDEMPOTENCY_HEADER, ORDERS_PATH, OrderAccepted, OrderView, PHOTO_PARTS,
-        PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply, PrecheckRequest, order_path,
-        order_photos_path,
+        ApiError, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
+        OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply,
+        PrecheckRequest, order_path, order_photos_path,
     },
     order::DraftOrderRequest,
     product::Catalogue,
@@ -175,6 +175,11 @@ pub async fn place_order(
         }
     };
     into_json(send(req).await?).await
+}
+
+/// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
+pub async fn lookup(req: &OrderLookupRequest) -> Result<OrderLink, ClientError> {
+    into_json(send(Request::post(ORDER_LOOKUP_PATH).json(req)).await?).await
 }
 
 /// `GET /api/orders/{id}?token=…`.

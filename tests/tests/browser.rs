@@ -244,5 +244,25 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     // English is one click away and the status page follows the language.
     click(&c, "button.lang").await;
     wait_text(&c, "#order-state", "the English state", |t| t == "Shipped").await;
+
+    // Without the link: order number + the ID number's last 6 open the same page.
+    c.goto(&stack.worker.url()).await.expect("home");
+    click(&c, "#find-order summary").await;
+    click(&c, "#lookup-order-id").await;
+    c.find(Locator::Css("#lookup-order-id"))
+        .await
+        .expect("order id input")
+        .send_keys(&order_id)
+        .await
+        .expect("type order id");
+    c.find(Locator::Css("#lookup-id-last6"))
+        .await
+        .expect("last 6 input")
+        .send_keys("282906")
+        .await
+        .expect("type last 6");
+    screenshot(&c, "7-find-order").await;
+    click(&c, "#lookup-submit").await;
+    wait_text(&c, "#order-state", "the found order", |t| t == "Shipped").await;
     c.close().await.expect("close browser");
 }

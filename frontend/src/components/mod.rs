@@ -1,6 +1,7 @@
 //! Reusable view pieces, each small and driven by signals and callbacks.
 
 pub mod field;
+pub mod find_order;
 pub mod my_orders;
 pub mod notice;
 pub mod photo_picker;

@@ -17,6 +17,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api::{self, ClientError},
     components::{
+        find_order::FindOrder,
         my_orders::MyOrders,
         notice::{ErrorNotice, InfoNotice},
         steps::StepBar,
@@ -83,6 +84,7 @@ pub fn OrderPage() -> impl IntoView {
     view! {
         // First, so a returning customer finds their orders without scrolling past the form.
         <MyOrders orders=my_orders />
+        <FindOrder />
         {move || match catalogue.get() {
             None => {
                 let text = tr("正在加载产品…", "Loading products…");
