@@ -13,8 +13,8 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 say "clippy (wasm32: shared, edge-core, frontend, edge-worker)"
 cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-frontend -p haoka-edge -- -D warnings
 
-say "unit, property, edge-core (against the sandbox in process) and sandbox tests"
-cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-sandbox
+say "unit, property, edge-core (against the sandbox in process), sandbox and frontend tests"
+cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-sandbox -p haoka-frontend
 
 say "checking the shape of the generated region table"
 python3 - <<'PY'
