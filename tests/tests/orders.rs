@@ -74,19 +74,44 @@ async fn submit(s: &Stack, key: &str, body: &Value, photos: Option<&[Vec<u8>; 3]
         .header("Idempotency-Key", key);
     let req = match photos {
         None => req.json(body),
-        Some(p) => {
-            let mut form = reqwest::multipart::Form::new().text("order", body.to_string());
-            for (name, bytes) in ["face", "back", "hand"].iter().zip(p) {
-                let part = reqwest::multipart::Part::bytes(bytes.clone())
-                    .file_name(format!("{name}.jpg"))
-                    .mime_str("image/jpeg")
-                    .expect("mime");
-                form = form.part(*name, part);
-            }
-            req.multipart(form)
-        }
+        Some(p) => req.multipart(photo_form(
+            reqwest::multipart::Form::new().text("order", body.to_string()),
+            p.clone(),
+        )),
     };
     json_of(req.send().await.expect("POST /api/orders")).await
+}
+
+/// `form` with the parts `face`, `back`, `hand` (named `.jpg` whatever the bytes are: the edge
+/// goes by content).
+fn photo_form(form: reqwest::multipart::Form, photos: [Vec<u8>; 3]) -> reqwest::multipart::Form {
+    ["face", "back", "hand"]
+        .into_iter()
+        .zip(photos)
+        .fold(form, |form, (name, bytes)| {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(format!("{name}.jpg"))
+                .mime_str("image/jpeg")
+                .expect("mime");
+            form.part(name, part)
+        })
+}
+
+/// `POST /api/orders/{id}/photos?token=…` with these three photos.
+async fn send_photos(s: &Stack, id: &str, token: &str, photos: [Vec<u8>; 3]) -> (u16, Value) {
+    let form = photo_form(reqwest::multipart::Form::new(), photos);
+    json_of(
+        client()
+            .post(format!(
+                "{}/api/orders/{id}/photos?token={token}",
+                s.worker.url()
+            ))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST photos"),
+    )
+    .await
 }
 
 /// `POST /api/precheck` for this person.
@@ -323,53 +348,12 @@ async fn a_three_photo_order_without_photos_waits_then_getimg_sends_them() {
     let waiting = wait_state(s, &accepted, "awaiting_photos", Duration::from_secs(30)).await;
     assert_eq!(waiting["photos_wanted"], true);
     // A photo that is not an image is refused with a field error; nothing changes.
-    let bad = reqwest::multipart::Form::new()
-        .part(
-            "face",
-            reqwest::multipart::Part::bytes(b"GIF89a....".to_vec()).file_name("f.gif"),
-        )
-        .part(
-            "back",
-            reqwest::multipart::Part::bytes(jpeg("b")).file_name("b.jpg"),
-        )
-        .part(
-            "hand",
-            reqwest::multipart::Part::bytes(jpeg("h")).file_name("h.jpg"),
-        );
-    let (code, body) = json_of(
-        client()
-            .post(format!(
-                "{}/api/orders/{id}/photos?token={token}",
-                s.worker.url()
-            ))
-            .multipart(bad)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let gif = b"GIF89a....".to_vec();
+    let (code, body) = send_photos(s, &id, &token, [gif, jpeg("b"), jpeg("h")]).await;
     assert_eq!(code, 422, "{body}");
     assert_eq!(body["fields"][0]["field"], "photo_face");
     assert!(!s.worker.r2_has(&format!("orders/{id}/back")));
-    let mut form = reqwest::multipart::Form::new();
-    for (name, bytes) in ["face", "back", "hand"].iter().zip(photos()) {
-        form = form.part(
-            *name,
-            reqwest::multipart::Part::bytes(bytes).file_name("p.jpg"),
-        );
-    }
-    let (code, body) = json_of(
-        client()
-            .post(format!(
-                "{}/api/orders/{id}/photos?token={token}",
-                s.worker.url()
-            ))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, body) = send_photos(s, &id, &token, photos()).await;
     assert_eq!(code, 200, "{body}");
     let shipped = wait_state(s, &accepted, "shipped", Duration::from_secs(40)).await;
     let seen = states(&shipped);
