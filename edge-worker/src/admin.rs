@@ -137,12 +137,7 @@ pub async fn settle(
     order_id: &str,
 ) -> Result<Response, AppError> {
     authorise(&req, cfg)?;
-    let body = req.bytes().await?;
-    if body.len() > 4096 {
-        return Err(AppError::PayloadTooLarge);
-    }
-    let action: Settle =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let action: Settle = crate::body::read_json(&mut req, 4096).await?;
     let db = env.d1(DB)?;
     let order = store::load(&db, order_id)
         .await?
@@ -187,7 +182,7 @@ pub async fn settle(
         jobs::enqueue(env, &order.id, 0).await;
     }
     if to.is_terminal() && order.has_photos() {
-        jobs::forget_photos(env, &order).await?;
+        jobs::forget_photos(env, &order.id).await?;
     }
     Ok(Response::from_json(
         &serde_json::json!({ "order_id": order.id, "state": to }),

@@ -49,10 +49,7 @@ pub async fn xingguang(
     let Some(order) = store::load_by_xid(&db, api_xid).await? else {
         return Err(AppError::NotFound);
     };
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY {
-        return Err(AppError::PayloadTooLarge);
-    }
+    let body = crate::body::body_bytes(&mut req, MAX_BODY).await?;
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let parsed = parse_callback(&content_type, &body);
     let now = now_ms();
@@ -132,7 +129,9 @@ async fn apply(
         moved.map_or("no", OrderState::as_str)
     );
     match moved {
-        Some(s) if s.is_terminal() && order.has_photos() => jobs::forget_photos(env, order).await?,
+        Some(s) if s.is_terminal() && order.has_photos() => {
+            jobs::forget_photos(env, &order.id).await?
+        }
         Some(OrderState::AwaitingPhotos) if order.has_photos() => {
             store::update(&db, &order.id, Patch::new().set("next_try_ms", int(now))).await?;
             jobs::enqueue(env, &order.id, 0).await;

@@ -129,7 +129,7 @@ async fn step(env: &Env, cfg: &Config, order_id: &str, source: Source) -> Result
             .ok_or_else(|| AppError::Internal(format!("no order {order_id}")))?;
     }
     if order.state()?.is_terminal() && order.has_photos() {
-        forget_photos(env, &order).await?;
+        forget_photos(env, &order.id).await?;
     }
     Ok(())
 }
@@ -270,7 +270,7 @@ async fn send(env: &Env, cfg: &Config, order: &OrderRow, source: Source) -> Resu
             .await?;
             if photos.is_some() && !photos_missing {
                 // The vendor confirmed the order with its photos: ours go.
-                forget_photos(env, order).await?;
+                forget_photos(env, &order.id).await?;
             }
             Ok(moved.is_some())
         }
@@ -289,7 +289,7 @@ async fn send(env: &Env, cfg: &Config, order: &OrderRow, source: Source) -> Resu
                 now,
             )
             .await?;
-            forget_photos(env, order).await?;
+            forget_photos(env, &order.id).await?;
             Ok(false)
         }
         PushOutcome::CredentialsRefused { .. } | PushOutcome::Unknown { .. } => {
@@ -383,13 +383,13 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool
                 now,
             )
             .await?;
-            forget_photos(env, order).await?;
+            forget_photos(env, &order.id).await?;
             Ok(moved.is_some())
         }
         GetimgOutcome::Refused { code, .. } => {
             // The vendor will not take these photos: drop them so the customer is asked for
             // new ones on the status page.
-            forget_photos(env, order).await?;
+            forget_photos(env, &order.id).await?;
             store::update(
                 &db,
                 &order.id,
@@ -421,16 +421,16 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool
 }
 
 /// Delete the order's photos from R2 and mark them gone.
-pub async fn forget_photos(env: &Env, order: &OrderRow) -> Result<(), AppError> {
-    photos::delete(env, &order.id).await?;
+pub async fn forget_photos(env: &Env, order_id: &str) -> Result<(), AppError> {
+    photos::delete(env, order_id).await?;
     store::update(
         &env.d1(DB)?,
-        &order.id,
+        order_id,
         Patch::new()
             .set("photos", int(0))
             .set("photos_expire_ms", wasm_bindgen::JsValue::NULL),
     )
     .await?;
-    console_log!("photos deleted id={}", order.id);
+    console_log!("photos deleted id={order_id}");
     Ok(())
 }

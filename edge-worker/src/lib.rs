@@ -9,6 +9,7 @@
 //! dev` (README).
 
 mod admin;
+mod body;
 mod callbacks;
 mod config;
 mod error;

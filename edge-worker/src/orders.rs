@@ -22,6 +22,7 @@ use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Request, RequestInit, Response, console_log};
 
 use crate::{
+    body::{body_bytes, parse_json},
     config::{Config, DB, now_ms, random},
     error::AppError,
     jobs, photos, precheck, products, ratelimit,
@@ -32,27 +33,6 @@ use crate::{
 const MAX_JSON_BYTES: usize = 16 * 1024;
 /// Three 2 MiB photos and the form, with room for multipart framing.
 const MAX_MULTIPART_BYTES: usize = 3 * haoka_shared::photo::PHOTO_MAX_BYTES + 64 * 1024;
-
-/// Read the body with a cap (the declared length is checked first, so a huge body is refused
-/// unread).
-async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppError> {
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > cap) {
-        return Err(AppError::PayloadTooLarge);
-    }
-    let body = req.bytes().await?;
-    if body.len() > cap {
-        return Err(AppError::PayloadTooLarge);
-    }
-    Ok(body)
-}
-
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))
-}
 
 fn today() -> haoka_shared::Date {
     china_date_from_unix_millis(now_ms())

@@ -235,12 +235,7 @@ pub async fn run(
 
 /// `POST /api/precheck`: the customer's check before the photos and the review step.
 pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
-    let body = req.bytes().await?;
-    if body.len() > 4096 {
-        return Err(AppError::PayloadTooLarge);
-    }
-    let ask: PrecheckRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let ask: PrecheckRequest = crate::body::read_json(&mut req, 4096).await?;
     let now = now_ms();
     let today = china_date_from_unix_millis(now);
     let mut issues = Vec::new();

@@ -9,8 +9,8 @@ use worker::{Env, console_log, console_warn};
 use crate::{
     config::{Config, DB, now_ms},
     error::AppError,
-    jobs, photos,
-    store::{Patch, int, update},
+    jobs,
+    store::int,
 };
 
 #[derive(Deserialize)]
@@ -55,8 +55,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         .await?
         .results::<Id>()?;
     for o in &expired {
-        photos::delete(env, &o.id).await?;
-        update(&db, &o.id, Patch::new().set("photos", int(0))).await?;
+        jobs::forget_photos(env, &o.id).await?;
     }
     let stuck = db
         .prepare(

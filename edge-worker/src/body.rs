@@ -1,0 +1,37 @@
+//! Reading request bodies, once for every route: a cap checked against the declared length
+//! before anything is read (so a huge body is refused unread) and again on what arrived, and
+//! one JSON decoder whose failure is a 400.
+
+use serde::Deserialize;
+use worker::Request;
+
+use crate::error::AppError;
+
+/// The body, at most `cap` bytes (HTTP 413 beyond).
+pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppError> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > cap) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let body = req.bytes().await?;
+    if body.len() > cap {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(body)
+}
+
+/// Decode JSON (HTTP 400 when it does not fit `T`).
+pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// A JSON body of at most `cap` bytes.
+pub async fn read_json<T: for<'de> Deserialize<'de>>(
+    req: &mut Request,
+    cap: usize,
+) -> Result<T, AppError> {
+    parse_json(&body_bytes(req, cap).await?)
+}
