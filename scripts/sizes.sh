@@ -20,7 +20,7 @@ spa_wasm=$(ls dist/*_bg.wasm); spa_js=$(ls dist/haoka-frontend-*.js); spa_css=$(
 row "SPA wasm" "$spa_wasm"
 row "SPA js + css + html" "$spa_js" "$spa_css" dist/index.html
 row "SPA first load" "$spa_wasm" "$spa_js" "$spa_css" dist/index.html; spa=$GZ
-row "region table (source)" shared/data/regions.txt
+row "region table (fetched)" dist/regions.txt
 row "worker (wasm + js)" edge-worker/build/index_bg.wasm edge-worker/build/index.js; worker=$GZ
 printf '\nbudgets: SPA first load %d / 204800 B gzip (%d%%), worker %d / 1048576 B gzip (%d%%)\n' \
   "$spa" $((spa * 100 / 204800)) "$worker" $((worker * 100 / 1048576))

@@ -1,7 +1,6 @@
-//! Typed client for the edge's `/api/*`: one error enum, one place ([`into_json`]) that checks
+//! Typed client for the edge's `/api/*`: one error enum, one place ([`decode`]) that checks
 //! the status and decodes the shared error body, one function per call.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use haoka_shared::{
     FieldIssue,
     api::{
@@ -11,8 +10,12 @@ use haoka_shared::{
     },
     order::DraftOrderRequest,
     product::Catalogue,
+    region::Regions,
 };
+use leptos::prelude::window;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::{i18n::Lang, photo::ChosenPhoto};
 
@@ -107,23 +110,73 @@ pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
     }
 }
 
-/// The one decoder: a 2xx body as `T`, anything else through [`classify`].
-async fn into_json<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
-    let status = resp.status();
+/// The one decoder: a 2xx body as `T`, anything else through [`classify`]. Generic only
+/// here; the I/O in [`call`] is written once, not once per answer type.
+fn decode<T: DeserializeOwned>((status, body): (u16, String)) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
-        return resp
-            .json::<T>()
-            .await
-            .map_err(|e| ClientError::Network(e.to_string()));
+        return serde_json::from_str(&body).map_err(|e| ClientError::Network(e.to_string()));
     }
-    Err(classify(status, resp.json::<ApiError>().await.ok()))
+    Err(classify(
+        status,
+        serde_json::from_str::<ApiError>(&body).ok(),
+    ))
 }
 
-async fn send(req: Result<Request, gloo_net::Error>) -> Result<Response, ClientError> {
-    req.map_err(|e| ClientError::Network(e.to_string()))?
-        .send()
+/// What a request carries.
+enum Body<'a> {
+    /// Nothing (GET).
+    Empty,
+    /// A JSON document.
+    Json(String),
+    /// A multipart form (the browser sets the boundary).
+    Form(&'a web_sys::FormData),
+}
+
+impl Body<'_> {
+    /// `value` as a JSON body.
+    fn json<T: serde::Serialize>(value: &T) -> Result<Body<'static>, ClientError> {
+        serde_json::to_string(value)
+            .map(Body::Json)
+            .map_err(|_| ClientError::Network("encode".into()))
+    }
+}
+
+/// Send one request with the browser's `fetch`; the answer's status and body text.
+async fn call(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Body<'_>,
+) -> Result<(u16, String), ClientError> {
+    let failed = |stage: &str| {
+        let stage = stage.to_owned();
+        move |_| ClientError::Network(stage)
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let head = web_sys::Headers::new().map_err(failed("headers"))?;
+    for (name, value) in headers {
+        head.set(name, value).map_err(failed("headers"))?;
+    }
+    match body {
+        Body::Empty => {}
+        Body::Json(text) => {
+            head.set("Content-Type", "application/json")
+                .map_err(failed("headers"))?;
+            init.set_body(&JsValue::from_str(&text));
+        }
+        Body::Form(form) => init.set_body(form),
+    }
+    init.set_headers(&head);
+    let req = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed("request"))?;
+    let resp: web_sys::Response = JsFuture::from(window().fetch_with_request(&req))
         .await
-        .map_err(|e| ClientError::Network(e.to_string()))
+        .map_err(failed("fetch"))?
+        .unchecked_into();
+    let text = JsFuture::from(resp.text().map_err(failed("body"))?)
+        .await
+        .map_err(failed("body"))?;
+    Ok((resp.status(), text.as_string().unwrap_or_default()))
 }
 
 /// Three photos as multipart parts named by [`PHOTO_PARTS`], plus an optional JSON part.
@@ -144,18 +197,42 @@ fn photo_form(
     Ok(form)
 }
 
-fn with_token(builder: RequestBuilder, token: &str) -> RequestBuilder {
-    builder.query([(TOKEN_PARAM, token)])
+/// `path?token=…`, the token URL-encoded.
+fn with_token(path: &str, token: &str) -> String {
+    let token = String::from(js_sys::encode_uri_component(token));
+    format!("{path}?{TOKEN_PARAM}={token}")
+}
+
+/// Where the region table is served (a static file next to the app, copied by trunk).
+pub const REGIONS_PATH: &str = "/regions.txt";
+
+/// Fetch the region table once and install it for the shared validators (a no-op when it is
+/// already in use). The table is data, not code: fetched alongside the catalogue, it keeps
+/// the app's first load 26 kB gzip lighter and stays cached across app releases.
+pub async fn regions() -> Result<(), ClientError> {
+    if Regions::is_loaded() {
+        return Ok(());
+    }
+    let (status, text) = call("GET", REGIONS_PATH, &[], Body::Empty).await?;
+    if !(200..300).contains(&status) {
+        return Err(ClientError::Unavailable(status));
+    }
+    // Leaked once per page load: the table borrows its names from the text for the app's life.
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    // A page served in its place (a wrong deploy) is "unavailable", never a half-empty form.
+    let table = Regions::parse_table(text).map_err(|_| ClientError::Unavailable(status))?;
+    Regions::install(table);
+    Ok(())
 }
 
 /// `GET /api/products`.
 pub async fn products() -> Result<Catalogue, ClientError> {
-    into_json(send(Request::get(PRODUCTS_PATH).build()).await?).await
+    decode(call("GET", PRODUCTS_PATH, &[], Body::Empty).await?)
 }
 
 /// `POST /api/precheck`.
 pub async fn precheck(req: &PrecheckRequest) -> Result<PrecheckReply, ClientError> {
-    into_json(send(Request::post(PRECHECK_PATH).json(req)).await?).await
+    decode(call("POST", PRECHECK_PATH, &[], Body::json(req)?).await?)
 }
 
 /// `POST /api/orders` with the attempt's idempotency key: JSON, or multipart with the three
@@ -165,26 +242,35 @@ pub async fn place_order(
     draft: &DraftOrderRequest,
     photos: Option<&[ChosenPhoto; 3]>,
 ) -> Result<OrderAccepted, ClientError> {
-    let builder = Request::post(ORDERS_PATH).header(IDEMPOTENCY_HEADER, key);
-    let req = match photos {
-        None => builder.json(draft),
+    let headers = [(IDEMPOTENCY_HEADER, key)];
+    let reply = match photos {
+        None => call("POST", ORDERS_PATH, &headers, Body::json(draft)?).await?,
         Some(photos) => {
             let json =
-                serde_json::to_string(draft).map_err(|e| ClientError::Network(e.to_string()))?;
-            builder.body(photo_form(Some(&json), photos)?)
+                serde_json::to_string(draft).map_err(|_| ClientError::Network("encode".into()))?;
+            let form = photo_form(Some(&json), photos)?;
+            call("POST", ORDERS_PATH, &headers, Body::Form(&form)).await?
         }
     };
-    into_json(send(req).await?).await
+    decode(reply)
 }
 
 /// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
 pub async fn lookup(req: &OrderLookupRequest) -> Result<OrderLink, ClientError> {
-    into_json(send(Request::post(ORDER_LOOKUP_PATH).json(req)).await?).await
+    decode(call("POST", ORDER_LOOKUP_PATH, &[], Body::json(req)?).await?)
 }
 
 /// `GET /api/orders/{id}?token=…`.
 pub async fn order(order_id: &str, token: &str) -> Result<OrderView, ClientError> {
-    into_json(send(with_token(Request::get(&order_path(order_id)), token).build()).await?).await
+    decode(
+        call(
+            "GET",
+            &with_token(&order_path(order_id), token),
+            &[],
+            Body::Empty,
+        )
+        .await?,
+    )
 }
 
 /// `POST /api/orders/{id}/photos?token=…` with the three photos.
@@ -193,8 +279,9 @@ pub async fn send_photos(
     token: &str,
     photos: &[ChosenPhoto; 3],
 ) -> Result<OrderView, ClientError> {
-    let builder = with_token(Request::post(&order_photos_path(order_id)), token);
-    into_json(send(builder.body(photo_form(None, photos)?)).await?).await
+    let form = photo_form(None, photos)?;
+    let url = with_token(&order_photos_path(order_id), token);
+    decode(call("POST", &url, &[], Body::Form(&form)).await?)
 }
 
 #[cfg(test)]

@@ -8,16 +8,12 @@
 pub mod api;
 pub mod components;
 pub mod i18n;
+pub mod nav;
 pub mod pages;
 pub mod photo;
 pub mod storage;
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::Router,
-    hooks::{use_location, use_query_map},
-    location::{BrowserUrl, LocationProvider},
-};
 
 use crate::{
     i18n::{Lang, tr},
@@ -30,10 +26,10 @@ pub fn App() -> impl IntoView {
     let lang = RwSignal::new(Lang::initial());
     provide_context(lang);
     Effect::new(move |_| lang.get().remember());
+    let location = nav::provide();
     view! {
-        <Router>
             <header class="top">
-                // A plain <a>: the router turns same-origin link clicks into in-app navigation.
+                // A plain <a>: `nav` turns same-origin link clicks into in-app navigation.
                 <a href=Page::Home.path()>
                     <h1>{tr("号卡在线办理", "Order a number card")}</h1>
                 </a>
@@ -47,30 +43,15 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <main>
-                <CurrentPage />
+                <CurrentPage location />
             </main>
-        </Router>
     }
 }
 
-/// The page at the router's current URL. `Page::parse` matches the two paths directly: the
-/// router's own `<Routes>` matching would add 15 kB gzip to the first load for them.
+/// The page at the current URL.
 #[component]
-fn CurrentPage() -> impl IntoView {
-    let location = use_location();
-    let query = use_query_map();
-    let page =
-        Memo::new(move |_| Page::parse(&location.pathname.read(), query.read().get(TOKEN_QUERY)));
-    // As `<Routes>` would: once the new page is drawn, let the router write the URL into the
-    // address bar and history (it holds a link's navigation until told).
-    let browser = use_context::<BrowserUrl>();
-    Effect::new(move |_| {
-        location.pathname.track();
-        query.track();
-        if let Some(b) = &browser {
-            b.ready_to_complete();
-        }
-    });
+fn CurrentPage(location: nav::Location) -> impl IntoView {
+    let page = Memo::new(move |_| Page::parse(&location.path.read(), location.query(TOKEN_QUERY)));
     // Only a change of page (or of order) builds a new view.
     move || match page.get() {
         Some(Page::Home) => view! { <OrderPage /> }.into_any(),

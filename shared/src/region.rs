@@ -2,12 +2,33 @@
 //! 2.7.0), shipped as the compact generated table `data/regions.txt` (see
 //! `scripts/gen-regions.py`). The vendor's `order_Province` is the three names joined by
 //! single spaces.
+//!
+//! With the `embedded-regions` feature (on by default: edge, sandbox, tests) the table is
+//! compiled in. The browser builds without it: the table is a quarter of its first load
+//! (26 kB gzip), so the SPA fetches `/regions.txt` alongside the catalogue and hands it to
+//! [`Regions::install`]; until then [`Regions::get`] is an empty table.
 
 use std::sync::OnceLock;
 
 use crate::ValidationError;
 
+#[cfg(feature = "embedded-regions")]
 const DATA: &str = include_str!("../data/regions.txt");
+
+/// The table [`Regions::get`] answers with.
+static REGIONS: OnceLock<Regions> = OnceLock::new();
+
+/// A region table that cannot be used (a truncated file, or an HTML page served in its place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadRegionTable;
+
+impl std::fmt::Display for BadRegionTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("region table has no provinces, or a province or city with nothing under it")
+    }
+}
+
+impl std::error::Error for BadRegionTable {}
 
 /// A district (county-level division).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +88,47 @@ impl RegionTriple {
 }
 
 impl Regions {
-    /// The parsed table (parsed on first use).
+    /// The table in use: the compiled-in one (parsed on first use) with `embedded-regions`,
+    /// otherwise the one given to [`Regions::install`], or an empty table before that.
     pub fn get() -> &'static Regions {
-        static REGIONS: OnceLock<Regions> = OnceLock::new();
-        REGIONS.get_or_init(|| Regions::parse(DATA))
+        #[cfg(feature = "embedded-regions")]
+        {
+            REGIONS.get_or_init(|| Regions::parse(DATA))
+        }
+        #[cfg(not(feature = "embedded-regions"))]
+        {
+            static EMPTY: Regions = Regions {
+                provinces: Vec::new(),
+            };
+            REGIONS.get().unwrap_or(&EMPTY)
+        }
+    }
+
+    /// Whether [`Regions::get`] has a table (always, with `embedded-regions`).
+    pub fn is_loaded() -> bool {
+        !Regions::get().provinces.is_empty()
+    }
+
+    /// Parse a table in the `data/regions.txt` format, refusing one with no provinces or with
+    /// a province or city that has nothing under it.
+    pub fn parse_table(data: &'static str) -> Result<Regions, BadRegionTable> {
+        let table = Regions::parse(data);
+        let complete = !table.provinces.is_empty()
+            && table
+                .provinces
+                .iter()
+                .all(|p| !p.cities.is_empty() && p.cities.iter().all(|c| !c.districts.is_empty()));
+        if complete {
+            Ok(table)
+        } else {
+            Err(BadRegionTable)
+        }
+    }
+
+    /// Make `table` the one [`Regions::get`] answers with. The first table stays: this
+    /// returns `false` if one was already in use.
+    pub fn install(table: Regions) -> bool {
+        REGIONS.set(table).is_ok()
     }
 
     fn parse(data: &'static str) -> Regions {
@@ -291,6 +349,26 @@ mod tests {
             r.parse_order_province("天津市,天津市,和平区"),
             Err(ValidationError::RegionProvince)
         );
+    }
+
+    #[test]
+    fn fetched_tables_are_checked() {
+        assert_eq!(Regions::parse_table("").err(), Some(BadRegionTable));
+        assert_eq!(
+            Regions::parse_table("<!doctype html><html></html>").err(),
+            Some(BadRegionTable)
+        );
+        // Cut off after a city: that city has no districts.
+        assert_eq!(
+            Regions::parse_table("P12 天津市\nC1201 天津市\n").err(),
+            Some(BadRegionTable)
+        );
+        let one = Regions::parse_table("P12 天津市\nC1201 天津市\nD120101 和平区\n").unwrap();
+        assert!(one.validate("天津市", "天津市", "和平区").is_ok());
+        // The compiled-in table is already in use, so a second one is not taken.
+        assert!(Regions::is_loaded());
+        assert!(!Regions::install(one));
+        assert_eq!(Regions::get().provinces().len(), 31);
     }
 
     #[test]

@@ -4,11 +4,11 @@
 
 use haoka_shared::api::OrderLookupRequest;
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::hooks::use_navigate;
 
 use crate::{
     api,
     i18n::{tr, use_lang},
+    nav,
     pages::Page,
 };
 
@@ -20,7 +20,6 @@ pub fn FindOrder() -> impl IntoView {
     let last6 = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -32,13 +31,9 @@ pub fn FindOrder() -> impl IntoView {
             order_id: order_id.get_untracked(),
             id_last6: last6.get_untracked(),
         };
-        let navigate = navigate.clone();
         spawn_local(async move {
             match api::lookup(&ask).await {
-                Ok(link) => navigate(
-                    &Page::order(&link.order_id, &link.token).path(),
-                    Default::default(),
-                ),
+                Ok(link) => nav::navigate(&Page::order(&link.order_id, &link.token).path()),
                 Err(e) => error.set(Some(e.message(lang.get_untracked()))),
             }
             busy.set(false);

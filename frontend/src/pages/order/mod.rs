@@ -70,10 +70,20 @@ impl Step {
 pub fn OrderPage() -> impl IntoView {
     // A signal filled by one request, rather than a `LocalResource`: the same behaviour here
     // (load once, reload on "重试") for 10 kB less gzip in the first load.
+    // The region table is fetched alongside (it is data, kept out of the app's first load):
+    // the form shows once both are in, so it never validates against a missing table.
     let catalogue = RwSignal::new(None::<Result<Catalogue, ClientError>>);
+    let regions = RwSignal::new(None::<Result<(), ClientError>>);
     let load = move || {
         catalogue.set(None);
+        regions.set(None);
         spawn_local(async move { catalogue.set(Some(api::products().await)) });
+        spawn_local(async move { regions.set(Some(api::regions().await)) });
+    };
+    let ready = move || match (catalogue.get(), regions.get()) {
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
+        (Some(Ok(c)), Some(Ok(()))) => Some(Ok(c)),
+        _ => None,
     };
     load();
     let my_orders = RwSignal::new(storage::my_orders());
@@ -85,7 +95,7 @@ pub fn OrderPage() -> impl IntoView {
         // First, so a returning customer finds their orders without scrolling past the form.
         <MyOrders orders=my_orders />
         <FindOrder />
-        {move || match catalogue.get() {
+        {move || match ready() {
             None => {
                 let text = tr("正在加载产品…", "Loading products…");
                 view! { <p class="card loading" id="loading">{text}</p> }.into_any()
