@@ -62,9 +62,9 @@ setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" &
 pids+=($!)
 
-# wrangler dev does not run Cron triggers (and cannot fire this Worker's scheduled handler:
-# see edge-worker/src/admin.rs): stand in for Cloudflare's scheduler and run the same
-# reconciler pass once a minute through the operator endpoint.
+# wrangler dev does not run Cron triggers (and, with [assets], cannot fire them on request:
+# README, "How work outlives a request"): stand in for Cloudflare's scheduler and run the
+# same reconciler pass once a minute through the operator endpoint.
 admin_token=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)
 (
   while sleep 60; do

@@ -105,9 +105,9 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
 }
 
 /// `POST /api/admin/reconcile`: one reconciler pass now — what the Cron trigger runs each
-/// minute. `wrangler dev` cannot fire this Worker's scheduled handler (its class entry point
-/// makes the local trigger fail with a DataCloneError), so `scripts/run.sh` and the tests call
-/// this instead; deployed, the Cron trigger calls the same function.
+/// minute. Under `wrangler dev` a worker with `[assets]` cannot have its trigger fired (see
+/// the README, "How work outlives a request"), so `scripts/run.sh` calls this each minute;
+/// deployed, the Cron trigger calls the same function.
 pub async fn reconcile(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     authorise(req, cfg)?;
     let report = crate::reconcile::run(env, cfg).await?;

@@ -125,6 +125,50 @@ impl Drop for Server {
     }
 }
 
+/// How much of the worker to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// `wrangler.toml` as is: the API and the SPA's static assets.
+    Full,
+    /// The same worker, bindings and Cron trigger without `[assets]`. Under `wrangler dev`
+    /// (wrangler 4.86) a worker with assets sits behind miniflare's RPC proxy, which has no
+    /// `scheduled` method and forwards the call to the worker as RPC, where the
+    /// `ScheduledController` cannot be serialized (DataCloneError). Without assets,
+    /// `/cdn-cgi/handler/scheduled` reaches the `#[event(scheduled)]` handler as Cloudflare's
+    /// scheduler does.
+    ApiOnly,
+}
+
+/// `wrangler.toml` without its `[assets]` table, written into `dir`, its paths made absolute
+/// (wrangler resolves them against the config file's directory).
+fn api_only_config(root: &Path, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root.join("wrangler.toml"))
+        .unwrap_or_else(|e| panic!("read wrangler.toml: {e}"));
+    let mut out = String::new();
+    let mut in_assets = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_assets = trimmed == "[assets]";
+        }
+        if in_assets {
+            continue;
+        }
+        let line = match trimmed.split_once(" = ") {
+            Some((key @ ("main" | "migrations_dir"), value)) => {
+                let rel = value.trim_matches('"');
+                format!("{key} = \"{}\"", root.join(rel).display())
+            }
+            _ => line.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let path = dir.join("wrangler-api-only.toml");
+    std::fs::write(&path, out).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+    path
+}
+
 /// The worker in workerd via `wrangler dev`, with its own fresh local D1.
 pub struct Workerd {
     /// The wrangler process.
@@ -136,12 +180,12 @@ impl Workerd {
     /// Apply the migrations to a fresh state dir and start `wrangler dev`; `vars` override
     /// `[vars]` from wrangler.toml.
     pub fn start(vars: &[(&str, String)]) -> Workerd {
-        Workerd::start_with(vars, false)
+        Workerd::start_with(vars, false, Face::Full)
     }
 
     /// As [`Workerd::start`]; with `public_base`, `PUBLIC_BASE_URL` is set to this instance's
     /// own URL (so the vendor's callbacks come back to it).
-    pub fn start_with(vars: &[(&str, String)], public_base: bool) -> Workerd {
+    pub fn start_with(vars: &[(&str, String)], public_base: bool, face: Face) -> Workerd {
         let root = root();
         for needed in [
             "dist/index.html",
@@ -178,8 +222,12 @@ impl Workerd {
             "migrations failed: {}",
             String::from_utf8_lossy(&migrate.stderr)
         );
-        let mut args: Vec<String> = vec![
-            "dev".into(),
+        let mut args: Vec<String> = vec!["dev".into()];
+        if face == Face::ApiOnly {
+            args.push("--config".into());
+            args.push(api_only_config(&root, &state).display().to_string());
+        }
+        args.extend([
             "--ip".into(),
             "127.0.0.1".into(),
             "--port".into(),
@@ -189,7 +237,7 @@ impl Workerd {
             "--show-interactive-dev-session=false".into(),
             "--inspector-port".into(),
             free_port().to_string(),
-        ];
+        ]);
         let own = format!("http://127.0.0.1:{port}");
         let public = public_base.then_some(("PUBLIC_BASE_URL", own));
         for (k, v) in vars.iter().cloned().chain(public) {
@@ -311,6 +359,11 @@ impl Stack {
     /// Start both; `vars` add to or override the worker's configuration, `xg_step_ms` is the
     /// time between the sandbox's status callbacks.
     pub fn start(vars: &[(&str, String)], xg_step_ms: u64) -> Stack {
+        Stack::start_face(vars, xg_step_ms, Face::Full)
+    }
+
+    /// As [`Stack::start`], with the worker's [`Face`] chosen.
+    pub fn start_face(vars: &[(&str, String)], xg_step_ms: u64, face: Face) -> Stack {
         let root = root();
         let bin = root.join("target/debug/haoka-sandbox");
         assert!(
@@ -361,7 +414,7 @@ impl Stack {
         ];
         all.extend(secrets.iter().cloned());
         all.extend(vars.iter().cloned());
-        let worker = Workerd::start_with(&all, true);
+        let worker = Workerd::start_with(&all, true, face);
         Stack {
             sandbox,
             worker,
@@ -372,6 +425,20 @@ impl Stack {
                 .unwrap_or_default(),
             secrets,
         }
+    }
+
+    /// Fire the worker's Cron trigger once, as Cloudflare's scheduler would (needs
+    /// [`Face::ApiOnly`]); miniflare's answer (status, body).
+    pub async fn fire_cron(&self) -> (u16, String) {
+        let url = format!(
+            "{}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*",
+            self.worker.url()
+        );
+        let resp = reqwest::get(&url)
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
     }
 
     /// The sandbox's base URL.
