@@ -11,12 +11,12 @@ cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 say "clippy (native, all targets)"
 cargo clippy -q --workspace --all-targets -- -D warnings
 say "clippy (wasm32: shared, edge-core, frontend, edge-worker)"
-cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-frontend -p haoka-edge -- -D warnings
+cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-capture-core -p haoka-frontend -p haoka-edge -- -D warnings
 # The frontend alone, as trunk builds it: shared without its compiled-in region table.
 cargo clippy -q --target wasm32-unknown-unknown -p haoka-frontend -- -D warnings
 
 say "unit, property, edge-core (against the sandbox in process), sandbox and frontend tests"
-cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-sandbox -p haoka-frontend
+cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-capture-core -p haoka-sandbox -p haoka-frontend
 
 say "checking the shape of the generated region table"
 python3 - <<'PY'

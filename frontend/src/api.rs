@@ -114,7 +114,9 @@ pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
 /// here; the I/O in [`call`] is written once, not once per answer type.
 fn decode<T: DeserializeOwned>((status, body): (u16, String)) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(&body).map_err(|e| ClientError::Network(e.to_string()));
+        // A body that is not the promised type: reported as a network fault (the words shown
+        // are the same), without linking serde_json's error texts into the first load.
+        return serde_json::from_str(&body).map_err(|_| ClientError::Network("decode".into()));
     }
     Err(classify(
         status,

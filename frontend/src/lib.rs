@@ -6,6 +6,7 @@
 //! library so tests can import it; `main.rs` only mounts it.
 
 pub mod api;
+pub mod capture;
 pub mod components;
 pub mod i18n;
 pub mod nav;
@@ -19,6 +20,15 @@ use crate::{
     i18n::{Lang, tr},
     pages::{Page, TOKEN_QUERY, not_found::NotFound, order::OrderPage, status::StatusPage},
 };
+
+/// Send panic messages to the browser console (a panic in wasm otherwise shows only as
+/// "unreachable"). What `console_error_panic_hook` does, without its JS stack capture: the
+/// message and its location are what a report needs, and it costs the first load less.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
 
 /// The whole app: a header with the language switch, and the page at the current URL.
 #[component]

@@ -2,6 +2,6 @@
 //! the repository root (`trunk build --offline --release`).
 
 fn main() {
-    console_error_panic_hook::set_once();
+    haoka_frontend::log_panics();
     leptos::mount::mount_to_body(haoka_frontend::App);
 }

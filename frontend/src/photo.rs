@@ -1,14 +1,10 @@
-//! The three photos (三照) a product may need: reading a picked file, checking it with the
-//! shared rule ([`haoka_shared::photo::check_photo`]) and keeping it, with its thumbnail, until
-//! it is sent. The file itself stays in the browser (never in wasm memory or storage).
+//! The three photos (三照) a product may need, as the capture page ([`crate::capture`]) hands
+//! them over: a JPEG kept, with its thumbnail, until it is sent. The file itself stays in the
+//! browser (never in wasm memory or storage).
 
-use haoka_shared::{
-    Field, FieldIssue, ValidationError,
-    photo::{PhotoKind, check_photo},
-};
+use haoka_shared::{Field, FieldIssue, ValidationError, photo::PhotoKind};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use wasm_bindgen_futures::JsFuture;
 
 /// Which of the three photos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,20 +58,24 @@ pub struct ChosenPhoto {
     pub kind: PhotoKind,
     /// An object URL for the thumbnail; revoked when the photo is dropped ([`PhotoSlot::set`]).
     pub url: String,
+    /// The quality problems the customer chose to keep (comma-separated, e.g. `blurry`).
+    pub flags: String,
 }
 
-/// Read a file's bytes and check them; on success keep the file with a thumbnail URL.
-pub async fn read_photo(file: web_sys::File) -> Result<ChosenPhoto, ValidationError> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| ValidationError::PhotoType)?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let kind = check_photo(&bytes)?;
+/// Keep a photo the capture page made (a JPEG `Blob`) as the file to send, with a thumbnail.
+pub fn from_capture(side: PhotoSide, blob: &web_sys::Blob, flags: String) -> Option<ChosenPhoto> {
+    let kind = PhotoKind::Jpeg;
+    let parts = js_sys::Array::of1(blob);
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type(kind.mime());
+    let name = format!("{}.{}", side.input_id(), kind.extension());
+    let file = web_sys::File::new_with_blob_sequence_and_options(&parts, &name, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
-    Ok(ChosenPhoto {
+    Some(ChosenPhoto {
         file: SendWrapper::new(file),
         kind,
         url,
+        flags,
     })
 }
 

@@ -8,6 +8,8 @@
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)] // a test harness fails loudly by design
 
+pub mod chrome;
+
 use std::{
     net::TcpStream,
     path::{Path, PathBuf},
@@ -454,4 +456,85 @@ impl Stack {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
+}
+
+/// An ID-card-like picture: a light card with dark text strokes, a photo box and lines, on a
+/// grey table. Sharp and evenly lit, it passes every photo check.
+pub fn id_card_picture(width: u32, height: u32) -> image::RgbImage {
+    let mut img = image::RgbImage::from_pixel(width, height, image::Rgb([96, 100, 104]));
+    let (cw, ch) = (width * 86 / 100, width * 86 / 100 * 54 / 86);
+    let (x0, y0) = ((width - cw) / 2, (height.saturating_sub(ch)) / 2);
+    let mut fill = |x: u32, y: u32, w: u32, h: u32, c: [u8; 3]| {
+        for yy in y..(y + h).min(height) {
+            for xx in x..(x + w).min(width) {
+                img.put_pixel(xx, yy, image::Rgb(c));
+            }
+        }
+    };
+    fill(x0, y0, cw, ch, [196, 194, 186]);
+    // The photo box, right.
+    fill(
+        x0 + cw * 68 / 100,
+        y0 + ch * 14 / 100,
+        cw * 26 / 100,
+        ch * 58 / 100,
+        [150, 140, 132],
+    );
+    // Text: rows of "characters" of varied width (a small deterministic generator).
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % u64::from(n.max(1))) as u32
+    };
+    let glyph = (ch / 22).max(6);
+    let mut y = y0 + ch * 12 / 100;
+    while y + glyph < y0 + ch * 92 / 100 {
+        let mut x = x0 + cw * 6 / 100;
+        let end = if y < y0 + ch * 75 / 100 {
+            x0 + cw * 64 / 100
+        } else {
+            x0 + cw * 94 / 100
+        };
+        while x + glyph < end {
+            let w = glyph * (6 + next(5)) / 10;
+            fill(x, y, w, glyph / 5 + 1, [30, 30, 34]);
+            fill(x + next(w.max(2)), y, glyph / 6 + 1, glyph, [30, 30, 34]);
+            fill(x, y + glyph * 3 / 5, w, glyph / 6 + 1, [30, 30, 34]);
+            x += w + glyph / 3;
+        }
+        y += glyph * 2;
+    }
+    img
+}
+
+/// Encode `img` as JPEG (quality 92); with `orientation`, an EXIF APP1 segment carrying that
+/// orientation tag goes right after SOI (as phones write it).
+pub fn jpeg_bytes(img: &image::RgbImage, orientation: Option<u16>) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(img)
+        .unwrap_or_else(|e| panic!("encode jpeg: {e}"));
+    let Some(o) = orientation else {
+        return out;
+    };
+    let [hi, lo] = o.to_be_bytes();
+    // APP1, length 34: "Exif\0\0", a big-endian TIFF header, IFD0 with one SHORT entry
+    // (0x0112 Orientation), no next IFD.
+    let app1: [u8; 36] = [
+        0xFF, 0xE1, 0x00, 0x22, b'E', b'x', b'i', b'f', 0, 0, b'M', b'M', 0x00, 0x2A, 0, 0, 0, 8,
+        0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, hi, lo, 0, 0, 0, 0, 0, 0,
+    ];
+    let mut with = out[..2].to_vec();
+    with.extend_from_slice(&app1);
+    with.extend_from_slice(&out[2..]);
+    with
+}
+
+/// Write an ID-card-like picture (see [`id_card_picture`]) as a one-frame MJPEG for
+/// Chromium's fake camera (`--use-file-for-fake-video-capture`).
+pub fn camera_picture(path: &Path, width: u32, height: u32) {
+    let bytes = jpeg_bytes(&id_card_picture(width, height), None);
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
 }

@@ -1,6 +1,7 @@
 //! The customer's journey in real headless Chromium (360 × 740, a phone), against the worker
 //! in workerd and the upstream sandbox: choose a 三照 product, type a wrong ID number and see
-//! the Chinese error, fill the form, pass the identity pre-check, attach the three photos,
+//! the Chinese error, fill the form, pass the identity pre-check, take the three photos with
+//! the (fake) camera in the capture page — the shutter waits for frames, one retake — and
 //! double-click submit, see the confirmation, open the status page and watch it reach 审核中
 //! and then 已发货 with a tracking number as the sandbox fires its callbacks. Screenshots go to
 //! `target/e2e/screens/`.
@@ -9,115 +10,93 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use haoka_e2e::{Server, Stack, free_port, root, wait_for_port};
-use serde_json::json;
+use fantoccini::{Client, Locator};
+use haoka_e2e::{
+    Stack, camera_picture,
+    chrome::{
+        Camera, attr, browser, by_label, choose, chromedriver, click, screenshot, type_into,
+        wait_text,
+    },
+    root,
+};
 
-/// Start chromedriver on a free loopback port.
-fn chromedriver() -> Server {
-    let port = free_port();
-    let server = Server::spawn(
-        "chromedriver",
-        &root(),
-        port,
-        "chromedriver",
-        // Without --allowed-ips chromedriver accepts local connections only.
-        &[format!("--port={port}")],
-        &[],
-    );
-    wait_for_port(port, Duration::from_secs(30), "chromedriver", &server.log);
-    server
-}
-
-async fn browser(driver: &Server) -> Client {
-    let profile = root()
-        .join("target/e2e")
-        .join(format!("chrome-profile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--window-size=360,740",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
-    let serde_json::Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .expect("connect to chromedriver")
-}
-
-/// Wait (bounded) until the element's text satisfies `pred`; returns the text.
-async fn wait_text(c: &Client, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+/// In the capture page: open the camera (from the photo's explanation, or already opening
+/// after a retake), check the shutter stayed disabled until the video
+/// showed frames, shoot, and check the result (a JPEG of long side 2048 under 2 MiB, no
+/// problem found). Leaves the preview open.
+async fn shoot(c: &Client, photo: &str, from_intro: bool) {
+    // Record the shutter's `disabled` state at every change, from before it exists.
+    c.execute(
+        "window.__shutter = []; new MutationObserver(() => { const b = document.getElementById('shutter'); \
+         const v = document.querySelector('video'); if (b) window.__shutter.push([b.disabled, \
+         !!v && v.videoWidth > 0 && v.currentTime > 0]); }).observe(document.body, \
+         {subtree: true, childList: true, attributes: true});",
+        vec![],
+    )
+    .await
+    .expect("observe the shutter");
+    if from_intro {
+        click(c, "#open-camera").await;
+    }
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if pred(&last) {
-                return last;
-            }
-        }
+    while attr(c, "#shutter", "disabled").await.is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "{photo}: the shutter never enabled"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("timed out waiting for {what} in {css}; last text: {last:?}");
-}
-
-/// The input labelled `label` (found by its visible label, as a customer would).
-fn by_label(label: &str) -> String {
-    format!(
-        "//label[normalize-space()='{label}']/following-sibling::*[self::input or self::select][1]"
-    )
-}
-
-async fn type_into(c: &Client, label: &str, text: &str) {
-    let el = c
-        .find(Locator::XPath(&by_label(label)))
+    let seen = c
+        .execute("return window.__shutter;", vec![])
         .await
-        .unwrap_or_else(|e| panic!("field {label}: {e}"));
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
-}
-
-async fn choose(c: &Client, label: &str, value: &str) {
-    // Options of a child select appear only once its parent is chosen: wait for this one.
-    let option = format!("{}/option[@value='{value}']", by_label(label));
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(&option))
+        .expect("shutter states");
+    let seen = seen.as_array().expect("states");
+    assert_eq!(
+        seen[0][0], true,
+        "{photo}: the shutter was enabled at once: {seen:?}"
+    );
+    for state in seen {
+        // Enabled only with frames on the video.
+        assert!(state[0] == true || state[1] == true, "{photo}: {seen:?}");
+    }
+    click(c, "#shutter").await;
+    let width: u32 = attr(c, "#capture-facts", "data-width")
         .await
-        .unwrap_or_else(|e| panic!("option {value} of {label}: {e}"));
-    let el = c
-        .find(Locator::XPath(&by_label(label)))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let height: u32 = attr(c, "#capture-facts", "data-height")
         .await
-        .expect("select");
-    el.select_by_value(value).await.expect("select option");
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes: u64 = attr(c, "#capture-facts", "data-bytes")
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(width.max(height), 2048, "{photo}: {width} × {height}");
+    // The page asks the camera for 2560 × 1440 (the fake one scales its picture to that).
+    assert_eq!(
+        (width, height),
+        (2048, 1152),
+        "{photo}: 2560 × 1440, scaled"
+    );
+    assert!(
+        bytes > 0 && bytes <= 2 * 1024 * 1024,
+        "{photo}: {bytes} bytes"
+    );
+    let problems = c
+        .find(Locator::Css("#capture-problems"))
         .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir = root().join("target/e2e/screens");
-    std::fs::create_dir_all(&dir).expect("screens dir");
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+        .expect("problems")
+        .text()
+        .await
+        .unwrap_or_default();
+    if !problems.is_empty() {
+        screenshot(c, &format!("failed-{photo}")).await;
+    }
+    assert!(problems.is_empty(), "{photo}: {problems}");
 }
 
 #[tokio::test]
@@ -125,7 +104,11 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     // 4 s between the sandbox's callbacks: the status page (polling every 3 s) sees 审核中.
     let stack = Stack::start(&[], 4000);
     let driver = chromedriver();
-    let c = browser(&driver).await;
+    let camera = root()
+        .join("target/e2e")
+        .join(format!("camera-{}.mjpeg", std::process::id()));
+    camera_picture(&camera, 2560, 1600);
+    let c = browser(&driver, Camera::Shows(&camera)).await;
     c.goto(&stack.worker.url()).await.expect("open page");
     click(&c, "input[name=product][value='2201']").await;
     c.wait()
@@ -154,19 +137,34 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     type_into(&c, "详细地址", "先锋大楼 3单元 201").await;
     click(&c, "#precheck-next").await;
 
-    // The pre-check passed: the photo step.
-    let fixtures = root().join("tests/fixtures");
-    for part in ["face", "back", "hand"] {
-        let input = c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&format!("#photo-{part}")))
-            .await
-            .unwrap_or_else(|e| panic!("photo input {part}: {e}"));
-        input
-            .send_keys(&fixtures.join(format!("{part}.jpg")).display().to_string())
-            .await
-            .expect("attach photo");
+    // The pre-check passed: the photo step. The capture page opens over it in a frame.
+    click(&c, "#take-photos").await;
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#capture-frame"))
+        .await
+        .expect("the capture frame");
+    frame.enter_frame().await.expect("enter the capture frame");
+    wait_text(&c, "#capture-position", "photo 1 of 3", |t| t == "1 / 3").await;
+    screenshot(&c, "2a-capture-intro").await;
+    shoot(&c, "face", true).await;
+    screenshot(&c, "2b-capture-preview").await;
+    // A retake goes back to the camera; the second shot is used.
+    click(&c, "#retake").await;
+    shoot(&c, "face again", false).await;
+    click(&c, "#use-photo").await;
+    for (n, photo) in [(2, "back"), (3, "hand")] {
+        wait_text(&c, "#capture-position", photo, |t| t == format!("{n} / 3")).await;
+        shoot(&c, photo, true).await;
+        click(&c, "#use-photo").await;
+    }
+    // All three handed over: the frame closes itself.
+    c.enter_parent_frame().await.expect("back to the form");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.find(Locator::Css("#capture-frame")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the capture frame stayed open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     while c

@@ -224,3 +224,81 @@ async fn other_paths_get_the_spa() {
         );
     }
 }
+
+/// The sha256 CSP source of each inline start-up script in a page.
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    html.split("<script type=module>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>").map(|(script, _)| script))
+        .map(|script| {
+            let digest = sha2::Sha256::digest(script.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() {
+    let client = reqwest::Client::new();
+    for (path, marker) in [
+        ("/", "haoka-frontend"),
+        ("/orders/anything", "haoka-frontend"),
+        ("/capture/?photos=face", "haoka-capture"),
+    ] {
+        let resp = client
+            .get(format!("{}{path}", worker().url()))
+            .header("accept", "text/html")
+            .header("sec-fetch-mode", "navigate")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let csp = header("content-security-policy");
+        let permissions = header("permissions-policy");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        let html = resp.text().await.expect("text");
+        assert!(html.contains(marker), "{path}: {html}");
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src "))
+            .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
+        // 'self', wasm compilation, and the pages' two start-up scripts: nothing else runs.
+        let sources: Vec<&str> = script_src.split_whitespace().skip(1).collect();
+        assert_eq!(sources[..2], ["'self'", "'wasm-unsafe-eval'"], "{path}");
+        assert_eq!(sources.len(), 4, "{path}: {script_src}");
+        for hash in inline_script_hashes(&html) {
+            assert!(
+                sources.contains(&hash.as_str()),
+                "{path}: {hash} not in {script_src}"
+            );
+        }
+        for directive in [
+            "object-src 'none'",
+            "frame-ancestors 'self'",
+            "connect-src 'self'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{path}: {directive} missing from {csp}"
+            );
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            permissions.contains("camera=(self)"),
+            "{path}: {permissions}"
+        );
+    }
+}

@@ -1,75 +1,51 @@
-//! The three photo inputs (三照): plain file inputs, each checked in the browser with the
-//! shared rule and shown as a thumbnail or an error. (A camera capture can replace
-//! [`PhotoPicker`] later without touching its callers.)
+//! The three photos (三照): a thumbnail (or what is missing) per photo, and the capture page
+//! ([`crate::capture`]) opened over the form in a frame to take them. The frame is a separate
+//! app, loaded only now, so the camera, the checks and the encoder stay out of the form's
+//! first load; each finished photo comes back as a JPEG `Blob` by `postMessage`.
 
-use leptos::{prelude::*, task::spawn_local};
-use web_sys::HtmlInputElement;
+use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
 
 use crate::{
+    capture::embed::{MESSAGE_TYPE, PHOTOS_QUERY, part, side_of},
     i18n::{tr, use_lang},
-    photo::{PhotoSet, PhotoSide, PhotoSlot, PhotoState, read_photo},
+    photo::{PhotoSet, PhotoSide, PhotoState, from_capture},
 };
 
-/// One photo: a file input (`#photo-face` …), then its thumbnail or its error.
+/// The capture page's path.
+const CAPTURE_PATH: &str = "/capture/";
+
+/// One photo: its thumbnail or what is wrong, and a button to take (or retake) it.
 #[component]
-pub fn PhotoPicker(
+fn PhotoPicker(
     /// Which photo this is.
     side: PhotoSide,
-    /// Where the picked photo goes.
-    photo: PhotoSlot,
+    /// The three slots.
+    photos: PhotoSet,
+    /// Open the capture page for these photos.
+    #[prop(into)]
+    on_take: Callback<Vec<PhotoSide>>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let photo = photos.slot(side);
     let id = side.input_id();
     let error_id = format!("{id}-error");
-    // Only the latest pick may land, should an earlier (larger) file finish reading later.
-    let picks = StoredValue::new(0u32);
-    let on_change = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|list| list.get(0)) else {
-            return;
-        };
-        picks.update_value(|n| *n += 1);
-        let pick = picks.get_value();
-        photo.set(PhotoState::Reading);
-        spawn_local(async move {
-            let next = match read_photo(file).await {
-                Ok(photo) => PhotoState::Ready(photo),
-                Err(e) => PhotoState::Refused(e.for_field(side.field())),
-            };
-            if picks.try_get_value() == Some(pick) {
-                photo.set(next);
-            } else if let PhotoState::Ready(p) = next {
-                let _ = web_sys::Url::revoke_object_url(&p.url);
-            }
-        });
-    };
     let label = move || {
         let (zh, en) = side.label();
         lang.get().pick(zh, en).to_owned()
     };
+    let ready = move || matches!(photo.0.get(), PhotoState::Ready(_));
     let refused = move || matches!(photo.0.get(), PhotoState::Refused(_));
     view! {
-        <div class="photo" class:invalid=refused>
-            <label for=id>{label}</label>
-            <input
-                type="file"
-                id=id
-                name=id
-                accept="image/jpeg,image/png"
-                aria-invalid=move || if refused() { "true" } else { "false" }
-                aria-describedby=error_id.clone()
-                on:change=on_change
-            />
+        <div class="photo" class:invalid=refused id=id>
+            <span class="photo-label">{label}</span>
             {move || match photo.0.get() {
-                PhotoState::Ready(p) => {
-                    Some(view! { <img class="thumb" src=p.url alt=label /> }.into_any())
-                }
-                PhotoState::Reading => {
-                    let text = tr("正在检查照片…", "Checking the photo…");
-                    Some(view! { <p class="hint">{text}</p> }.into_any())
-                }
-                _ => None,
+                PhotoState::Ready(p) => view! { <img class="thumb" src=p.url alt=label /> }.into_any(),
+                _ => view! { <div class="thumb empty" aria-hidden="true"></div> }.into_any(),
             }}
+            <button type="button" class="secondary take" on:click=move |_| on_take.run(vec![side])>
+                {move || if ready() { tr("重拍", "Retake").get() } else { tr("拍摄", "Take").get() }}
+            </button>
             <p class="error" id=error_id role="alert">
                 {move || match photo.0.get() {
                     PhotoState::Refused(issue) => lang.get().issue(&issue),
@@ -80,24 +56,89 @@ pub fn PhotoPicker(
     }
 }
 
-/// The three photos of an order, with the format and size rule in words.
+/// The three photos of an order, and the capture page when it is open.
 #[component]
 pub fn PhotoFields(
     /// The three slots.
     photos: PhotoSet,
 ) -> impl IntoView {
+    // The photos the open capture page was asked for (`None`: closed).
+    let open = RwSignal::new(None::<Vec<PhotoSide>>);
+    let take = Callback::new(move |sides: Vec<PhotoSide>| open.set(Some(sides)));
+    let missing = move || {
+        PhotoSide::ALL
+            .into_iter()
+            .filter(|s| !matches!(photos.slot(*s).0.get_untracked(), PhotoState::Ready(_)))
+            .collect::<Vec<_>>()
+    };
+    let take_all = move |_| {
+        let sides = missing();
+        open.set(Some(if sides.is_empty() {
+            PhotoSide::ALL.to_vec()
+        } else {
+            sides
+        }));
+    };
+    let handle = window_event_listener(ev::message, move |e| on_message(&e, photos, open));
+    on_cleanup(move || handle.remove());
     view! {
         <fieldset class="photos">
-            <legend>{tr("上传三张照片", "Three photos")}</legend>
+            <legend>{tr("拍摄三张照片", "Three photos")}</legend>
             <p class="hint">
                 {tr(
-                    "请拍摄清晰、完整的照片，JPG或PNG格式，每张不超过2MB",
-                    "Clear, whole pictures; JPG or PNG, at most 2 MB each",
+                    "身份证人像面、国徽面和本人半身照。照片会在手机上压缩并检查清晰度后再上传。",
+                    "Both sides of your ID card and a half-length photo of you. Each is compressed and checked for sharpness on your phone before it is sent.",
                 )}
             </p>
-            {PhotoSide::ALL
-                .map(|side| view! { <PhotoPicker side=side photo=photos.slot(side) /> })
-                .collect_view()}
+            <button type="button" class="submit" id="take-photos" on:click=take_all>
+                {tr("开始拍照", "Take the photos")}
+            </button>
+            <div class="photo-grid">
+                {PhotoSide::ALL
+                    .map(|side| view! { <PhotoPicker side photos on_take=take /> })
+                    .collect_view()}
+            </div>
         </fieldset>
+        {move || open.get().map(|sides| {
+            let list: Vec<&str> = sides.iter().map(|s| part(*s)).collect();
+            let src = format!("{CAPTURE_PATH}?{PHOTOS_QUERY}={}", list.join(","));
+            view! {
+                <div class="capture-overlay" role="dialog" aria-modal="true">
+                    <button type="button" class="close" id="capture-close" on:click=move |_| open.set(None)>
+                        {tr("关闭", "Close")}
+                    </button>
+                    // `allow="camera"`: a frame may use the camera only when its page allows it.
+                    <iframe id="capture-frame" src=src allow="camera" title="capture"></iframe>
+                </div>
+            }
+        })}
+    }
+}
+
+/// A message from the capture page: a photo (kept in its slot), or the page is finished.
+/// Only messages from this origin count.
+fn on_message(e: &web_sys::MessageEvent, photos: PhotoSet, open: RwSignal<Option<Vec<PhotoSide>>>) {
+    let here = window().location().origin().unwrap_or_default();
+    if e.origin() != here {
+        return;
+    }
+    let data = e.data();
+    let field = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
+    let text = |k: &str| field(k).and_then(|v| v.as_string()).unwrap_or_default();
+    if text("type") != MESSAGE_TYPE {
+        return;
+    }
+    match text("event").as_str() {
+        "photo" => {
+            let side = side_of(&text("side"));
+            let blob = field("blob").and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
+            if let (Some(side), Some(blob)) = (side, blob)
+                && let Some(photo) = from_capture(side, &blob, text("flags"))
+            {
+                photos.slot(side).set(PhotoState::Ready(photo));
+            }
+        }
+        "done" | "cancel" => open.set(None),
+        _ => {}
     }
 }

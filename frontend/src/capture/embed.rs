@@ -1,0 +1,113 @@
+//! The capture page inside a frame: which photos it is asked for (`?photos=face,back`), and
+//! the messages it posts to the page that opened it — same origin only, a finished photo as
+//! a `Blob` (never a data URL), then "done" or "cancel".
+
+use js_sys::{Object, Reflect};
+use leptos::prelude::window;
+use wasm_bindgen::JsValue;
+
+use super::pipeline::Processed;
+use crate::photo::PhotoSide;
+
+/// The `type` of every message this page posts.
+pub const MESSAGE_TYPE: &str = "haoka-capture";
+/// The page's query parameter naming the photos to take.
+pub const PHOTOS_QUERY: &str = "photos";
+
+/// The photo part name of a side (`face`, `back`, `hand`).
+pub fn part(side: PhotoSide) -> &'static str {
+    match side {
+        PhotoSide::Face => "face",
+        PhotoSide::Back => "back",
+        PhotoSide::Hand => "hand",
+    }
+}
+
+/// The side named by a part name.
+pub fn side_of(part: &str) -> Option<PhotoSide> {
+    PhotoSide::ALL.into_iter().find(|s| self::part(*s) == part)
+}
+
+/// Parse a `photos` value: known parts, each once, in the order given; all three if none.
+pub fn parse_sides(value: Option<&str>) -> Vec<PhotoSide> {
+    let mut sides = Vec::new();
+    for side in value.unwrap_or_default().split(',').filter_map(side_of) {
+        if !sides.contains(&side) {
+            sides.push(side);
+        }
+    }
+    if sides.is_empty() {
+        PhotoSide::ALL.to_vec()
+    } else {
+        sides
+    }
+}
+
+/// The photos this page was asked for.
+pub fn requested_sides() -> Vec<PhotoSide> {
+    let search = window().location().search().unwrap_or_default();
+    let value = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|q| q.get(PHOTOS_QUERY));
+    parse_sides(value.as_deref())
+}
+
+fn post(fields: &[(&str, JsValue)]) {
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"type".into(), &MESSAGE_TYPE.into());
+    for (k, v) in fields {
+        let _ = Reflect::set(&message, &JsValue::from_str(k), v);
+    }
+    let w = window();
+    let origin = w.location().origin().unwrap_or_default();
+    if let Ok(Some(parent)) = w.parent() {
+        let _ = parent.post_message(&message, &origin);
+    }
+}
+
+/// Hand a finished photo to the opener: `{type, event: "photo", side, blob, width, height,
+/// bytes, flags}` where `flags` lists the problems the person chose to keep.
+pub fn post_photo(side: PhotoSide, done: &Processed) {
+    let flags: Vec<String> = done
+        .assessment
+        .problems
+        .iter()
+        .filter_map(|p| serde_json::to_value(p).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    post(&[
+        ("event", "photo".into()),
+        ("side", part(side).into()),
+        ("blob", done.blob.clone().into()),
+        ("width", done.size.width.into()),
+        ("height", done.size.height.into()),
+        ("bytes", JsValue::from_f64(done.bytes as f64)),
+        ("flags", flags.join(",").into()),
+    ]);
+}
+
+/// All photos asked for were handed over.
+pub fn post_done() {
+    post(&[("event", "done".into())]);
+}
+
+/// The person closed the page without finishing.
+pub fn post_cancel() {
+    post(&[("event", "cancel".into())]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_query_names_known_parts_once_in_order() {
+        assert_eq!(
+            parse_sides(Some("back,face,back,x")),
+            vec![PhotoSide::Back, PhotoSide::Face]
+        );
+        assert_eq!(parse_sides(Some("hand")), vec![PhotoSide::Hand]);
+        assert_eq!(parse_sides(None), PhotoSide::ALL.to_vec());
+        assert_eq!(parse_sides(Some("")), PhotoSide::ALL.to_vec());
+    }
+}

@@ -1,0 +1,491 @@
+//! A photo from a file or the camera → an upload-ready JPEG, with the browser doing the heavy
+//! work and [`haoka_capture_core`] deciding: decode with the browser's codecs (EXIF orientation
+//! applied by the decoder, once), resized while decoding to the planned size, drawn on an
+//! `OffscreenCanvas` (a `<canvas>` where there is none), checked for blur, exposure, glare and
+//! size on a grey copy, and encoded as JPEG by the quality search (2–3 encodes). Bitmaps are
+//! closed and canvases shrunk to 0 × 0 as soon as they are done with: iOS counts canvas memory
+//! against a small budget.
+
+use haoka_capture_core::{
+    Assessment, ImageFormat, Metrics, PhotoSlot, QualitySearch, Size, Step, assess, dims,
+    encode::SearchError, gray::rgba_to_gray, measure, plan, sniff, sniff::jpeg_exif_orientation,
+};
+use js_sys::{Promise, Uint8Array};
+use leptos::prelude::{document, window};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, HtmlVideoElement,
+    ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation, OffscreenCanvas,
+    OffscreenCanvasRenderingContext2d, ResizeQuality,
+};
+
+/// Bytes read from the start of a file to find its format, size and orientation.
+const HEADER_BYTES: i32 = 256 * 1024;
+
+/// Where the photo comes from.
+pub enum Source<'a> {
+    /// A file picked (or shot by the phone's own camera app).
+    File(&'a Blob),
+    /// The current frame of the live camera.
+    Video(&'a HtmlVideoElement),
+}
+
+/// How far the pipeline is (for the progress line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Decoding and resizing.
+    Decoding,
+    /// Measuring blur, exposure and glare.
+    Checking,
+    /// JPEG encode number `n` (1-based).
+    Compressing(u32),
+}
+
+impl Stage {
+    /// Words for the progress line, and a rough share done (0–100).
+    pub fn describe(self) -> (&'static str, &'static str, u32) {
+        match self {
+            Stage::Decoding => ("正在读取照片…", "Reading the photo…", 20),
+            Stage::Checking => ("正在检查清晰度和曝光…", "Checking focus and light…", 45),
+            Stage::Compressing(n) => (
+                "正在压缩照片…",
+                "Compressing the photo…",
+                60 + 12 * n.min(3),
+            ),
+        }
+    }
+}
+
+/// The upload-ready photo.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The JPEG.
+    pub blob: Blob,
+    /// Its pixel size.
+    pub size: Size,
+    /// Its byte count.
+    pub bytes: u64,
+    /// The JPEG quality it was encoded at.
+    pub quality: f32,
+    /// Encodes the quality search took.
+    pub encodes: u32,
+    /// The source's size, upright.
+    pub original: Size,
+    /// What the checks measured.
+    pub metrics: Metrics,
+    /// The problems found.
+    pub assessment: Assessment,
+    /// Time from start to the finished blob, in ms.
+    pub millis: f64,
+}
+
+/// Why a photo could not be made ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipelineError {
+    /// A HEIC/HEIF file this browser cannot decode.
+    Heic,
+    /// Not an image this browser can read.
+    Unreadable,
+    /// The camera gave no frame yet.
+    NoFrame,
+    /// Even the smallest allowed encode is over 2 MiB (not seen with real photos).
+    TooLarge,
+    /// A canvas or encoder call failed (out of memory, an old browser).
+    Browser,
+}
+
+impl PipelineError {
+    /// Words for the customer (Chinese, English).
+    pub fn message(self) -> (&'static str, &'static str) {
+        match self {
+            PipelineError::Heic => (
+                "此浏览器无法读取HEIC格式的照片，请改选JPG或PNG照片，或直接用相机拍摄",
+                "This browser cannot read HEIC photos; choose a JPG or PNG, or use the camera",
+            ),
+            PipelineError::Unreadable => (
+                "无法读取这个文件，请选择JPG或PNG格式的照片",
+                "This file cannot be read; choose a JPG or PNG photo",
+            ),
+            PipelineError::NoFrame => (
+                "相机还没有画面，请稍等再拍",
+                "The camera has no picture yet; wait a moment and try again",
+            ),
+            PipelineError::TooLarge => (
+                "照片压缩后仍超过2MB，请换一张照片",
+                "The photo is still over 2 MB after compression; try another one",
+            ),
+            PipelineError::Browser => (
+                "处理照片时出错，请重试或换一张照片",
+                "Something went wrong preparing the photo; retry or use another one",
+            ),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, PipelineError>;
+
+fn browser<E>(_: E) -> PipelineError {
+    PipelineError::Browser
+}
+
+/// Make `source` upload-ready for `slot`, reporting each stage to `progress`.
+pub async fn process(
+    source: Source<'_>,
+    slot: PhotoSlot,
+    progress: impl Fn(Stage),
+) -> Result<Processed> {
+    let started = now();
+    progress(Stage::Decoding);
+    let (picture, original) = decode(source).await?;
+    let result = finish(&picture, original, slot, started, &progress).await;
+    picture.release();
+    result
+}
+
+/// The rest, once decoded: draw, check, encode.
+async fn finish(
+    picture: &Picture,
+    original: Size,
+    slot: PhotoSlot,
+    started: f64,
+    progress: &impl Fn(Stage),
+) -> Result<Processed> {
+    let size = picture.size();
+    let canvas = Canvas::new(size)?;
+    canvas.draw(picture, size)?;
+    progress(Stage::Checking);
+    let rgba = canvas.rgba(size)?;
+    let gray =
+        rgba_to_gray(&rgba, size.width, size.height, plan::ANALYSIS_LONG_SIDE).map_err(browser)?;
+    drop(rgba);
+    let metrics = measure(&gray, original);
+    let assessment = assess(slot, &metrics);
+    let mut search = QualitySearch::new(size);
+    let mut drawn = size;
+    let outcome = loop {
+        match search.step() {
+            Step::Encode(request) => {
+                progress(Stage::Compressing(search.encodes() + 1));
+                if request.size != drawn {
+                    canvas.resize(request.size);
+                    canvas.draw(picture, request.size)?;
+                    drawn = request.size;
+                }
+                let blob = canvas.encode(request.quality).await?;
+                // The search answers Done for this very blob, so keep it until it does.
+                match search.report(blob.size() as u64) {
+                    Step::Done(outcome) => break Ok((blob, outcome)),
+                    Step::Failed(e) => break Err(e),
+                    Step::Encode(_) => {}
+                }
+            }
+            Step::Done(_) => break Err(SearchError::EncoderFailed),
+            Step::Failed(e) => break Err(e),
+        }
+    };
+    canvas.release();
+    let (blob, outcome) = outcome.map_err(|e| match e {
+        SearchError::StillTooLarge { .. } => PipelineError::TooLarge,
+        SearchError::EmptyImage | SearchError::EncoderFailed => PipelineError::Browser,
+    })?;
+    Ok(Processed {
+        blob,
+        size: outcome.size,
+        bytes: outcome.bytes,
+        quality: outcome.quality,
+        encodes: outcome.encodes,
+        original,
+        metrics,
+        assessment,
+        millis: now() - started,
+    })
+}
+
+/// A decoded picture at its upload size.
+enum Picture {
+    /// From `createImageBitmap`.
+    Bitmap(ImageBitmap),
+    /// From an `<img>` (iOS 15, whose `createImageBitmap` ignores EXIF orientation), with
+    /// the size to draw it at.
+    Image(HtmlImageElement, Size, String),
+}
+
+impl Picture {
+    fn size(&self) -> Size {
+        match self {
+            Picture::Bitmap(b) => Size::new(b.width(), b.height()),
+            Picture::Image(_, size, _) => *size,
+        }
+    }
+
+    fn release(&self) {
+        match self {
+            Picture::Bitmap(b) => b.close(),
+            Picture::Image(_, _, url) => {
+                let _ = web_sys::Url::revoke_object_url(url);
+            }
+        }
+    }
+}
+
+/// Decode `source` at its upload size; also the source's own (upright) size.
+async fn decode(source: Source<'_>) -> Result<(Picture, Size)> {
+    match source {
+        Source::Video(video) => {
+            let original = Size::new(video.video_width(), video.video_height());
+            if original.is_empty() {
+                return Err(PipelineError::NoFrame);
+            }
+            let target = plan::upload_size(original);
+            let options = resize_options(target);
+            let bitmap = window()
+                .create_image_bitmap_with_html_video_element_and_image_bitmap_options(
+                    video, &options,
+                )
+                .map_err(browser)?;
+            let bitmap: ImageBitmap = await_js(bitmap).await.map_err(browser)?;
+            Ok((Picture::Bitmap(bitmap), original))
+        }
+        Source::File(blob) => decode_file(blob).await,
+    }
+}
+
+async fn decode_file(blob: &Blob) -> Result<(Picture, Size)> {
+    let head = header(blob).await?;
+    let format = sniff(&head);
+    if ios15() {
+        return decode_with_img(blob, format).await;
+    }
+    // Resize while decoding when the header tells the size: the decoder can then skip
+    // most of a 12 MP JPEG's pixels instead of decoding them all and scaling down after.
+    let upright = header_size(&head, format);
+    let options = ImageBitmapOptions::new();
+    options.set_image_orientation(ImageOrientation::FromImage);
+    if let Some(original) = upright {
+        let target = plan::upload_size(original);
+        let options = resize_options(target);
+        let bitmap = bitmap_from_blob(blob, &options, format).await?;
+        // A decoder that disagrees with the header (or applied orientation differently)
+        // must not skew the photo: then fall back to decoding in full.
+        if (bitmap.width() >= bitmap.height()) == (target.width >= target.height) {
+            return Ok((Picture::Bitmap(bitmap), original));
+        }
+        bitmap.close();
+    }
+    let full = bitmap_from_blob(blob, &options, format).await?;
+    let original = Size::new(full.width(), full.height());
+    let target = plan::upload_size(original);
+    if target == original {
+        return Ok((Picture::Bitmap(full), original));
+    }
+    let resized = window()
+        .create_image_bitmap_with_image_bitmap_and_image_bitmap_options(
+            &full,
+            &resize_options(target),
+        )
+        .map_err(browser);
+    let resized = match resized {
+        Ok(p) => await_js::<ImageBitmap>(p).await.map_err(browser),
+        Err(e) => Err(e),
+    };
+    full.close();
+    Ok((Picture::Bitmap(resized?), original))
+}
+
+/// The `<img>` path (iOS 15): the element decodes with orientation applied (CSS
+/// `image-orientation: from-image` is the default), and is drawn scaled.
+async fn decode_with_img(blob: &Blob, format: ImageFormat) -> Result<(Picture, Size)> {
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(browser)?;
+    let img = HtmlImageElement::new().map_err(browser)?;
+    img.set_src(&url);
+    if JsFuture::from(img.decode()).await.is_err() {
+        let _ = web_sys::Url::revoke_object_url(&url);
+        return Err(unreadable(format));
+    }
+    let original = Size::new(img.natural_width(), img.natural_height());
+    let target = plan::upload_size(original);
+    Ok((Picture::Image(img, target, url), original))
+}
+
+async fn bitmap_from_blob(
+    blob: &Blob,
+    options: &ImageBitmapOptions,
+    format: ImageFormat,
+) -> Result<ImageBitmap> {
+    let promise = window()
+        .create_image_bitmap_with_blob_and_image_bitmap_options(blob, options)
+        .map_err(|_| unreadable(format))?;
+    await_js(promise).await.map_err(|_| unreadable(format))
+}
+
+fn unreadable(format: ImageFormat) -> PipelineError {
+    if format == ImageFormat::Heif {
+        PipelineError::Heic
+    } else {
+        PipelineError::Unreadable
+    }
+}
+
+fn resize_options(target: Size) -> ImageBitmapOptions {
+    let options = ImageBitmapOptions::new();
+    options.set_image_orientation(ImageOrientation::FromImage);
+    options.set_resize_width(target.width);
+    options.set_resize_height(target.height);
+    options.set_resize_quality(ResizeQuality::High);
+    options
+}
+
+/// The first bytes of a file.
+async fn header(blob: &Blob) -> Result<Vec<u8>> {
+    let head = blob
+        .slice_with_i32_and_i32(0, HEADER_BYTES)
+        .map_err(browser)?;
+    let buffer = JsFuture::from(head.array_buffer()).await.map_err(browser)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The upright size from a JPEG's or PNG's header (EXIF orientations 5–8 swap the sides).
+fn header_size(head: &[u8], format: ImageFormat) -> Option<Size> {
+    let stored = dims::dimensions(head)?;
+    let turned = format == ImageFormat::Jpeg
+        && jpeg_exif_orientation(head).is_some_and(|o| (5..=8).contains(&o));
+    Some(if turned {
+        Size::new(stored.height, stored.width)
+    } else {
+        stored
+    })
+}
+
+/// iOS 15's WebKit, whose `createImageBitmap` does not apply EXIF orientation.
+fn ios15() -> bool {
+    let ua = window().navigator().user_agent().unwrap_or_default();
+    ua.contains("AppleWebKit") && (ua.contains(" OS 15_") || ua.contains(" OS 15 "))
+}
+
+/// A canvas to draw and encode on.
+enum Canvas {
+    Offscreen(OffscreenCanvas, OffscreenCanvasRenderingContext2d),
+    Element(HtmlCanvasElement, CanvasRenderingContext2d),
+}
+
+impl Canvas {
+    fn new(size: Size) -> Result<Canvas> {
+        let offscreen =
+            js_sys::Reflect::has(&window(), &JsValue::from_str("OffscreenCanvas")).unwrap_or(false);
+        if offscreen {
+            let canvas = OffscreenCanvas::new(size.width, size.height).map_err(browser)?;
+            if let Some(ctx) = canvas.get_context("2d").ok().flatten() {
+                let ctx = ctx.unchecked_into::<OffscreenCanvasRenderingContext2d>();
+                return Ok(Canvas::Offscreen(canvas, ctx));
+            }
+        }
+        let canvas: HtmlCanvasElement = document()
+            .create_element("canvas")
+            .map_err(browser)?
+            .unchecked_into();
+        canvas.set_width(size.width);
+        canvas.set_height(size.height);
+        let ctx = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .ok_or(PipelineError::Browser)?
+            .unchecked_into::<CanvasRenderingContext2d>();
+        Ok(Canvas::Element(canvas, ctx))
+    }
+
+    fn resize(&self, size: Size) {
+        match self {
+            Canvas::Offscreen(c, _) => {
+                c.set_width(size.width);
+                c.set_height(size.height);
+            }
+            Canvas::Element(c, _) => {
+                c.set_width(size.width);
+                c.set_height(size.height);
+            }
+        }
+    }
+
+    fn draw(&self, picture: &Picture, size: Size) -> Result<()> {
+        let (w, h) = (f64::from(size.width), f64::from(size.height));
+        match (self, picture) {
+            (Canvas::Offscreen(_, ctx), Picture::Bitmap(b)) => {
+                ctx.draw_image_with_image_bitmap_and_dw_and_dh(b, 0.0, 0.0, w, h)
+            }
+            (Canvas::Offscreen(_, ctx), Picture::Image(i, _, _)) => {
+                ctx.draw_image_with_html_image_element_and_dw_and_dh(i, 0.0, 0.0, w, h)
+            }
+            (Canvas::Element(_, ctx), Picture::Bitmap(b)) => {
+                ctx.draw_image_with_image_bitmap_and_dw_and_dh(b, 0.0, 0.0, w, h)
+            }
+            (Canvas::Element(_, ctx), Picture::Image(i, _, _)) => {
+                ctx.draw_image_with_html_image_element_and_dw_and_dh(i, 0.0, 0.0, w, h)
+            }
+        }
+        .map_err(browser)
+    }
+
+    fn rgba(&self, size: Size) -> Result<Vec<u8>> {
+        let (w, h) = (f64::from(size.width), f64::from(size.height));
+        let data = match self {
+            Canvas::Offscreen(_, ctx) => ctx.get_image_data(0.0, 0.0, w, h),
+            Canvas::Element(_, ctx) => ctx.get_image_data(0.0, 0.0, w, h),
+        }
+        .map_err(browser)?;
+        Ok(data.data().0)
+    }
+
+    async fn encode(&self, quality: f32) -> Result<Blob> {
+        let promise = match self {
+            Canvas::Offscreen(c, _) => {
+                let options = ImageEncodeOptions::new();
+                options.set_type("image/jpeg");
+                options.set_quality(f64::from(quality));
+                c.convert_to_blob_with_options(&options).map_err(browser)?
+            }
+            Canvas::Element(c, _) => to_blob(c, quality)?,
+        };
+        await_js(promise).await.map_err(browser)
+    }
+
+    fn release(&self) {
+        self.resize(Size::new(0, 0));
+    }
+}
+
+/// `canvas.toBlob` as a promise (it takes a callback).
+fn to_blob(canvas: &HtmlCanvasElement, quality: f32) -> Result<Promise> {
+    let canvas = canvas.clone();
+    let mut failed = false;
+    let promise = Promise::new(&mut |resolve, reject| {
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            let settle = if blob.is_null() { &reject } else { &resolve };
+            let _ = settle.call1(&JsValue::NULL, &blob);
+        });
+        if canvas
+            .to_blob_with_type_and_encoder_options(
+                done.unchecked_ref(),
+                "image/jpeg",
+                &JsValue::from_f64(f64::from(quality)),
+            )
+            .is_err()
+        {
+            failed = true;
+        }
+    });
+    if failed {
+        Err(PipelineError::Browser)
+    } else {
+        Ok(promise)
+    }
+}
+
+async fn await_js<T: JsCast>(promise: Promise) -> std::result::Result<T, JsValue> {
+    JsFuture::from(promise).await?.dyn_into::<T>()
+}
+
+fn now() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}

@@ -1,0 +1,170 @@
+//! Headless Chromium for the browser journeys: chromedriver on loopback, a phone-sized window
+//! (360 × 740), an optional fake camera, and the few waits and clicks the journeys share.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::{Server, free_port, root, wait_for_port};
+
+/// What the browser's camera does.
+#[derive(Debug, Clone, Copy)]
+pub enum Camera<'a> {
+    /// A fake camera showing this picture, the permission granted.
+    Shows(&'a Path),
+    /// A fake camera whose permission prompt is refused.
+    Refused,
+}
+
+/// Start chromedriver on a free loopback port.
+pub fn chromedriver() -> Server {
+    let port = free_port();
+    let server = Server::spawn(
+        "chromedriver",
+        &root(),
+        port,
+        "chromedriver",
+        // Without --allowed-ips chromedriver accepts local connections only.
+        &[format!("--port={port}")],
+        &[],
+    );
+    wait_for_port(port, Duration::from_secs(30), "chromedriver", &server.log);
+    server
+}
+
+/// Headless Chromium at 360 × 740 with a fake camera (see [`Camera`]).
+pub async fn browser(driver: &Server, camera: Camera<'_>) -> Client {
+    let profile = root().join("target/e2e").join(format!(
+        "chrome-profile-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    let _ = std::fs::remove_dir_all(&profile);
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=360,740",
+        "--use-fake-device-for-media-stream",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    match camera {
+        Camera::Shows(picture) => {
+            args.push("--use-fake-ui-for-media-stream".into());
+            args.push(format!(
+                "--use-file-for-fake-video-capture={}",
+                picture.display()
+            ));
+        }
+        // Headless Chromium answers an unanswered permission prompt with "deny".
+        Camera::Refused => args.push("--deny-permission-prompts".into()),
+    }
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": args,
+            // Headless windows are at least 500 px wide: emulate the phone's viewport instead.
+            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1 } }
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url())
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// Wait (bounded) until the element's text satisfies `pred`; returns the text.
+pub async fn wait_text(c: &Client, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            last = el.text().await.unwrap_or_default();
+            if pred(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what} in {css}; last text: {last:?}");
+}
+
+/// The input labelled `label` (found by its visible label, as a customer would).
+pub fn by_label(label: &str) -> String {
+    format!(
+        "//label[normalize-space()='{label}']/following-sibling::*[self::input or self::select][1]"
+    )
+}
+
+/// Replace the text of the input labelled `label`.
+pub async fn type_into(c: &Client, label: &str, text: &str) {
+    let el = c
+        .find(Locator::XPath(&by_label(label)))
+        .await
+        .unwrap_or_else(|e| panic!("field {label}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+/// Choose `value` in the select labelled `label`, once that option exists.
+pub async fn choose(c: &Client, label: &str, value: &str) {
+    // Options of a child select appear only once its parent is chosen: wait for this one.
+    let option = format!("{}/option[@value='{value}']", by_label(label));
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&option))
+        .await
+        .unwrap_or_else(|e| panic!("option {value} of {label}: {e}"));
+    let el = c
+        .find(Locator::XPath(&by_label(label)))
+        .await
+        .expect("select");
+    el.select_by_value(value).await.expect("select option");
+}
+
+/// Wait (bounded) for `css` and click it.
+pub async fn click(c: &Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Wait (bounded) for `css` and return an attribute of it.
+pub async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .attr(name)
+        .await
+        .unwrap_or_else(|e| panic!("{css}[{name}]: {e}"))
+}
+
+/// Save a screenshot as `target/e2e/screens/{name}.png`.
+pub async fn screenshot(c: &Client, name: &str) {
+    let dir = root().join("target/e2e/screens");
+    std::fs::create_dir_all(&dir).expect("screens dir");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}

@@ -1,0 +1,130 @@
+//! The capture page on its own (`/capture/?photos=face`) in headless Chromium whose camera
+//! permission is refused: the refusal screen says how to allow it, and the file fallback
+//! completes. Through it, the pipeline: a 12 MP JPEG with EXIF orientation 6 comes out upright,
+//! a 24 MP PNG becomes a JPEG under 2 MiB, and blurred and dark pictures get the right words
+//! while a sharp one passes. Screenshots go to `target/e2e/screens/`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use fantoccini::{Client, Locator};
+use haoka_e2e::{
+    Workerd,
+    chrome::{Camera, attr, browser, chromedriver, click, screenshot, wait_text},
+    id_card_picture, jpeg_bytes, root,
+};
+
+/// A test picture file under `target/e2e/`.
+fn picture(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = root().join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("e2e dir");
+    let path = dir.join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).expect("write picture");
+    path
+}
+
+/// The result on the preview: (width, height, bytes, problems).
+async fn result(c: &Client) -> (u32, u32, u64, String) {
+    let num = |v: Option<String>| v.unwrap_or_default().parse::<u64>().unwrap_or(0);
+    let width = num(attr(c, "#capture-facts", "data-width").await) as u32;
+    let height = num(attr(c, "#capture-facts", "data-height").await) as u32;
+    let bytes = num(attr(c, "#capture-facts", "data-bytes").await);
+    let problems = c
+        .find(Locator::Css("#capture-problems"))
+        .await
+        .expect("problems")
+        .text()
+        .await
+        .unwrap_or_default();
+    (width, height, bytes, problems)
+}
+
+/// From the preview: retake, meet the refusal again, choose `file` instead.
+async fn retake_with(c: &Client, file: &Path) {
+    click(c, "#retake").await;
+    choose_file(c, file).await;
+}
+
+/// On the refusal screen: choose `file` with the fallback input.
+async fn choose_file(c: &Client, file: &Path) {
+    wait_text(c, "#camera-denied", "the refusal screen", |t| !t.is_empty()).await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#capture-file"))
+        .await
+        .expect("the file fallback")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#capture-preview"))
+        .await
+        .expect("the preview");
+}
+
+#[tokio::test]
+async fn without_the_camera_files_go_through_the_same_checks_and_come_out_upright() {
+    let worker = Workerd::start(&[]);
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    c.goto(&format!("{}/capture/?photos=face", worker.url()))
+        .await
+        .expect("open the capture page");
+    wait_text(&c, "#capture-position", "the first photo", |t| t == "1 / 1").await;
+    click(&c, "#open-camera").await;
+    wait_text(&c, "#camera-denied", "the refusal screen", |t| {
+        t == "需要相机权限"
+    })
+    .await;
+    screenshot(&c, "capture-denied").await;
+
+    // A 12 MP phone JPEG stored landscape with EXIF orientation 6 ("turn 90° clockwise").
+    let card = id_card_picture(4000, 3000);
+    let rotated = picture("rotated.jpg", &jpeg_bytes(&card, Some(6)));
+    choose_file(&c, &rotated).await;
+    let (w, h, bytes, problems) = result(&c).await;
+    assert_eq!((w, h), (1536, 2048), "upright, long side 2048");
+    assert!(bytes <= 2 * 1024 * 1024, "{bytes}");
+    assert_eq!(problems, "", "a sharp card passes");
+    screenshot(&c, "capture-rotated").await;
+
+    // A 24 MP PNG becomes a JPEG of long side 2048 under 2 MiB.
+    let big = id_card_picture(6000, 4000);
+    let mut png = Vec::new();
+    big.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("encode png");
+    let png = picture("big.png", &png);
+    retake_with(&c, &png).await;
+    let (w, h, bytes, problems) = result(&c).await;
+    assert_eq!((w, h), (2048, 1365));
+    assert!(bytes <= 2 * 1024 * 1024, "{bytes}");
+    assert_eq!(problems, "");
+
+    // Blurred: out of focus, said in plain words.
+    let blurred = image::imageops::blur(&id_card_picture(1600, 1000), 6.0);
+    let blurred = picture("blurred.jpg", &jpeg_bytes(&blurred, None));
+    retake_with(&c, &blurred).await;
+    let (_, _, _, problems) = result(&c).await;
+    assert_eq!(problems, "照片模糊，请对焦后重拍");
+    // After two retakes the person may use a flawed photo anyway.
+    c.find(Locator::Css("#use-photo"))
+        .await
+        .expect("use it anyway after two retakes");
+    screenshot(&c, "capture-blurred").await;
+
+    // Dark.
+    let mut dark = id_card_picture(1600, 1000);
+    for p in dark.pixels_mut() {
+        p.0 = p.0.map(|v| (u16::from(v) * 15 / 100) as u8);
+    }
+    let dark = picture("dark.jpg", &jpeg_bytes(&dark, None));
+    retake_with(&c, &dark).await;
+    let (_, _, _, problems) = result(&c).await;
+    assert_eq!(problems, "照片太暗，请到光线充足处重拍");
+    c.close().await.expect("close browser");
+}
