@@ -198,40 +198,33 @@ pub struct GlareLimits {
 ///   fixtures' JPEG specks 0.8–1.0 % with peak ≤ 0.09; sharp card 0. Portraits: not checked
 ///   (a bright window or white shirt is not a problem there).
 pub const THRESHOLDS: [Thresholds; 3] = [
-    Thresholds {
-        slot: PhotoSlot::IdFace,
-        min_short_side: 720,
-        dark_mean: 60.0,
-        bright_mean: 220.0,
-        overexposed_clipped: 0.30,
-        min_laplacian_variance: 200.0,
-        glare: Some(GlareLimits {
-            min_share: 0.03,
-            min_peak: 0.5,
-        }),
-    },
+    ID_CARD,
     Thresholds {
         slot: PhotoSlot::IdBack,
-        min_short_side: 720,
-        dark_mean: 60.0,
-        bright_mean: 220.0,
-        overexposed_clipped: 0.30,
-        min_laplacian_variance: 200.0,
-        glare: Some(GlareLimits {
-            min_share: 0.03,
-            min_peak: 0.5,
-        }),
+        ..ID_CARD
     },
     Thresholds {
         slot: PhotoSlot::Portrait,
         min_short_side: 480,
-        dark_mean: 60.0,
-        bright_mean: 220.0,
-        overexposed_clipped: 0.30,
         min_laplacian_variance: 40.0,
         glare: None,
+        ..ID_CARD
     },
 ];
+
+/// Both ID card sides share one row (the emblem side differs only in its slot).
+const ID_CARD: Thresholds = Thresholds {
+    slot: PhotoSlot::IdFace,
+    min_short_side: 720,
+    dark_mean: 60.0,
+    bright_mean: 220.0,
+    overexposed_clipped: 0.30,
+    min_laplacian_variance: 200.0,
+    glare: Some(GlareLimits {
+        min_share: 0.03,
+        min_peak: 0.5,
+    }),
+};
 
 /// One thing wrong with a photo. The order is the order of importance: fix the first first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -168,3 +168,19 @@ pub async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
+
+/// What the capture page's preview shows: (width, height, bytes, problems in words).
+pub async fn capture_result(c: &Client) -> (u32, u32, u64, String) {
+    let num = |v: Option<String>| v.unwrap_or_default().parse::<u64>().unwrap_or(0);
+    let width = num(attr(c, "#capture-facts", "data-width").await) as u32;
+    let height = num(attr(c, "#capture-facts", "data-height").await) as u32;
+    let bytes = num(attr(c, "#capture-facts", "data-bytes").await);
+    let problems = c
+        .find(Locator::Css("#capture-problems"))
+        .await
+        .expect("problems")
+        .text()
+        .await
+        .unwrap_or_default();
+    (width, height, bytes, problems)
+}

@@ -14,8 +14,8 @@ use fantoccini::{Client, Locator};
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, attr, browser, by_label, choose, chromedriver, click, screenshot, type_into,
-        wait_text,
+        Camera, attr, browser, by_label, capture_result, choose, chromedriver, click, screenshot,
+        type_into, wait_text,
     },
     root,
 };
@@ -60,22 +60,7 @@ async fn shoot(c: &Client, photo: &str, from_intro: bool) {
         assert!(state[0] == true || state[1] == true, "{photo}: {seen:?}");
     }
     click(c, "#shutter").await;
-    let width: u32 = attr(c, "#capture-facts", "data-width")
-        .await
-        .unwrap()
-        .parse()
-        .unwrap();
-    let height: u32 = attr(c, "#capture-facts", "data-height")
-        .await
-        .unwrap()
-        .parse()
-        .unwrap();
-    let bytes: u64 = attr(c, "#capture-facts", "data-bytes")
-        .await
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(width.max(height), 2048, "{photo}: {width} × {height}");
+    let (width, height, bytes, problems) = capture_result(c).await;
     // The page asks the camera for 2560 × 1440 (the fake one scales its picture to that).
     assert_eq!(
         (width, height),
@@ -86,13 +71,6 @@ async fn shoot(c: &Client, photo: &str, from_intro: bool) {
         bytes > 0 && bytes <= 2 * 1024 * 1024,
         "{photo}: {bytes} bytes"
     );
-    let problems = c
-        .find(Locator::Css("#capture-problems"))
-        .await
-        .expect("problems")
-        .text()
-        .await
-        .unwrap_or_default();
     if !problems.is_empty() {
         screenshot(c, &format!("failed-{photo}")).await;
     }

@@ -14,7 +14,7 @@ use std::{
 use fantoccini::{Client, Locator};
 use haoka_e2e::{
     Workerd,
-    chrome::{Camera, attr, browser, chromedriver, click, screenshot, wait_text},
+    chrome::{Camera, browser, capture_result, chromedriver, click, screenshot, wait_text},
     id_card_picture, jpeg_bytes, root,
 };
 
@@ -25,22 +25,6 @@ fn picture(name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(format!("{}-{name}", std::process::id()));
     std::fs::write(&path, bytes).expect("write picture");
     path
-}
-
-/// The result on the preview: (width, height, bytes, problems).
-async fn result(c: &Client) -> (u32, u32, u64, String) {
-    let num = |v: Option<String>| v.unwrap_or_default().parse::<u64>().unwrap_or(0);
-    let width = num(attr(c, "#capture-facts", "data-width").await) as u32;
-    let height = num(attr(c, "#capture-facts", "data-height").await) as u32;
-    let bytes = num(attr(c, "#capture-facts", "data-bytes").await);
-    let problems = c
-        .find(Locator::Css("#capture-problems"))
-        .await
-        .expect("problems")
-        .text()
-        .await
-        .unwrap_or_default();
-    (width, height, bytes, problems)
 }
 
 /// From the preview: retake, meet the refusal again, choose `file` instead.
@@ -87,7 +71,7 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
     let card = id_card_picture(4000, 3000);
     let rotated = picture("rotated.jpg", &jpeg_bytes(&card, Some(6)));
     choose_file(&c, &rotated).await;
-    let (w, h, bytes, problems) = result(&c).await;
+    let (w, h, bytes, problems) = capture_result(&c).await;
     assert_eq!((w, h), (1536, 2048), "upright, long side 2048");
     assert!(bytes <= 2 * 1024 * 1024, "{bytes}");
     assert_eq!(problems, "", "a sharp card passes");
@@ -100,7 +84,7 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
         .expect("encode png");
     let png = picture("big.png", &png);
     retake_with(&c, &png).await;
-    let (w, h, bytes, problems) = result(&c).await;
+    let (w, h, bytes, problems) = capture_result(&c).await;
     assert_eq!((w, h), (2048, 1365));
     assert!(bytes <= 2 * 1024 * 1024, "{bytes}");
     assert_eq!(problems, "");
@@ -109,7 +93,7 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
     let blurred = image::imageops::blur(&id_card_picture(1600, 1000), 6.0);
     let blurred = picture("blurred.jpg", &jpeg_bytes(&blurred, None));
     retake_with(&c, &blurred).await;
-    let (_, _, _, problems) = result(&c).await;
+    let (_, _, _, problems) = capture_result(&c).await;
     assert_eq!(problems, "照片模糊，请对焦后重拍");
     // After two retakes the person may use a flawed photo anyway.
     c.find(Locator::Css("#use-photo"))
@@ -124,7 +108,7 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
     }
     let dark = picture("dark.jpg", &jpeg_bytes(&dark, None));
     retake_with(&c, &dark).await;
-    let (_, _, _, problems) = result(&c).await;
+    let (_, _, _, problems) = capture_result(&c).await;
     assert_eq!(problems, "照片太暗，请到光线充足处重拍");
     c.close().await.expect("close browser");
 }

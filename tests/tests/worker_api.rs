@@ -205,17 +205,21 @@ async fn unknown_api_paths_get_json_404() {
     assert!(!body["message_zh"].as_str().unwrap_or("").is_empty());
 }
 
+/// Open `path` as a browser navigation would.
+async fn navigate(path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}{path}", worker().url()))
+        .header("accept", "text/html")
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .expect("get")
+}
+
 #[tokio::test]
 async fn other_paths_get_the_spa() {
-    let client = reqwest::Client::new();
     for path in ["/", "/orders/anything", "/some/deep/link"] {
-        let resp = client
-            .get(format!("{}{path}", worker().url()))
-            .header("accept", "text/html")
-            .header("sec-fetch-mode", "navigate")
-            .send()
-            .await
-            .expect("get");
+        let resp = navigate(path).await;
         assert_eq!(resp.status().as_u16(), 200, "{path}");
         let html = resp.text().await.expect("text");
         assert!(
@@ -244,19 +248,12 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() {
-    let client = reqwest::Client::new();
     for (path, marker) in [
         ("/", "haoka-frontend"),
         ("/orders/anything", "haoka-frontend"),
         ("/capture/?photos=face", "haoka-capture"),
     ] {
-        let resp = client
-            .get(format!("{}{path}", worker().url()))
-            .header("accept", "text/html")
-            .header("sec-fetch-mode", "navigate")
-            .send()
-            .await
-            .expect("get");
+        let resp = navigate(path).await;
         assert_eq!(resp.status().as_u16(), 200, "{path}");
         let header = |name: &str| {
             resp.headers()

@@ -1,6 +1,6 @@
 //! A photo from a file or the camera → an upload-ready JPEG, with the browser doing the heavy
 //! work and [`haoka_capture_core`] deciding: decode with the browser's codecs (EXIF orientation
-//! applied by the decoder, once), resized while decoding to the planned size, drawn on an
+//! applied by the decoder, once), drawn at the planned size on an
 //! `OffscreenCanvas` (a `<canvas>` where there is none), checked for blur, exposure, glare and
 //! size on a grey copy, and encoded as JPEG by the quality search (2–3 encodes). Bitmaps are
 //! closed and canvases shrunk to 0 × 0 as soon as they are done with: iOS counts canvas memory
@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, HtmlVideoElement,
     ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation, OffscreenCanvas,
-    OffscreenCanvasRenderingContext2d, ResizeQuality,
+    OffscreenCanvasRenderingContext2d,
 };
 
 /// Bytes read from the start of a file to find its format, size and orientation.
@@ -152,14 +152,15 @@ async fn finish(
     progress: &impl Fn(Stage),
 ) -> Result<Processed> {
     let size = picture.size();
-    let canvas = Canvas::new(size)?;
-    canvas.draw(picture, size)?;
     progress(Stage::Checking);
-    let rgba = canvas.rgba(size)?;
-    let gray =
-        rgba_to_gray(&rgba, size.width, size.height, plan::ANALYSIS_LONG_SIDE).map_err(browser)?;
+    let small = plan::analysis_size(size);
+    let rgba = analysis_rgba(picture, small)?;
+    let gray = rgba_to_gray(&rgba, small.width, small.height, plan::ANALYSIS_LONG_SIDE)
+        .map_err(browser)?;
     drop(rgba);
     let metrics = measure(&gray, original);
+    let canvas = Canvas::new(size)?;
+    canvas.draw(picture, size)?;
     let assessment = assess(slot, &metrics);
     let mut search = QualitySearch::new(size);
     let mut drawn = size;
@@ -202,10 +203,23 @@ async fn finish(
     })
 }
 
+/// The pixels of the checks' copy (long side 512), drawn from the decoded picture with the
+/// canvas's high-quality smoothing: reading back the whole 2048 px canvas would copy 12 MB
+/// out of the GPU instead.
+fn analysis_rgba(picture: &Picture, small: Size) -> Result<Vec<u8>> {
+    let canvas = Canvas::new(small)?;
+    canvas.smooth();
+    let rgba = canvas
+        .draw(picture, small)
+        .and_then(|()| canvas.rgba(small));
+    canvas.release();
+    rgba
+}
+
 /// A decoded picture at its upload size.
 enum Picture {
-    /// From `createImageBitmap`.
-    Bitmap(ImageBitmap),
+    /// From `createImageBitmap` (decoded in full), with the size to draw it at.
+    Bitmap(ImageBitmap, Size),
     /// From an `<img>` (iOS 15, whose `createImageBitmap` ignores EXIF orientation), with
     /// the size to draw it at.
     Image(HtmlImageElement, Size, String),
@@ -214,14 +228,14 @@ enum Picture {
 impl Picture {
     fn size(&self) -> Size {
         match self {
-            Picture::Bitmap(b) => Size::new(b.width(), b.height()),
+            Picture::Bitmap(_, size) => *size,
             Picture::Image(_, size, _) => *size,
         }
     }
 
     fn release(&self) {
         match self {
-            Picture::Bitmap(b) => b.close(),
+            Picture::Bitmap(b, _) => b.close(),
             Picture::Image(_, _, url) => {
                 let _ = web_sys::Url::revoke_object_url(url);
             }
@@ -237,15 +251,14 @@ async fn decode(source: Source<'_>) -> Result<(Picture, Size)> {
             if original.is_empty() {
                 return Err(PipelineError::NoFrame);
             }
-            let target = plan::upload_size(original);
-            let options = resize_options(target);
             let bitmap = window()
-                .create_image_bitmap_with_html_video_element_and_image_bitmap_options(
-                    video, &options,
-                )
+                .create_image_bitmap_with_html_video_element(video)
                 .map_err(browser)?;
             let bitmap: ImageBitmap = await_js(bitmap).await.map_err(browser)?;
-            Ok((Picture::Bitmap(bitmap), original))
+            Ok((
+                Picture::Bitmap(bitmap, plan::upload_size(original)),
+                original,
+            ))
         }
         Source::File(blob) => decode_file(blob).await,
     }
@@ -257,40 +270,22 @@ async fn decode_file(blob: &Blob) -> Result<(Picture, Size)> {
     if ios15() {
         return decode_with_img(blob, format).await;
     }
-    // Resize while decoding when the header tells the size: the decoder can then skip
-    // most of a 12 MP JPEG's pixels instead of decoding them all and scaling down after.
-    let upright = header_size(&head, format);
+    // Decoded in full, then scaled by the canvas: measured in Chromium, asking
+    // `createImageBitmap` to resize while decoding is slower (80–115 ms for a 12 MP JPEG
+    // against 45 ms to decode it whole; `scripts/bench-capture.sh` with BENCH_PROBE=1).
     let options = ImageBitmapOptions::new();
     options.set_image_orientation(ImageOrientation::FromImage);
-    if let Some(original) = upright {
-        let target = plan::upload_size(original);
-        let options = resize_options(target);
-        let bitmap = bitmap_from_blob(blob, &options, format).await?;
-        // A decoder that disagrees with the header (or applied orientation differently)
-        // must not skew the photo: then fall back to decoding in full.
-        if (bitmap.width() >= bitmap.height()) == (target.width >= target.height) {
-            return Ok((Picture::Bitmap(bitmap), original));
-        }
-        bitmap.close();
-    }
     let full = bitmap_from_blob(blob, &options, format).await?;
     let original = Size::new(full.width(), full.height());
-    let target = plan::upload_size(original);
-    if target == original {
-        return Ok((Picture::Bitmap(full), original));
+    // A decoder that did not apply the EXIF orientation (older WebKit) shows as sides swapped
+    // against the header's upright size: the `<img>` path orients correctly there.
+    if let Some(upright) = header_size(&head, format)
+        && (upright.width >= upright.height) != (original.width >= original.height)
+    {
+        full.close();
+        return decode_with_img(blob, format).await;
     }
-    let resized = window()
-        .create_image_bitmap_with_image_bitmap_and_image_bitmap_options(
-            &full,
-            &resize_options(target),
-        )
-        .map_err(browser);
-    let resized = match resized {
-        Ok(p) => await_js::<ImageBitmap>(p).await.map_err(browser),
-        Err(e) => Err(e),
-    };
-    full.close();
-    Ok((Picture::Bitmap(resized?), original))
+    Ok((Picture::Bitmap(full, plan::upload_size(original)), original))
 }
 
 /// The `<img>` path (iOS 15): the element decodes with orientation applied (CSS
@@ -325,15 +320,6 @@ fn unreadable(format: ImageFormat) -> PipelineError {
     } else {
         PipelineError::Unreadable
     }
-}
-
-fn resize_options(target: Size) -> ImageBitmapOptions {
-    let options = ImageBitmapOptions::new();
-    options.set_image_orientation(ImageOrientation::FromImage);
-    options.set_resize_width(target.width);
-    options.set_resize_height(target.height);
-    options.set_resize_quality(ResizeQuality::High);
-    options
 }
 
 /// The first bytes of a file.
@@ -411,13 +397,13 @@ impl Canvas {
     fn draw(&self, picture: &Picture, size: Size) -> Result<()> {
         let (w, h) = (f64::from(size.width), f64::from(size.height));
         match (self, picture) {
-            (Canvas::Offscreen(_, ctx), Picture::Bitmap(b)) => {
+            (Canvas::Offscreen(_, ctx), Picture::Bitmap(b, _)) => {
                 ctx.draw_image_with_image_bitmap_and_dw_and_dh(b, 0.0, 0.0, w, h)
             }
             (Canvas::Offscreen(_, ctx), Picture::Image(i, _, _)) => {
                 ctx.draw_image_with_html_image_element_and_dw_and_dh(i, 0.0, 0.0, w, h)
             }
-            (Canvas::Element(_, ctx), Picture::Bitmap(b)) => {
+            (Canvas::Element(_, ctx), Picture::Bitmap(b, _)) => {
                 ctx.draw_image_with_image_bitmap_and_dw_and_dh(b, 0.0, 0.0, w, h)
             }
             (Canvas::Element(_, ctx), Picture::Image(i, _, _)) => {
@@ -425,6 +411,15 @@ impl Canvas {
             }
         }
         .map_err(browser)
+    }
+
+    /// Downscale with the browser's best filter (`imageSmoothingQuality = "high"`).
+    fn smooth(&self) {
+        let ctx: &JsValue = match self {
+            Canvas::Offscreen(_, ctx) => ctx.as_ref(),
+            Canvas::Element(_, ctx) => ctx.as_ref(),
+        };
+        let _ = js_sys::Reflect::set(ctx, &"imageSmoothingQuality".into(), &"high".into());
     }
 
     fn rgba(&self, size: Size) -> Result<Vec<u8>> {
