@@ -11,7 +11,7 @@ WASM_BINDGEN_VERSION="0.2.130"
 WORKER_BUILD_VERSION="0.8.7"
 TRUNK_VERSION="0.21.14"
 
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH:$ROOT/node_modules/.bin"  # last: trunk's wasm-opt (binaryen)
 # Never phone home from wrangler / workerd.
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false

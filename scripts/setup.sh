@@ -53,10 +53,11 @@ fi
 
 # 3. wrangler (and its workerd, esbuild) from the committed package-lock.json.
 if [[ ! -x node_modules/.bin/wrangler || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  say "installing wrangler from package-lock.json"
+  say "installing wrangler and binaryen from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed (is the npm registry reachable?)"
 fi
 [[ -x "$ESBUILD_BIN" ]] || die "esbuild missing at $ESBUILD_BIN after npm ci"
+[[ -x node_modules/.bin/wasm-opt ]] || die "wasm-opt (npm binaryen) missing after npm ci"
 
 # 4. Chromium + chromedriver for the browser tests, from Debian.
 if $want_browser; then

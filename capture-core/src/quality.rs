@@ -406,6 +406,25 @@ impl QualityFlags {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The flags as received from a browser, made safe to keep: one per slot (the last
+    /// wins), each with at least one problem and each problem once, at most 3 flags.
+    pub fn normalised(self) -> Self {
+        let mut out = QualityFlags::new();
+        for mut flag in self.0 {
+            let mut seen = Vec::new();
+            flag.problems.retain(|p| {
+                let new = !seen.contains(p);
+                seen.push(*p);
+                new
+            });
+            flag.problems.sort();
+            if !flag.problems.is_empty() {
+                out.set(flag.slot, Some(flag));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

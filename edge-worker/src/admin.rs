@@ -48,6 +48,8 @@ struct Row {
     apiorder: Option<String>,
     send_attempts: i64,
     photos_in_r2: bool,
+    /// Problems the customer kept on photos (after two retakes), for an agent to look at.
+    photo_flags: Option<serde_json::Value>,
     created_at_ms: i64,
     updated_at_ms: i64,
     stuck: bool,
@@ -66,6 +68,10 @@ fn row(cfg: &Config, o: &OrderRow, now: i64) -> Result<Row, AppError> {
         apiorder: o.apiorder.clone(),
         send_attempts: o.send_attempts,
         photos_in_r2: o.has_photos(),
+        photo_flags: o
+            .photo_flags
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok()),
         created_at_ms: o.created_at_ms,
         updated_at_ms: o.updated_at_ms,
         stuck: state == OrderState::Unconfirmed && now - o.updated_at_ms > cfg.unconfirmed_alert_ms,

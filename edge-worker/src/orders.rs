@@ -2,6 +2,7 @@
 //! (idempotent, answered at once: the vendor is called in the background), the status page's
 //! view, photos sent later, and the lookup by order number plus the ID number's last 6.
 
+use haoka_capture_core::QualityFlags;
 use haoka_edge_core::{
     crypto::{self, Sealer},
     xingguang::Photos,
@@ -10,7 +11,7 @@ use haoka_shared::{
     Field, FieldIssue, ValidationError,
     api::{
         IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, OrderAccepted, OrderLink, OrderLookupRequest,
-        OrderView, ReasonView, TimelineEntry,
+        OrderView, QUALITY_PART, ReasonView, TimelineEntry,
     },
     china_date_from_unix_millis, ids,
     lifecycle::{OrderState, RejectReason},
@@ -31,6 +32,8 @@ use crate::{
 
 /// Drafts and orders without photos are small JSON documents.
 const MAX_JSON_BYTES: usize = 16 * 1024;
+/// The `quality` part: three flags of five problems each fit in well under this.
+const MAX_FLAGS_BYTES: usize = 1024;
 /// Three 2 MiB photos and the form, with room for multipart framing.
 const MAX_MULTIPART_BYTES: usize = 3 * haoka_shared::photo::PHOTO_MAX_BYTES + 64 * 1024;
 
@@ -97,15 +100,39 @@ fn idempotency_key(req: &Request) -> Result<String, AppError> {
     }
 }
 
-/// The order's fields and, for multipart, its photos (all three or none).
-async fn read_order(req: &mut Request) -> Result<(DraftOrderRequest, Option<Photos>), AppError> {
+/// The `quality` part, normalised and re-serialised (`None` when absent or empty); a part
+/// that is not `QualityFlags` JSON is a 400.
+fn read_flags(form: &worker::FormData) -> Result<Option<String>, AppError> {
+    let Some(text) = form.get_field(QUALITY_PART) else {
+        return Ok(None);
+    };
+    let bad = || AppError::BadRequest("the `quality` part is not a list of photo flags".into());
+    if text.len() > MAX_FLAGS_BYTES {
+        return Err(bad());
+    }
+    let flags: QualityFlags = serde_json::from_str(&text).map_err(|_| bad())?;
+    let flags = flags.normalised();
+    if flags.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&flags)
+        .map(Some)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// What a submit carries: the fields, and for multipart its photos (all three or none) and
+/// their quality flags.
+type Submitted = (DraftOrderRequest, Option<Photos>, Option<String>);
+
+/// The order's fields and, for multipart, its photos (all three or none) and their flags.
+async fn read_order(req: &mut Request) -> Result<Submitted, AppError> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
         .starts_with("multipart/form-data")
     {
         let body = body_bytes(req, MAX_JSON_BYTES).await?;
-        return Ok((parse_json(&body)?, None));
+        return Ok((parse_json(&body)?, None, None));
     }
     let body = body_bytes(req, MAX_MULTIPART_BYTES).await?;
     let form = reparse_form(&content_type, &body).await?;
@@ -113,6 +140,7 @@ async fn read_order(req: &mut Request) -> Result<(DraftOrderRequest, Option<Phot
         .get_field("order")
         .ok_or_else(|| AppError::BadRequest("multipart without an `order` part".into()))?;
     let order: DraftOrderRequest = parse_json(json.as_bytes())?;
+    let flags = read_flags(&form)?;
     let any_photo = haoka_shared::api::PHOTO_PARTS.iter().any(|p| form.has(p));
     let photos = if any_photo {
         Some(
@@ -123,7 +151,7 @@ async fn read_order(req: &mut Request) -> Result<(DraftOrderRequest, Option<Phot
     } else {
         None
     };
-    Ok((order, photos))
+    Ok((order, photos, flags))
 }
 
 /// Parse multipart bytes already read (and size-checked) with the runtime's own parser.
@@ -236,7 +264,7 @@ pub fn open(
 /// and the vendor call run in the background (queue consumer, cron as a safety net).
 pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let key = idempotency_key(&req)?;
-    let (draft, photos) = read_order(&mut req).await?;
+    let (draft, photos, flags) = read_order(&mut req).await?;
     let db = env.d1(DB)?;
     // The fields are hashed in their canonical (re-serialised) form, so whitespace in the
     // JSON does not make a repeat look different; the photos by their bytes.
@@ -244,6 +272,9 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let mut hashed: Vec<&[u8]> = vec![&canonical];
     if let Some(p) = &photos {
         hashed.extend([p.face.as_slice(), p.back.as_slice(), p.hand.as_slice()]);
+    }
+    if let Some(f) = &flags {
+        hashed.push(f.as_bytes());
     }
     let hash = crypto::fingerprint(&hashed);
     if let Some(existing) = store::load_by_key(&db, &key).await? {
@@ -304,7 +335,11 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
             &id,
             Patch::new()
                 .set("photos", int(1))
-                .set("photos_expire_ms", int(now + cfg.photo_retention_ms)),
+                .set("photos_expire_ms", int(now + cfg.photo_retention_ms))
+                .set(
+                    "photo_flags",
+                    flags.as_deref().map_or(JsValue::NULL, JsValue::from),
+                ),
         )
         .await?;
     }
@@ -461,6 +496,7 @@ pub async fn put_photos(
     let photos = photos::from_form(&form)
         .await
         .map_err(AppError::Validation)?;
+    let flags = read_flags(&form)?;
     if !photos_wanted(&order, order.state()?) {
         return Err(AppError::Refused {
             status: 409,
@@ -478,6 +514,10 @@ pub async fn put_photos(
         Patch::new()
             .set("photos", int(1))
             .set("photos_expire_ms", int(now + cfg.photo_retention_ms))
+            .set(
+                "photo_flags",
+                flags.as_deref().map_or(JsValue::NULL, JsValue::from),
+            )
             .set("next_try_ms", int(now)),
     )
     .await?;

@@ -52,6 +52,9 @@ pub struct OrderRow {
     pub express: Option<String>,
     /// Tracking number.
     pub express_no: Option<String>,
+    /// The photos' kept quality problems (`QualityFlags` JSON), if any.
+    #[serde(default)]
+    pub photo_flags: Option<String>,
     /// Created, Unix ms.
     pub created_at_ms: i64,
     /// Last change, Unix ms.

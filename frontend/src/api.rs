@@ -6,7 +6,7 @@ use haoka_shared::{
     api::{
         ApiError, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
         OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply,
-        PrecheckRequest, order_path, order_photos_path,
+        PrecheckRequest, QUALITY_PART, order_path, order_photos_path,
     },
     order::DraftOrderRequest,
     product::Catalogue,
@@ -190,6 +190,16 @@ fn photo_form(
     let form = web_sys::FormData::new().map_err(failed)?;
     if let Some(json) = order_json {
         form.append_with_str("order", json).map_err(failed)?;
+    }
+    // The kept problems travel as one JSON list, built from each photo's flag as it came.
+    let flags: Vec<&str> = photos
+        .iter()
+        .map(|p| p.flag.as_str())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if !flags.is_empty() {
+        form.append_with_str(QUALITY_PART, &format!("[{}]", flags.join(",")))
+            .map_err(failed)?;
     }
     for (part, photo) in PHOTO_PARTS.iter().zip(photos) {
         let name = format!("{part}.{}", photo.kind.extension());

@@ -58,12 +58,13 @@ pub struct ChosenPhoto {
     pub kind: PhotoKind,
     /// An object URL for the thumbnail; revoked when the photo is dropped ([`PhotoSlot::set`]).
     pub url: String,
-    /// The quality problems the customer chose to keep (comma-separated, e.g. `blurry`).
-    pub flags: String,
+    /// The quality problems the customer chose to keep: capture-core's `QualityFlag` JSON,
+    /// empty when the photo passed its checks.
+    pub flag: String,
 }
 
 /// Keep a photo the capture page made (a JPEG `Blob`) as the file to send, with a thumbnail.
-pub fn from_capture(side: PhotoSide, blob: &web_sys::Blob, flags: String) -> Option<ChosenPhoto> {
+pub fn from_capture(side: PhotoSide, blob: &web_sys::Blob, flag: String) -> Option<ChosenPhoto> {
     let kind = PhotoKind::Jpeg;
     let parts = js_sys::Array::of1(blob);
     let options = web_sys::FilePropertyBag::new();
@@ -75,7 +76,7 @@ pub fn from_capture(side: PhotoSide, blob: &web_sys::Blob, flags: String) -> Opt
         file: SendWrapper::new(file),
         kind,
         url,
-        flags,
+        flag,
     })
 }
 

@@ -46,6 +46,10 @@ pub const IDEMPOTENCY_KEY_MAX: usize = 64;
 /// Multipart part names of the three photos, in the vendor's order.
 pub const PHOTO_PARTS: [&str; 3] = ["face", "back", "hand"];
 
+/// The optional multipart part beside the photos: the quality problems the customer chose to
+/// keep (capture-core's `QualityFlags` JSON), for an agent to look at.
+pub const QUALITY_PART: &str = "quality";
+
 /// `GET /api/orders/{id}?token=…`: the status of one order.
 pub fn order_path(order_id: &str) -> String {
     format!("{ORDERS_PATH}/{order_id}")

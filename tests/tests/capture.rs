@@ -110,5 +110,24 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
     retake_with(&c, &dark).await;
     let (_, _, _, problems) = capture_result(&c).await;
     assert_eq!(problems, "照片太暗，请到光线充足处重拍");
+    // Used anyway: the photo goes out with its flag (what the order form sends to the edge).
+    c.execute(
+        "window.__flags = []; addEventListener('message', e => window.__flags.push(e.data.flag));",
+        vec![],
+    )
+    .await
+    .expect("listen");
+    click(&c, "#use-photo").await;
+    wait_text(&c, "#capture-done", "all done", |t| !t.is_empty()).await;
+    let flags = c
+        .execute("return window.__flags;", vec![])
+        .await
+        .expect("flags");
+    let flag: serde_json::Value =
+        serde_json::from_str(flags[0].as_str().expect("a flag")).expect("flag JSON");
+    assert_eq!(
+        flag,
+        serde_json::json!({"slot": "id_face", "problems": ["too_dark"], "retakes": 3})
+    );
     c.close().await.expect("close browser");
 }

@@ -332,6 +332,70 @@ async fn three_photos_travel_as_multipart_and_leave_r2_once_the_vendor_has_them(
     }
 }
 
+/// A submit with the three photos and a `quality` part.
+async fn submit_flagged(s: &Stack, key: &str, body: &Value, quality: &str) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("order", body.to_string())
+        .text("quality", quality.to_owned());
+    let req = client()
+        .post(format!("{}/api/orders", s.worker.url()))
+        .header("Idempotency-Key", key)
+        .multipart(photo_form(form, photos()));
+    json_of(req.send().await.expect("POST /api/orders")).await
+}
+
+#[tokio::test]
+async fn photos_kept_despite_their_problems_are_flagged_for_the_operator() {
+    let s = stack();
+    // Not a flag list: refused as a whole, nothing stored.
+    let before = s.worker.query("SELECT count(*) AS n FROM orders")[0]["n"].clone();
+    let (code, body) = submit_flagged(
+        s,
+        "flags-bad-000041",
+        &order("2201", "张三", 41, "先锋大楼 3单元 241"),
+        r#"[{"slot":"id_face","problems":["smudged"],"retakes":2}]"#,
+    )
+    .await;
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(
+        s.worker.query("SELECT count(*) AS n FROM orders")[0]["n"],
+        before
+    );
+    // Kept flags are normalised (one per slot, each problem once) and shown to the operator.
+    let quality = r#"[{"slot":"id_back","problems":["glare","blurry","glare"],"retakes":2},
+        {"slot":"portrait","problems":[],"retakes":3}]"#;
+    let (code, accepted) = submit_flagged(
+        s,
+        "flags-good-000042",
+        &order("2201", "张三", 42, "先锋大楼 3单元 242"),
+        quality,
+    )
+    .await;
+    assert_eq!(code, 201, "{accepted}");
+    let id = accepted["order_id"].as_str().unwrap();
+    let (code, list) = json_of(
+        client()
+            .get(format!("{}/api/admin/orders", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{list}");
+    let row = list
+        .as_array()
+        .or_else(|| list["orders"].as_array())
+        .and_then(|rows| rows.iter().find(|r| r["order_id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("{id} not listed: {list}"));
+    assert_eq!(
+        row["photo_flags"],
+        json!([{"slot": "id_back", "problems": ["blurry", "glare"], "retakes": 2}]),
+        "{row}"
+    );
+}
+
 #[tokio::test]
 async fn a_three_photo_order_without_photos_waits_then_getimg_sends_them() {
     let s = stack();

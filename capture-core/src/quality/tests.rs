@@ -564,3 +564,39 @@ fn thresholds_table_has_one_row_per_slot() {
             < PhotoSlot::IdFace.thresholds().min_laplacian_variance
     );
 }
+
+#[test]
+fn received_flags_are_normalised_to_one_per_slot_with_distinct_problems() {
+    let flag = |slot, problems: Vec<Problem>| QualityFlag {
+        slot,
+        problems,
+        retakes: 2,
+    };
+    let mut raw = QualityFlags::new();
+    raw.0 = vec![
+        flag(
+            PhotoSlot::IdFace,
+            vec![Problem::Glare, Problem::Blurry, Problem::Glare],
+        ),
+        flag(PhotoSlot::IdBack, vec![]),
+        flag(PhotoSlot::IdFace, vec![Problem::TooDark]),
+        flag(PhotoSlot::Portrait, vec![Problem::Blurry]),
+    ];
+    let kept = raw.normalised();
+    assert_eq!(
+        kept.as_slice(),
+        [
+            flag(PhotoSlot::IdFace, vec![Problem::TooDark]),
+            flag(PhotoSlot::Portrait, vec![Problem::Blurry]),
+        ]
+    );
+    let mut dupes = QualityFlags::new();
+    dupes.0 = vec![flag(
+        PhotoSlot::IdBack,
+        vec![Problem::Glare, Problem::Blurry, Problem::Glare],
+    )];
+    assert_eq!(
+        dupes.normalised().as_slice()[0].problems,
+        [Problem::Blurry, Problem::Glare]
+    );
+}

@@ -66,15 +66,14 @@ fn post(fields: &[(&str, JsValue)]) {
 }
 
 /// Hand a finished photo to the opener: `{type, event: "photo", side, blob, width, height,
-/// bytes, flags}` where `flags` lists the problems the person chose to keep.
-pub fn post_photo(side: PhotoSide, done: &Processed) {
-    let flags: Vec<String> = done
+/// bytes, flag}` where `flag` is the `QualityFlag` JSON of problems the person chose to keep
+/// after `retakes` retakes (empty when the photo passed).
+pub fn post_photo(side: PhotoSide, done: &Processed, retakes: u32) {
+    let flag = done
         .assessment
-        .problems
-        .iter()
-        .filter_map(|p| serde_json::to_value(p).ok())
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
+        .accept_anyway(retakes)
+        .and_then(|f| serde_json::to_string(&f).ok())
+        .unwrap_or_default();
     post(&[
         ("event", "photo".into()),
         ("side", part(side).into()),
@@ -82,7 +81,7 @@ pub fn post_photo(side: PhotoSide, done: &Processed) {
         ("width", done.size.width.into()),
         ("height", done.size.height.into()),
         ("bytes", JsValue::from_f64(done.bytes as f64)),
-        ("flags", flags.join(",").into()),
+        ("flag", flag.into()),
     ]);
 }
 

@@ -162,7 +162,7 @@ fn PhotoFlow(
             if flagged && !may_continue_anyway(retakes.get_untracked()) {
                 return;
             }
-            embed::post_photo(side, &done);
+            embed::post_photo(side, &done, retakes.get_untracked());
             release();
             on_used();
         }

@@ -133,7 +133,7 @@ fn on_message(e: &web_sys::MessageEvent, photos: PhotoSet, open: RwSignal<Option
             let side = side_of(&text("side"));
             let blob = field("blob").and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
             if let (Some(side), Some(blob)) = (side, blob)
-                && let Some(photo) = from_capture(side, &blob, text("flags"))
+                && let Some(photo) = from_capture(side, &blob, text("flag"))
             {
                 photos.slot(side).set(PhotoState::Ready(photo));
             }
