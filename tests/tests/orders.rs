@@ -68,6 +68,16 @@ async fn json_of(resp: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
+/// An operator call with the bearer token: `GET` when `body` is `None`, else `POST` it.
+async fn admin(s: &Stack, path: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("{}{path}", s.worker.url());
+    let req = match body {
+        None => client().get(url),
+        Some(b) => client().post(url).json(&b),
+    };
+    json_of(req.bearer_auth(&s.admin_token).send().await.expect(path)).await
+}
+
 async fn submit(s: &Stack, key: &str, body: &Value, photos: Option<&[Vec<u8>; 3]>) -> (u16, Value) {
     let req = client()
         .post(format!("{}/api/orders", s.worker.url()))
@@ -373,15 +383,7 @@ async fn photos_kept_despite_their_problems_are_flagged_for_the_operator() {
     .await;
     assert_eq!(code, 201, "{accepted}");
     let id = accepted["order_id"].as_str().unwrap();
-    let (code, list) = json_of(
-        client()
-            .get(format!("{}/api/admin/orders", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, list) = admin(s, "/api/admin/orders", None).await;
     assert_eq!(code, 200, "{list}");
     let row = list
         .as_array()
@@ -698,20 +700,18 @@ async fn lookups_limits_and_the_operator_endpoints() {
     assert_eq!(code, 409, "{err}");
     assert_eq!(err["error"], "order_limit_product");
     // Operators: the bearer token is required; lists mask PII.
-    let admin = format!("{}/api/admin/orders?state=", s.worker.url());
+    let unauthorised = format!("{}/api/admin/orders?state=", s.worker.url());
     assert_eq!(
-        client().get(&admin).send().await.unwrap().status().as_u16(),
-        401
-    );
-    let (code, list) = json_of(
         client()
-            .get(&admin)
-            .bearer_auth(&s.admin_token)
+            .get(&unauthorised)
             .send()
             .await
-            .unwrap(),
-    )
-    .await;
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let (code, list) = admin(s, "/api/admin/orders?state=", None).await;
     assert_eq!(code, 200, "{list}");
     let text = list.to_string();
     assert!(
@@ -870,15 +870,7 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
         .wait_log("1 photo sets purged", Duration::from_secs(10));
     assert!(!s.worker.r2_has(&format!("orders/{id}/face")));
     // The operator's pass finds nothing left to purge.
-    let (code, report) = json_of(
-        client()
-            .post(format!("{}/api/admin/reconcile", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, report) = admin(&s, "/api/admin/reconcile", Some(json!({}))).await;
     assert_eq!(code, 200, "{report}");
     assert_eq!(report["photos_purged"], 0, "{report}");
     assert_eq!(
@@ -887,14 +879,13 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
         0
     );
     // An operator resends it (same api_xid); the vendor takes it and asks for photos.
-    let settle = client()
-        .post(format!("{}/api/admin/orders/{id}/settle", s.worker.url()))
-        .bearer_auth(&s.admin_token)
-        .json(&json!({"action": "resend"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(settle.status().as_u16(), 200);
+    let (code, settled) = admin(
+        &s,
+        &format!("/api/admin/orders/{id}/settle"),
+        Some(json!({"action": "resend"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{settled}");
     let waiting = wait_state(&s, &accepted, "awaiting_photos", Duration::from_secs(30)).await;
     assert_eq!(waiting["photos_wanted"], true);
     let xid = api_xid(&s, &id);
