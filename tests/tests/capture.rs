@@ -1,6 +1,6 @@
 //! The capture page on its own (`/capture/?photos=face`) in headless Chromium whose camera
 //! permission is refused: the refusal screen says how to allow it, and the file fallback
-//! completes. Through it, the pipeline: a 12 MP JPEG with EXIF orientation 6 comes out upright,
+//! completes. A HEIC file this browser cannot read gets plain words. Through it, the pipeline: a 12 MP JPEG with EXIF orientation 6 comes out upright,
 //! a 24 MP PNG becomes a JPEG under 2 MiB, and blurred and dark pictures get the right words
 //! while a sharp one passes. Screenshots go to `target/e2e/screens/`.
 
@@ -66,6 +66,23 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
     })
     .await;
     screenshot(&c, "capture-denied").await;
+
+    // An iPhone HEIC this browser cannot decode: said plainly, and the camera is offered again.
+    let mut heic = vec![0, 0, 0, 24];
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    heic.extend_from_slice(&[0x5A; 4096]);
+    let heic = picture("photo.heic", &heic);
+    c.find(Locator::Css("#capture-file"))
+        .await
+        .expect("the file fallback")
+        .send_keys(&heic.display().to_string())
+        .await
+        .expect("choose the HEIC");
+    wait_text(&c, "#capture-error", "the HEIC words", |t| {
+        t == "此浏览器无法读取 HEIC 格式的照片，请选择 JPEG 或 PNG 照片，或直接使用相机拍摄"
+    })
+    .await;
+    click(&c, "#open-camera").await;
 
     // A 12 MP phone JPEG stored landscape with EXIF orientation 6 ("turn 90° clockwise").
     let card = id_card_picture(4000, 3000);

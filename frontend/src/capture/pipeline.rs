@@ -99,14 +99,14 @@ impl PipelineError {
     /// Words for the customer (Chinese, English).
     pub fn message(self) -> (&'static str, &'static str) {
         match self {
-            PipelineError::Heic => (
-                "此浏览器无法读取HEIC格式的照片，请改选JPG或PNG照片，或直接用相机拍摄",
-                "This browser cannot read HEIC photos; choose a JPG or PNG, or use the camera",
-            ),
-            PipelineError::Unreadable => (
-                "无法读取这个文件，请选择JPG或PNG格式的照片",
-                "This file cannot be read; choose a JPG or PNG photo",
-            ),
+            PipelineError::Heic => {
+                let m = ImageFormat::Heif.undecodable_message();
+                (m.zh, m.en)
+            }
+            PipelineError::Unreadable => {
+                let m = ImageFormat::Unknown.undecodable_message();
+                (m.zh, m.en)
+            }
             PipelineError::NoFrame => (
                 "相机还没有画面，请稍等再拍",
                 "The camera has no picture yet; wait a moment and try again",
