@@ -7,6 +7,7 @@
 //! in-process on 127.0.0.1).
 
 pub mod crypto;
+pub mod handoff;
 pub mod http;
 pub mod phone3;
 pub mod realme;
