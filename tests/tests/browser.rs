@@ -242,3 +242,72 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     wait_text(&c, "#order-state", "the found order", |t| t == "Shipped").await;
     c.close().await.expect("close browser");
 }
+
+/// A 三照 order placed without its photos waits in 待补传照片; its status page takes them
+/// through the capture frame (the fake camera) and sends them, and the vendor gets them.
+#[tokio::test]
+async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
+    let stack = Stack::start(&[], 600);
+    let order = serde_json::json!({
+        "product_id": "2201", "name": "张三", "mobile": "18888888336",
+        "id_number": "110101200007282906", "province": "天津市", "city": "天津市",
+        "district": "和平区", "address": "先锋大楼 3单元 208", "consent": true,
+        "consent_version": haoka_shared::consent::NOTICE_VERSION,
+    });
+    let accepted: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/orders", stack.worker.url()))
+        .header("Idempotency-Key", "later-photos-0001")
+        .json(&order)
+        .send()
+        .await
+        .expect("submit")
+        .json()
+        .await
+        .expect("json");
+    let id = accepted["order_id"].as_str().expect("order id").to_owned();
+    let token = accepted["token"].as_str().expect("token").to_owned();
+
+    let driver = chromedriver();
+    let camera = root()
+        .join("target/e2e")
+        .join(format!("camera-later-{}.mjpeg", std::process::id()));
+    camera_picture(&camera, 2560, 1600);
+    let c = browser(&driver, Camera::Shows(&camera)).await;
+    let page = haoka_shared::api::status_page_path(&id, &token);
+    c.goto(&format!("{}{page}", stack.worker.url()))
+        .await
+        .expect("open the status page");
+    wait_text(&c, "#order-state", "待补传照片", |t| t == "待补传照片").await;
+    click(&c, "#take-photos").await;
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#capture-frame"))
+        .await
+        .expect("the capture frame");
+    frame.enter_frame().await.expect("enter the capture frame");
+    for (n, photo) in [(1, "face"), (2, "back"), (3, "hand")] {
+        wait_text(&c, "#capture-position", photo, |t| t == format!("{n} / 3")).await;
+        shoot(&c, photo, true).await;
+        click(&c, "#use-photo").await;
+    }
+    c.enter_parent_frame()
+        .await
+        .expect("back to the status page");
+    click(&c, "#photos-submit").await;
+    wait_text(&c, "#order-state", "审核中 or later", |t| {
+        t == "审核中" || t == "已发货"
+    })
+    .await;
+    screenshot(&c, "8-photos-later").await;
+    let vendor: serde_json::Value =
+        reqwest::get(format!("{}/__sandbox/orders", stack.sandbox_url()))
+            .await
+            .expect("sandbox orders")
+            .json()
+            .await
+            .expect("json");
+    assert_eq!(vendor.as_array().map(Vec::len), Some(1), "{vendor}");
+    assert_eq!(vendor[0]["photos"], true, "{vendor}");
+    c.close().await.expect("close browser");
+}
