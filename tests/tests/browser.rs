@@ -20,6 +20,28 @@ use haoka_e2e::{
     root,
 };
 
+/// The orders the sandbox (the vendor) holds.
+async fn vendor_orders(stack: &Stack) -> Vec<serde_json::Value> {
+    reqwest::get(format!("{}/__sandbox/orders", stack.sandbox_url()))
+        .await
+        .expect("sandbox orders")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Wait for the capture page's frame over the form and switch into it.
+async fn enter_capture_frame(c: &Client) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#capture-frame"))
+        .await
+        .expect("the capture frame")
+        .enter_frame()
+        .await
+        .expect("enter the capture frame");
+}
+
 /// In the capture page: open the camera (from the photo's explanation, or already opening
 /// after a retake), check the shutter stayed disabled until the video
 /// showed frames, shoot, and check the result (a JPEG of long side 2048 under 2 MiB, no
@@ -117,13 +139,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
 
     // The pre-check passed: the photo step. The capture page opens over it in a frame.
     click(&c, "#take-photos").await;
-    let frame = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#capture-frame"))
-        .await
-        .expect("the capture frame");
-    frame.enter_frame().await.expect("enter the capture frame");
+    enter_capture_frame(&c).await;
     wait_text(&c, "#capture-position", "photo 1 of 3", |t| t == "1 / 3").await;
     screenshot(&c, "2a-capture-intro").await;
     shoot(&c, "face", true).await;
@@ -206,14 +222,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     assert!(!tracking.is_empty());
     screenshot(&c, "6-shipped").await;
     // The vendor got exactly one order, with its three photos.
-    let vendor: serde_json::Value =
-        reqwest::get(format!("{}/__sandbox/orders", stack.sandbox_url()))
-            .await
-            .expect("sandbox orders")
-            .json()
-            .await
-            .expect("json");
-    let vendor = vendor.as_array().expect("orders");
+    let vendor = vendor_orders(&stack).await;
     assert_eq!(vendor.len(), 1, "{vendor:?}");
     assert_eq!(vendor[0]["photos"], true);
 
@@ -279,13 +288,7 @@ async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
         .expect("open the status page");
     wait_text(&c, "#order-state", "待补传照片", |t| t == "待补传照片").await;
     click(&c, "#take-photos").await;
-    let frame = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#capture-frame"))
-        .await
-        .expect("the capture frame");
-    frame.enter_frame().await.expect("enter the capture frame");
+    enter_capture_frame(&c).await;
     for (n, photo) in [(1, "face"), (2, "back"), (3, "hand")] {
         wait_text(&c, "#capture-position", photo, |t| t == format!("{n} / 3")).await;
         shoot(&c, photo, true).await;
@@ -300,14 +303,8 @@ async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
     })
     .await;
     screenshot(&c, "8-photos-later").await;
-    let vendor: serde_json::Value =
-        reqwest::get(format!("{}/__sandbox/orders", stack.sandbox_url()))
-            .await
-            .expect("sandbox orders")
-            .json()
-            .await
-            .expect("json");
-    assert_eq!(vendor.as_array().map(Vec::len), Some(1), "{vendor}");
-    assert_eq!(vendor[0]["photos"], true, "{vendor}");
+    let vendor = vendor_orders(&stack).await;
+    assert_eq!(vendor.len(), 1, "{vendor:?}");
+    assert_eq!(vendor[0]["photos"], true, "{vendor:?}");
     c.close().await.expect("close browser");
 }
