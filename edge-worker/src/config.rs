@@ -55,6 +55,10 @@ pub struct Config {
     pub lookups_per_minute: u32,
     /// Pre-checks allowed per IP per minute.
     pub prechecks_per_minute: u32,
+    /// How long a desktop → phone handoff's QR code lives.
+    pub handoff_ttl_ms: i64,
+    /// Handoffs opened or claimed per IP per minute.
+    pub handoffs_per_minute: u32,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -109,6 +113,8 @@ impl Config {
             limit_total: number(env, "ORDER_LIMIT_TOTAL", 5),
             lookups_per_minute: number(env, "LOOKUPS_PER_MINUTE", 10),
             prechecks_per_minute: number(env, "PRECHECKS_PER_MINUTE", 10),
+            handoff_ttl_ms: number::<i64>(env, "HANDOFF_TTL_S", 600).saturating_mul(1000),
+            handoffs_per_minute: number(env, "HANDOFFS_PER_MINUTE", 20),
         })
     }
 }

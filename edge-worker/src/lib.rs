@@ -13,6 +13,7 @@ mod body;
 mod callbacks;
 mod config;
 mod error;
+mod handoff;
 mod health;
 mod jobs;
 mod orders;

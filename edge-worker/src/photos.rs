@@ -12,7 +12,8 @@ fn key(order_id: &str, part: &str) -> String {
     format!("orders/{order_id}/{part}")
 }
 
-fn field(part: &str) -> Field {
+/// The form field of a photo part.
+pub fn field(part: &str) -> Field {
     match part {
         "face" => Field::PhotoFace,
         "back" => Field::PhotoBack,

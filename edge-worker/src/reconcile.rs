@@ -1,6 +1,6 @@
 //! The reconciler, run by the Cron trigger: re-enqueue work that is due (unknown-outcome
 //! resends, pre-checks and `getimg` waiting for a retry, orders whose queue message was lost),
-//! purge photos past their retention, list orders stuck in 待确认 for an operator, and drop
+//! purge photos past their retention and expired photo handoffs, list orders stuck in 待确认 for an operator, and drop
 //! expired rate-limit and pre-check rows.
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use worker::{Env, console_log, console_warn};
 use crate::{
     config::{Config, DB, now_ms},
     error::AppError,
-    jobs,
+    handoff, jobs,
     store::int,
 };
 
@@ -25,6 +25,8 @@ pub struct Report {
     pub due: usize,
     /// Orders whose photos were purged.
     pub photos_purged: usize,
+    /// Expired photo handoffs deleted with their photos.
+    pub handoffs_purged: usize,
     /// Orders waiting in 待确认 past the alert time.
     pub unconfirmed: Vec<String>,
 }
@@ -57,6 +59,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     for o in &expired {
         jobs::forget_photos(env, &o.id).await?;
     }
+    let handoffs_purged = handoff::purge(env, now).await?;
     let stuck = db
         .prepare(
             "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
@@ -82,14 +85,16 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     ])
     .await?;
     console_log!(
-        "reconcile: {} due re-enqueued, {} photo sets purged, {} unconfirmed listed",
+        "reconcile: {} due re-enqueued, {} photo sets purged, {} handoffs purged, {} unconfirmed listed",
         due.len(),
         expired.len(),
+        handoffs_purged,
         stuck.len()
     );
     Ok(Report {
         due: due.len(),
         photos_purged: expired.len(),
+        handoffs_purged,
         unconfirmed: stuck.into_iter().map(|o| o.id).collect(),
     })
 }

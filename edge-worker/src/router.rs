@@ -2,7 +2,8 @@
 //! API errors become JSON bodies here, once.
 
 use haoka_shared::api::{
-    DRAFT_PATH, HEALTH_PATH, ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
+    DRAFT_PATH, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HEALTH_PATH,
+    ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
 };
 use worker::{Env, Method, Request, Response, Result};
 
@@ -10,7 +11,7 @@ use crate::{
     admin, callbacks,
     config::{ASSETS, Config, DB},
     error::AppError,
-    health, orders, precheck, products,
+    handoff, health, orders, precheck, products,
 };
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
@@ -46,10 +47,15 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
         (Method::Get, ADMIN_ORDERS) => return admin::list(&req, env, &cfg()?).await,
         (Method::Post, ADMIN_RECONCILE) => return admin::reconcile(&req, env, &cfg()?).await,
+        (Method::Post, HANDOFF_PATH) => return handoff::create(req, env, &cfg()?).await,
+        (Method::Get, HANDOFF_PATH) => return handoff::status(&req, env, &cfg()?).await,
+        (Method::Delete, HANDOFF_PATH) => return handoff::end(&req, env, &cfg()?).await,
+        (Method::Post, HANDOFF_CLAIM_PATH) => return handoff::claim(req, env, &cfg()?).await,
         (
             _,
             HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
-            | ORDER_LOOKUP_PATH | ADMIN_ORDERS,
+            | ORDER_LOOKUP_PATH | ADMIN_ORDERS | ADMIN_RECONCILE | HANDOFF_PATH
+            | HANDOFF_CLAIM_PATH,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }
@@ -58,6 +64,13 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
     if let Some(rest) = path.strip_prefix(XINGGUANG_CALLBACKS) {
         return match method {
             Method::Post => callbacks::xingguang(req, env, &cfg()?, rest).await,
+            _ => Err(AppError::MethodNotAllowed),
+        };
+    }
+    if let Some(part) = path.strip_prefix(HANDOFF_PHOTOS_PATH) {
+        return match method {
+            Method::Put => handoff::upload(req, env, &cfg()?, part).await,
+            Method::Get => handoff::photo(&req, env, &cfg()?, part).await,
             _ => Err(AppError::MethodNotAllowed),
         };
     }

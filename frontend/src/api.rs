@@ -4,7 +4,9 @@
 use haoka_shared::{
     FieldIssue,
     api::{
-        ApiError, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
+        ApiError, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HANDOFF_QUALITY_HEADER,
+        HandoffClaim, HandoffClaimed, HandoffCreated, HandoffRequest, HandoffStatus,
+        IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
         OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply,
         PrecheckRequest, QUALITY_PART, order_path, order_photos_path,
     },
@@ -100,7 +102,8 @@ impl ClientError {
 /// Map a non-2xx answer to an error, given its body if it was our JSON error body.
 pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
     match (status, body) {
-        (404, Some(_)) => ClientError::NotFound,
+        // The handoff's 404 has words to show ("scan the QR code again").
+        (404, Some(b)) if !b.error.starts_with("handoff") => ClientError::NotFound,
         (429, _) => ClientError::RateLimited,
         (422, Some(b)) if b.error == "idempotency_mismatch" => ClientError::IdempotencyMismatch,
         (422, Some(b)) if !b.fields.is_empty() => ClientError::Validation(b.fields),
@@ -132,6 +135,8 @@ enum Body<'a> {
     Json(String),
     /// A multipart form (the browser sets the boundary).
     Form(&'a web_sys::FormData),
+    /// A file as it is (its own type).
+    Blob(&'a web_sys::Blob),
 }
 
 impl Body<'_> {
@@ -150,6 +155,23 @@ async fn call(
     headers: &[(&str, &str)],
     body: Body<'_>,
 ) -> Result<(u16, String), ClientError> {
+    let resp = send(method, url, headers, body).await?;
+    let text = JsFuture::from(
+        resp.text()
+            .map_err(|_| ClientError::Network("body".into()))?,
+    )
+    .await
+    .map_err(|_| ClientError::Network("body".into()))?;
+    Ok((resp.status(), text.as_string().unwrap_or_default()))
+}
+
+/// Send one request with the browser's `fetch`; the answer, unread.
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Body<'_>,
+) -> Result<web_sys::Response, ClientError> {
     let failed = |stage: &str| {
         let stage = stage.to_owned();
         move |_| ClientError::Network(stage)
@@ -168,17 +190,14 @@ async fn call(
             init.set_body(&JsValue::from_str(&text));
         }
         Body::Form(form) => init.set_body(form),
+        Body::Blob(blob) => init.set_body(blob),
     }
     init.set_headers(&head);
     let req = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed("request"))?;
-    let resp: web_sys::Response = JsFuture::from(window().fetch_with_request(&req))
+    Ok(JsFuture::from(window().fetch_with_request(&req))
         .await
         .map_err(failed("fetch"))?
-        .unchecked_into();
-    let text = JsFuture::from(resp.text().map_err(failed("body"))?)
-        .await
-        .map_err(failed("body"))?;
-    Ok((resp.status(), text.as_string().unwrap_or_default()))
+        .unchecked_into())
 }
 
 /// Three photos as multipart parts named by [`PHOTO_PARTS`], plus an optional JSON part.
@@ -296,6 +315,100 @@ pub async fn send_photos(
     decode(call("POST", &url, &[], Body::Form(&form)).await?)
 }
 
+/// `Authorization: Bearer …`.
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// `POST /api/handoff`: open a desktop → phone handoff for these photos.
+pub async fn handoff_open(photos: &[&str]) -> Result<HandoffCreated, ClientError> {
+    let body = Body::json(&HandoffRequest {
+        photos: photos.iter().map(|p| (*p).to_owned()).collect(),
+    })?;
+    decode(call("POST", HANDOFF_PATH, &[], body).await?)
+}
+
+/// `GET /api/handoff`: what the phone has sent so far.
+pub async fn handoff_status(token: &str) -> Result<HandoffStatus, ClientError> {
+    let auth = bearer(token);
+    decode(
+        call(
+            "GET",
+            HANDOFF_PATH,
+            &[("Authorization", &auth)],
+            Body::Empty,
+        )
+        .await?,
+    )
+}
+
+/// `GET /api/handoff/photos/{part}`: one photo the phone sent.
+pub async fn handoff_photo(token: &str, part: &str) -> Result<web_sys::Blob, ClientError> {
+    let auth = bearer(token);
+    let url = format!("{HANDOFF_PHOTOS_PATH}{part}");
+    let resp = send("GET", &url, &[("Authorization", &auth)], Body::Empty).await?;
+    if !resp.ok() {
+        return Err(ClientError::Unavailable(resp.status()));
+    }
+    let blob = JsFuture::from(
+        resp.blob()
+            .map_err(|_| ClientError::Network("body".into()))?,
+    )
+    .await
+    .map_err(|_| ClientError::Network("body".into()))?;
+    Ok(blob.unchecked_into())
+}
+
+/// `DELETE /api/handoff`: the desktop has what it needs; the edge keeps nothing.
+pub async fn handoff_end(token: &str) -> Result<(), ClientError> {
+    let auth = bearer(token);
+    let (status, body) = call(
+        "DELETE",
+        HANDOFF_PATH,
+        &[("Authorization", &auth)],
+        Body::Empty,
+    )
+    .await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        decode::<()>((status, body))
+    }
+}
+
+/// `POST /api/handoff/claim`: the phone opens the QR link (once).
+pub async fn handoff_claim(link_token: &str) -> Result<HandoffClaimed, ClientError> {
+    let body = Body::json(&HandoffClaim {
+        token: link_token.to_owned(),
+    })?;
+    decode(call("POST", HANDOFF_CLAIM_PATH, &[], body).await?)
+}
+
+/// `PUT /api/handoff/photos/{part}`: the phone sends one photo, with its quality flag JSON
+/// (empty when it passed the checks).
+pub async fn handoff_upload(
+    upload_token: &str,
+    part: &str,
+    photo: &web_sys::Blob,
+    flag: &str,
+) -> Result<(), ClientError> {
+    let auth = bearer(upload_token);
+    let url = format!("{HANDOFF_PHOTOS_PATH}{part}");
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "image/jpeg"),
+    ];
+    if !flag.is_empty() {
+        headers.push((HANDOFF_QUALITY_HEADER, flag));
+    }
+    let (status, body) = call("PUT", &url, &headers, Body::Blob(photo)).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        decode::<()>((status, body))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +443,11 @@ mod tests {
             classify(404, Some(body("not_found", vec![]))),
             ClientError::NotFound
         );
+        // The handoff's 404 carries the words the phone shows.
+        assert!(matches!(
+            classify(404, Some(body("handoff_not_found", vec![]))),
+            ClientError::Refused { status: 404, .. }
+        ));
         // A 404 that is not ours means the API is not there (yet): try again later.
         assert_eq!(classify(404, None), ClientError::Unavailable(404));
         assert_eq!(

@@ -201,3 +201,88 @@ pub struct OrderLink {
     /// Its status-page token.
     pub token: String,
 }
+
+/// The desktop → phone photo handoff: `POST` [`HandoffRequest`] opens one (201
+/// [`HandoffCreated`]); `GET` with the desktop's token as `Authorization: Bearer …` answers
+/// [`HandoffStatus`]; `DELETE` the same way ends it and deletes its photos.
+pub const HANDOFF_PATH: &str = "/api/handoff";
+/// `POST` [`HandoffClaim`] from the phone: the QR link's single use (200 [`HandoffClaimed`]).
+pub const HANDOFF_CLAIM_PATH: &str = "/api/handoff/claim";
+/// `PUT {HANDOFF_PHOTOS_PATH}{part}`: the phone's upload (the JPEG/PNG as the body, the
+/// upload token as bearer, an optional [`HANDOFF_QUALITY_HEADER`]); `GET` the same with the
+/// desktop's token: the photo's bytes.
+pub const HANDOFF_PHOTOS_PATH: &str = "/api/handoff/photos/";
+/// The header carrying a photo's `QualityFlag` JSON when the person kept its problems.
+pub const HANDOFF_QUALITY_HEADER: &str = "x-haoka-quality";
+
+/// Which photos the desktop wants from the phone (`face`, `back`, `hand`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffRequest {
+    /// Part names; at least one.
+    pub photos: Vec<String>,
+}
+
+/// A new handoff, for the desktop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffCreated {
+    /// The desktop's token (bearer of the status, the photos and the end).
+    pub token: String,
+    /// The link the phone opens (also shown as text beside the QR code).
+    pub phone_url: String,
+    /// The link as a QR code, a standalone SVG document.
+    pub qr_svg: String,
+    /// The parts asked for, in `face, back, hand` order.
+    pub photos: Vec<String>,
+    /// When the link and everything sent with it stop working, Unix ms.
+    pub expires_at_ms: i64,
+}
+
+/// The phone's claim of the QR link.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffClaim {
+    /// The `h` of the link.
+    pub token: String,
+}
+
+/// The claim's answer: what to shoot and the token to send it with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffClaimed {
+    /// Bearer of the uploads.
+    pub upload_token: String,
+    /// The parts asked for.
+    pub photos: Vec<String>,
+    /// When uploads stop being accepted, Unix ms.
+    pub expires_at_ms: i64,
+}
+
+/// One photo the phone sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffPhoto {
+    /// `face`, `back` or `hand`.
+    pub part: String,
+    /// Its byte count.
+    pub bytes: u64,
+    /// Its pixel size, from its header.
+    pub width: u32,
+    /// Its pixel height.
+    pub height: u32,
+    /// The `QualityFlag` JSON the phone sent with it (empty when it passed the checks).
+    pub flag: String,
+    /// Sent at, Unix ms (a retake changes it).
+    pub at_ms: i64,
+}
+
+/// What the desktop sees while it waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffStatus {
+    /// The parts asked for.
+    pub photos: Vec<String>,
+    /// Whether the phone opened the link.
+    pub claimed: bool,
+    /// The photos in so far.
+    pub received: Vec<HandoffPhoto>,
+    /// Every photo asked for is in.
+    pub complete: bool,
+    /// When it stops working, Unix ms.
+    pub expires_at_ms: i64,
+}

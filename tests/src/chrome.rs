@@ -1,5 +1,6 @@
 //! Headless Chromium for the browser journeys: chromedriver on loopback, a phone-sized window
-//! (360 × 740), an optional fake camera, and the few waits and clicks the journeys share.
+//! (360 × 740) with a fake camera or a computer without one, and the few waits, clicks and
+//! capture-page steps the journeys share.
 
 use std::{
     path::Path,
@@ -38,6 +39,16 @@ pub fn chromedriver() -> Server {
 
 /// Headless Chromium at 360 × 740 with a fake camera (see [`Camera`]).
 pub async fn browser(driver: &Server, camera: Camera<'_>) -> Client {
+    launch(driver, Some(camera)).await
+}
+
+/// Headless Chromium as a computer without a camera: a 1280 × 800 window, a mouse, and no
+/// video device at all.
+pub async fn desktop_browser(driver: &Server) -> Client {
+    launch(driver, None).await
+}
+
+async fn launch(driver: &Server, camera: Option<Camera<'_>>) -> Client {
     let profile = root().join("target/e2e").join(format!(
         "chrome-profile-{}-{}",
         std::process::id(),
@@ -53,13 +64,19 @@ pub async fn browser(driver: &Server, camera: Camera<'_>) -> Client {
         "--disable-component-update",
         "--disable-sync",
         "--disable-quic",
-        "--window-size=360,740",
-        "--use-fake-device-for-media-stream",
     ]
     .map(str::to_owned)
     .to_vec();
+    let phone = camera.is_some();
+    if phone {
+        args.push("--window-size=360,740".into());
+        args.push("--use-fake-device-for-media-stream".into());
+    } else {
+        args.push("--window-size=1280,800".into());
+    }
     match camera {
-        Camera::Shows(picture) => {
+        None => {}
+        Some(Camera::Shows(picture)) => {
             args.push("--use-fake-ui-for-media-stream".into());
             args.push(format!(
                 "--use-file-for-fake-video-capture={}",
@@ -67,17 +84,16 @@ pub async fn browser(driver: &Server, camera: Camera<'_>) -> Client {
             ));
         }
         // Headless Chromium answers an unanswered permission prompt with "deny".
-        Camera::Refused => args.push("--deny-permission-prompts".into()),
+        Some(Camera::Refused) => args.push("--deny-permission-prompts".into()),
     }
     args.push(format!("--user-data-dir={}", profile.display()));
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": args,
-            // Headless windows are at least 500 px wide: emulate the phone's viewport instead.
-            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1 } }
-        }
-    });
+    let mut options = json!({ "binary": "/usr/bin/chromium", "args": args });
+    if phone {
+        // Headless windows are at least 500 px wide: emulate the phone's viewport (and its
+        // touch screen) instead.
+        options["mobileEmulation"] = json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1, "touch": true } });
+    }
+    let caps = json!({ "goog:chromeOptions": options });
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
@@ -183,4 +199,73 @@ pub async fn capture_result(c: &Client) -> (u32, u32, u64, String) {
         .await
         .unwrap_or_default();
     (width, height, bytes, problems)
+}
+
+/// Wait for the capture page's frame over the form and switch into it.
+pub async fn enter_capture_frame(c: &Client) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#capture-frame"))
+        .await
+        .expect("the capture frame")
+        .enter_frame()
+        .await
+        .expect("enter the capture frame");
+}
+
+/// In the capture page: open the camera (from the photo's explanation, or already opening
+/// after a retake), check the shutter stayed disabled until the video
+/// showed frames, shoot, and check the result (a JPEG of long side 2048 under 2 MiB, no
+/// problem found). Leaves the preview open.
+pub async fn shoot(c: &Client, photo: &str, from_intro: bool) {
+    // Record the shutter's `disabled` state at every change, from before it exists.
+    c.execute(
+        "window.__shutter = []; new MutationObserver(() => { const b = document.getElementById('shutter'); \
+         const v = document.querySelector('video'); if (b) window.__shutter.push([b.disabled, \
+         !!v && v.videoWidth > 0 && v.currentTime > 0]); }).observe(document.body, \
+         {subtree: true, childList: true, attributes: true});",
+        vec![],
+    )
+    .await
+    .expect("observe the shutter");
+    if from_intro {
+        click(c, "#open-camera").await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while attr(c, "#shutter", "disabled").await.is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "{photo}: the shutter never enabled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = c
+        .execute("return window.__shutter;", vec![])
+        .await
+        .expect("shutter states");
+    let seen = seen.as_array().expect("states");
+    assert_eq!(
+        seen[0][0], true,
+        "{photo}: the shutter was enabled at once: {seen:?}"
+    );
+    for state in seen {
+        // Enabled only with frames on the video.
+        assert!(state[0] == true || state[1] == true, "{photo}: {seen:?}");
+    }
+    click(c, "#shutter").await;
+    let (width, height, bytes, problems) = capture_result(c).await;
+    // The page asks the camera for 2560 × 1440 (the fake one scales its picture to that).
+    assert_eq!(
+        (width, height),
+        (2048, 1152),
+        "{photo}: 2560 × 1440, scaled"
+    );
+    assert!(
+        bytes > 0 && bytes <= 2 * 1024 * 1024,
+        "{photo}: {bytes} bytes"
+    );
+    if !problems.is_empty() {
+        screenshot(c, &format!("failed-{photo}")).await;
+    }
+    assert!(problems.is_empty(), "{photo}: {problems}");
 }

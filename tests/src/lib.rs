@@ -448,6 +448,16 @@ impl Stack {
         self.sandbox.url()
     }
 
+    /// The orders the sandbox (the vendor) holds.
+    pub async fn vendor_orders(&self) -> Vec<serde_json::Value> {
+        reqwest::get(format!("{}/__sandbox/orders", self.sandbox_url()))
+            .await
+            .expect("sandbox orders")
+            .json()
+            .await
+            .expect("json")
+    }
+
     /// One of the shared secrets (empty if unknown).
     pub fn secret(&self, name: &str) -> String {
         self.secrets

@@ -10,94 +10,15 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, attr, browser, by_label, capture_result, choose, chromedriver, click, screenshot,
-        type_into, wait_text,
+        Camera, browser, by_label, choose, chromedriver, click, enter_capture_frame, screenshot,
+        shoot, type_into, wait_text,
     },
     root,
 };
-
-/// The orders the sandbox (the vendor) holds.
-async fn vendor_orders(stack: &Stack) -> Vec<serde_json::Value> {
-    reqwest::get(format!("{}/__sandbox/orders", stack.sandbox_url()))
-        .await
-        .expect("sandbox orders")
-        .json()
-        .await
-        .expect("json")
-}
-
-/// Wait for the capture page's frame over the form and switch into it.
-async fn enter_capture_frame(c: &Client) {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#capture-frame"))
-        .await
-        .expect("the capture frame")
-        .enter_frame()
-        .await
-        .expect("enter the capture frame");
-}
-
-/// In the capture page: open the camera (from the photo's explanation, or already opening
-/// after a retake), check the shutter stayed disabled until the video
-/// showed frames, shoot, and check the result (a JPEG of long side 2048 under 2 MiB, no
-/// problem found). Leaves the preview open.
-async fn shoot(c: &Client, photo: &str, from_intro: bool) {
-    // Record the shutter's `disabled` state at every change, from before it exists.
-    c.execute(
-        "window.__shutter = []; new MutationObserver(() => { const b = document.getElementById('shutter'); \
-         const v = document.querySelector('video'); if (b) window.__shutter.push([b.disabled, \
-         !!v && v.videoWidth > 0 && v.currentTime > 0]); }).observe(document.body, \
-         {subtree: true, childList: true, attributes: true});",
-        vec![],
-    )
-    .await
-    .expect("observe the shutter");
-    if from_intro {
-        click(c, "#open-camera").await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while attr(c, "#shutter", "disabled").await.is_some() {
-        assert!(
-            Instant::now() < deadline,
-            "{photo}: the shutter never enabled"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let seen = c
-        .execute("return window.__shutter;", vec![])
-        .await
-        .expect("shutter states");
-    let seen = seen.as_array().expect("states");
-    assert_eq!(
-        seen[0][0], true,
-        "{photo}: the shutter was enabled at once: {seen:?}"
-    );
-    for state in seen {
-        // Enabled only with frames on the video.
-        assert!(state[0] == true || state[1] == true, "{photo}: {seen:?}");
-    }
-    click(c, "#shutter").await;
-    let (width, height, bytes, problems) = capture_result(c).await;
-    // The page asks the camera for 2560 × 1440 (the fake one scales its picture to that).
-    assert_eq!(
-        (width, height),
-        (2048, 1152),
-        "{photo}: 2560 × 1440, scaled"
-    );
-    assert!(
-        bytes > 0 && bytes <= 2 * 1024 * 1024,
-        "{photo}: {bytes} bytes"
-    );
-    if !problems.is_empty() {
-        screenshot(c, &format!("failed-{photo}")).await;
-    }
-    assert!(problems.is_empty(), "{photo}: {problems}");
-}
 
 #[tokio::test]
 async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
@@ -222,7 +143,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     assert!(!tracking.is_empty());
     screenshot(&c, "6-shipped").await;
     // The vendor got exactly one order, with its three photos.
-    let vendor = vendor_orders(&stack).await;
+    let vendor = stack.vendor_orders().await;
     assert_eq!(vendor.len(), 1, "{vendor:?}");
     assert_eq!(vendor[0]["photos"], true);
 
@@ -303,7 +224,7 @@ async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
     })
     .await;
     screenshot(&c, "8-photos-later").await;
-    let vendor = vendor_orders(&stack).await;
+    let vendor = stack.vendor_orders().await;
     assert_eq!(vendor.len(), 1, "{vendor:?}");
     assert_eq!(vendor[0]["photos"], true, "{vendor:?}");
     c.close().await.expect("close browser");

@@ -13,6 +13,8 @@ use crate::photo::PhotoSide;
 pub const MESSAGE_TYPE: &str = "haoka-capture";
 /// The page's query parameter naming the photos to take.
 pub const PHOTOS_QUERY: &str = "photos";
+/// The page's query parameter carrying a handoff's QR link token (the phone's mode).
+pub const HANDOFF_QUERY: &str = "h";
 
 /// The photo part name of a side (`face`, `back`, `hand`).
 pub fn part(side: PhotoSide) -> &'static str {
@@ -43,13 +45,30 @@ pub fn parse_sides(value: Option<&str>) -> Vec<PhotoSide> {
     }
 }
 
+fn query(name: &str) -> Option<String> {
+    let search = window().location().search().unwrap_or_default();
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|q| q.get(name))
+}
+
 /// The photos this page was asked for.
 pub fn requested_sides() -> Vec<PhotoSide> {
-    let search = window().location().search().unwrap_or_default();
-    let value = web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()
-        .and_then(|q| q.get(PHOTOS_QUERY));
-    parse_sides(value.as_deref())
+    parse_sides(query(PHOTOS_QUERY).as_deref())
+}
+
+/// The handoff link token, when a phone opened the page from a desktop's QR code.
+pub fn handoff_link() -> Option<String> {
+    query(HANDOFF_QUERY).filter(|t| !t.is_empty())
+}
+
+/// The `QualityFlag` JSON of a photo the person kept despite its problems after `retakes`
+/// retakes; empty when it passed.
+pub fn flag_json(done: &Processed, retakes: u32) -> String {
+    done.assessment
+        .accept_anyway(retakes)
+        .and_then(|f| serde_json::to_string(&f).ok())
+        .unwrap_or_default()
 }
 
 fn post(fields: &[(&str, JsValue)]) {
@@ -69,18 +88,25 @@ fn post(fields: &[(&str, JsValue)]) {
 /// bytes, flag}` where `flag` is the `QualityFlag` JSON of problems the person chose to keep
 /// after `retakes` retakes (empty when the photo passed).
 pub fn post_photo(side: PhotoSide, done: &Processed, retakes: u32) {
-    let flag = done
-        .assessment
-        .accept_anyway(retakes)
-        .and_then(|f| serde_json::to_string(&f).ok())
-        .unwrap_or_default();
+    let size = (done.size.width, done.size.height);
+    post_blob(
+        side,
+        &done.blob,
+        size,
+        done.bytes,
+        &flag_json(done, retakes),
+    );
+}
+
+/// Hand a finished photo to the opener from its parts (a photo the phone sent by handoff).
+pub fn post_blob(side: PhotoSide, blob: &web_sys::Blob, size: (u32, u32), bytes: u64, flag: &str) {
     post(&[
         ("event", "photo".into()),
         ("side", part(side).into()),
-        ("blob", done.blob.clone().into()),
-        ("width", done.size.width.into()),
-        ("height", done.size.height.into()),
-        ("bytes", JsValue::from_f64(done.bytes as f64)),
+        ("blob", blob.clone().into()),
+        ("width", size.0.into()),
+        ("height", size.1.into()),
+        ("bytes", JsValue::from_f64(bytes as f64)),
         ("flag", flag.into()),
     ]);
 }

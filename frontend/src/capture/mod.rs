@@ -9,9 +9,14 @@
 //! verdict → retake or use it. A file input (with `capture`, so phones open their own
 //! camera app) is always one tap away and is the path when there is no camera; a refused
 //! permission gets a screen that says how to allow it.
+//!
+//! On a computer the page also offers the phone ([`handoff`]): a QR code opens this page on
+//! the phone (`/capture/?h=…`), which shoots and uploads; the computer's page takes each
+//! photo as it arrives and hands it over as if shot here.
 
 pub mod camera;
 pub mod embed;
+pub mod handoff;
 pub mod pipeline;
 mod screens;
 
@@ -21,7 +26,8 @@ use send_wrapper::SendWrapper;
 use web_sys::{Blob, HtmlVideoElement, MediaStream};
 
 use crate::{
-    i18n::{Lang, tr},
+    api,
+    i18n::{Lang, use_lang},
     photo::PhotoSide,
 };
 use camera::{CameraError, Facing};
@@ -62,33 +68,92 @@ enum Screen {
     Failed(PipelineError),
 }
 
-/// The capture app: the photos asked for by the page's `photos` query, one at a time.
+/// Where a finished photo goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sink {
+    /// To the page that opened this one in a frame, by `postMessage`.
+    Parent,
+    /// To the edge, for the computer that showed the QR code (the upload token).
+    Handoff(String),
+}
+
+/// The capture app: the phone's side of a handoff when opened from a QR code, else the
+/// photos asked for by the page's `photos` query, shot here (or, on a computer, on a phone).
 #[component]
 pub fn CaptureApp() -> impl IntoView {
     let lang = RwSignal::new(Lang::initial());
     provide_context(lang);
+    let body = match embed::handoff_link() {
+        Some(link) => view! { <handoff::PhoneHandoff link /> }.into_any(),
+        None => view! { <LocalCapture /> }.into_any(),
+    };
+    view! { <main class="capture">{body}</main> }
+}
+
+/// The photos asked for, shot on this device — or, by choice on a computer, on a phone.
+#[component]
+fn LocalCapture() -> impl IntoView {
     let sides = embed::requested_sides();
+    let by_phone = RwSignal::new(false);
     let index = RwSignal::new(0usize);
-    let total = sides.len();
+    let offer_phone = handoff::offer_phone();
+    let remaining = {
+        let sides = sides.clone();
+        move || sides[index.get_untracked().min(sides.len())..].to_vec()
+    };
     view! {
-        <main class="capture">
-            {move || match sides.get(index.get()).copied() {
-                Some(side) => {
-                    let next = move || {
-                        if index.get_untracked() + 1 >= total {
-                            embed::post_done();
-                        }
-                        index.update(|i| *i += 1);
-                    };
-                    view! { <PhotoFlow side position=(index.get_untracked() + 1, total) on_used=next /> }
-                        .into_any()
+        {move || if by_phone.get() {
+            let back = Callback::new(move |()| by_phone.set(false));
+            view! { <handoff::DeskHandoff sides=remaining() on_back=back /> }.into_any()
+        } else {
+            let sides = sides.clone();
+            view! {
+                <PhotoSequence sides sink=Sink::Parent index />
+                {offer_phone.then(|| view! { <handoff::PhoneOffer on_choose=Callback::new(move |()| by_phone.set(true)) /> })}
+            }
+            .into_any()
+        }}
+    }
+}
+
+/// The photos `sides`, one at a time, each handed to `sink`; `index` counts those done.
+#[component]
+pub fn PhotoSequence(
+    /// The photos, in order.
+    sides: Vec<PhotoSide>,
+    /// Where each goes.
+    sink: Sink,
+    /// How many are done.
+    index: RwSignal<usize>,
+) -> impl IntoView {
+    let total = sides.len();
+    let lang = use_lang();
+    move || match sides.get(index.get()).copied() {
+        Some(side) => {
+            let sink = sink.clone();
+            let last = index.get_untracked() + 1 >= total;
+            let parent = sink == Sink::Parent;
+            let next = move || {
+                if last && parent {
+                    embed::post_done();
                 }
-                None => {
-                    let text = tr("照片已全部完成", "All photos are done");
-                    view! { <p class="card" id="capture-done">{text}</p> }.into_any()
-                }
-            }}
-        </main>
+                index.update(|i| *i += 1);
+            };
+            view! { <PhotoFlow side sink position=(index.get_untracked() + 1, total) on_used=next /> }
+                .into_any()
+        }
+        None => {
+            let text = if sink == Sink::Parent {
+                ("照片已全部完成", "All photos are done")
+            } else {
+                (
+                    "照片已全部发送到电脑，请回到电脑上继续",
+                    "All photos are on the computer now; carry on there",
+                )
+            };
+            view! { <p class="card" id="capture-done">{move || lang.get().pick(text.0, text.1).to_owned()}</p> }
+                .into_any()
+        }
     }
 }
 
@@ -97,11 +162,14 @@ pub fn CaptureApp() -> impl IntoView {
 fn PhotoFlow(
     /// Which photo.
     side: PhotoSide,
+    /// Where it goes once used.
+    sink: Sink,
     /// Its number and the number of photos asked for.
     position: (usize, usize),
     /// Called once the photo was handed over.
     on_used: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
+    let lang = use_lang();
     let screen = RwSignal::new(Screen::Intro(None));
     let retakes = RwSignal::new(0u32);
     let facing = facing_of(side);
@@ -156,15 +224,41 @@ fn PhotoFlow(
         retakes.update(|n| *n += 1);
         open_camera();
     });
+    let upload_error = RwSignal::new(None::<api::ClientError>);
     let on_use = Callback::new(move |()| {
-        if let Screen::Preview(done, _) = screen.get_untracked() {
-            let flagged = !done.assessment.passes();
-            if flagged && !may_continue_anyway(retakes.get_untracked()) {
-                return;
+        let Screen::Preview(done, url) = screen.get_untracked() else {
+            return;
+        };
+        let flagged = !done.assessment.passes();
+        if flagged && !may_continue_anyway(retakes.get_untracked()) {
+            return;
+        }
+        match &sink {
+            Sink::Parent => {
+                embed::post_photo(side, &done, retakes.get_untracked());
+                release();
+                on_used();
             }
-            embed::post_photo(side, &done, retakes.get_untracked());
-            release();
-            on_used();
+            Sink::Handoff(token) => {
+                let (token, on_used) = (token.clone(), on_used.clone());
+                let flag = embed::flag_json(&done, retakes.get_untracked());
+                upload_error.set(None);
+                screen.set(Screen::Working(Stage::Uploading));
+                spawn_local(async move {
+                    let sent =
+                        api::handoff_upload(&token, embed::part(side), &done.blob, &flag).await;
+                    match sent {
+                        Ok(()) => {
+                            let _ = web_sys::Url::revoke_object_url(&url);
+                            on_used();
+                        }
+                        Err(e) => {
+                            upload_error.set(Some(e));
+                            screen.set(Screen::Preview(done, url));
+                        }
+                    }
+                });
+            }
         }
     });
     let open = Callback::new(move |()| open_camera());
@@ -172,6 +266,9 @@ fn PhotoFlow(
         <section class="card capture-flow" data-side=side.input_id()>
             <p class="hint" id="capture-position">
                 {move || format!("{} / {}", position.0, position.1)}
+            </p>
+            <p class="error" id="capture-upload-error" role="alert">
+                {move || upload_error.get().map(|e| e.message(lang.get())).unwrap_or_default()}
             </p>
             {move || match screen.get() {
                 Screen::Intro(error) => {

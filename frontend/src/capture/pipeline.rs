@@ -40,6 +40,8 @@ pub enum Stage {
     Checking,
     /// JPEG encode number `n` (1-based).
     Compressing(u32),
+    /// Sending it to the computer (the handoff's phone side).
+    Uploading,
 }
 
 impl Stage {
@@ -53,6 +55,7 @@ impl Stage {
                 "Compressing the photo…",
                 60 + 12 * n.min(3),
             ),
+            Stage::Uploading => ("正在发送到电脑…", "Sending to the computer…", 97),
         }
     }
 }
