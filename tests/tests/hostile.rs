@@ -41,6 +41,7 @@ fn stack() -> &'static Stack {
             &[
                 ("PRECHECKS_PER_MINUTE", "100000".into()),
                 ("LOOKUPS_PER_MINUTE", "100000".into()),
+                ("HANDOFFS_PER_MINUTE", "100000".into()),
             ],
             600,
         )
@@ -74,6 +75,12 @@ const PRECHECK: &str = "POST /api/precheck";
 const DRAFT: &str = "POST /api/orders/draft";
 const ADMIN_LIST: &str = "GET /api/admin/orders";
 const SETTLE: &str = "POST /api/admin/orders/{id}/settle";
+const HANDOFF_OPEN: &str = "POST /api/handoff";
+const HANDOFF_CLAIM: &str = "POST /api/handoff/claim";
+const HANDOFF_STATUS: &str = "GET /api/handoff";
+const HANDOFF_END: &str = "DELETE /api/handoff";
+const HANDOFF_UPLOAD: &str = "PUT /api/handoff/photos/{part}";
+const HANDOFF_PHOTO: &str = "GET /api/handoff/photos/{part}";
 const CALLBACK: &str = "POST /callbacks/xingguang/{api_xid}/{token}";
 const ELSEWHERE: &str = "other paths";
 
@@ -989,6 +996,117 @@ fn token_cases() -> Vec<Case> {
     cases
 }
 
+/// The photo handoff: bodies that are not a handoff request or claim (400), claims and
+/// bearers that open nothing (404), and nothing is stored.
+fn handoff_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let open = json!({ "photos": ["face"] });
+    for (what, bytes) in bad_json(&open).into_iter().chain(deep_json()) {
+        let deep = what.starts_with("10k");
+        let case = Case::post(HANDOFF_OPEN, "/api/handoff")
+            .named("bad JSON", what)
+            .json(bytes);
+        cases.push(if deep { case } else { case.status(400) });
+    }
+    for (what, photos) in [
+        ("no photos", json!([])),
+        ("a string", json!("face")),
+        ("null", Value::Null),
+        ("numbers", json!([0, 1])),
+        ("an unknown part", json!(["selfie"])),
+        ("SQL in a part", json!(["face' OR 1=1 --"])),
+        ("a part with NUL", json!(["fa\u{0}ce"])),
+        ("full-width part", json!(["ｆａｃｅ"])),
+        ("an object", json!({ "face": true })),
+    ] {
+        cases.push(
+            Case::post(HANDOFF_OPEN, "/api/handoff")
+                .named("bad photos", what)
+                .json(json!({ "photos": photos }).to_string().into_bytes())
+                .status(400),
+        );
+    }
+    for (what, bytes) in bad_json(&json!({ "token": "A".repeat(22) })) {
+        cases.push(
+            Case::post(HANDOFF_CLAIM, "/api/handoff/claim")
+                .named("bad JSON", what)
+                .json(bytes)
+                .status(400),
+        );
+    }
+    let tokens = [
+        ("empty token", String::new()),
+        ("wrong token", "A".repeat(22)),
+        ("desk-length token", "A".repeat(43)),
+        ("SQL token", "' OR 1=1 --".into()),
+        ("5000-character token", "a".repeat(5000)),
+        ("token with NUL", "AAAAAAAAAAA\u{0}AAAAAAAAAA".into()),
+        ("padded token", format!("{}==", "A".repeat(22))),
+        ("RTL override", "AAAAAAAAAAA\u{202E}AAAAAAAAA".into()),
+    ];
+    for (what, token) in &tokens {
+        let case = Case::post(HANDOFF_CLAIM, "/api/handoff/claim")
+            .named("bad token", what)
+            .json(json!({ "token": token }).to_string().into_bytes());
+        // Past the claim's 1 kB cap it is a 413 before it is a token.
+        cases.push(if token.len() > 1000 {
+            case.status(413)
+        } else {
+            case.status(404)
+        });
+    }
+    for (what, value) in wrong_types() {
+        cases.push(
+            Case::post(HANDOFF_CLAIM, "/api/handoff/claim")
+                .named("wrong type", format!("token is {what}"))
+                .json(json!({ "token": value }).to_string().into_bytes())
+                .status(400),
+        );
+    }
+    let bearers = [
+        ("no bearer", None),
+        ("empty bearer", Some(String::new())),
+        ("wrong bearer", Some("A".repeat(43))),
+        ("link-length bearer", Some("A".repeat(22))),
+        ("SQL bearer", Some("' OR 1=1 --".to_owned())),
+        ("5000-character bearer", Some("a".repeat(5000))),
+    ];
+    for (what, bearer) in &bearers {
+        let with = |c: Case| match bearer {
+            Some(b) => c.bearer(b),
+            None => c,
+        };
+        let status = Case::get(HANDOFF_STATUS, "/api/handoff");
+        cases.push(with(status).named("bad bearer", what).status(404));
+        let end = Case::new("DELETE", HANDOFF_END, "/api/handoff");
+        cases.push(with(end).named("bad bearer", what).status(404));
+        let photo = Case::get(HANDOFF_PHOTO, "/api/handoff/photos/face");
+        cases.push(with(photo).named("bad bearer", what).status(404));
+        let upload = Case::new("PUT", HANDOFF_UPLOAD, "/api/handoff/photos/face");
+        cases.push(
+            with(upload)
+                .named("bad bearer", what)
+                .body("image/jpeg", jpeg())
+                .status(404),
+        );
+    }
+    for part in ["", "selfie", "..%2Fface", "face%00", "FACE"] {
+        cases.push(
+            Case::new("PUT", HANDOFF_UPLOAD, format!("/api/handoff/photos/{part}"))
+                .bearer(&"A".repeat(43))
+                .named("bad part", format!("part {part:?}"))
+                .body("image/jpeg", jpeg())
+                .status(404),
+        );
+    }
+    cases.push(
+        Case::new("PATCH", HANDOFF_STATUS, "/api/handoff")
+            .named("wrong method", "PATCH")
+            .status(405),
+    );
+    cases
+}
+
 /// Bad `Idempotency-Key` headers in front of an otherwise valid order: the key alone must
 /// stop it.
 fn key_cases() -> Vec<Case> {
@@ -1162,6 +1280,7 @@ fn all_cases(admin: &str) -> Vec<Case> {
     cases.extend(key_cases());
     cases.extend(admin_cases(admin));
     cases.extend(route_cases());
+    cases.extend(handoff_cases());
     cases
 }
 
@@ -1334,7 +1453,9 @@ fn judge(case: &Case, reply: &Reply) -> Option<String> {
 // What is stored
 // ---------------------------------------------------------------------------------------
 
-const STORED: [&str; 5] = [
+const STORED: [&str; 7] = [
+    "handoffs",
+    "handoff_photos",
     "orders",
     "order_events",
     "vendor_callbacks",
