@@ -12,6 +12,13 @@ fn main() {
     leptos::mount::mount_to_body(haoka_frontend::capture::CaptureApp);
 }
 
+/// Let the pipeline encode in its Web Worker (`true`, as the page does) or only on the page,
+/// for the benchmark's side-by-side rows (`window.wasmBindings.benchUseWorker`).
+#[wasm_bindgen(js_name = benchUseWorker)]
+pub fn bench_use_worker(on: bool) {
+    haoka_frontend::capture::encoder::allow(on);
+}
+
 /// The pipeline on one file, as the page runs it, for `scripts/bench-capture.sh` (trunk's
 /// start-up script exposes it as `window.wasmBindings.benchProcess`): resolves to
 /// `{ms, bytes, width, height, encodes}`, or rejects with the refusal's English words.

@@ -254,6 +254,12 @@ pub async fn shoot(c: &Client, photo: &str, from_intro: bool) {
     }
     click(c, "#shutter").await;
     let (width, height, bytes, problems) = capture_result(c).await;
+    // Chromium has workers with OffscreenCanvas: the JPEG is made off the page's thread.
+    assert_eq!(
+        attr(c, "#capture-facts", "data-encoder").await.as_deref(),
+        Some("worker"),
+        "{photo}: encoded on the page"
+    );
     // The page asks the camera for 2560 × 1440 (the fake one scales its picture to that).
     assert_eq!(
         (width, height),

@@ -16,6 +16,7 @@
 
 pub mod camera;
 pub mod embed;
+pub mod encoder;
 pub mod handoff;
 pub mod pipeline;
 mod screens;

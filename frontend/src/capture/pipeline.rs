@@ -2,7 +2,8 @@
 //! work and [`haoka_capture_core`] deciding: decode with the browser's codecs (EXIF orientation
 //! applied by the decoder, once), drawn at the planned size on an
 //! `OffscreenCanvas` (a `<canvas>` where there is none), checked for blur, exposure, glare and
-//! size on a grey copy, and encoded as JPEG by the quality search (2–3 encodes). Bitmaps are
+//! size on a grey copy, and encoded as JPEG by the quality search (2–3 encodes) — in a Web
+//! Worker where there is one ([`super::encoder`]), else on the page. Bitmaps are
 //! closed and canvases shrunk to 0 × 0 as soon as they are done with: iOS counts canvas memory
 //! against a small budget.
 
@@ -14,6 +15,8 @@ use js_sys::{Promise, Uint8Array};
 use leptos::prelude::{document, window};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
+
+use super::encoder::{self, EncodeWorker};
 use web_sys::{
     Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement, HtmlVideoElement,
     ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation, OffscreenCanvas,
@@ -81,6 +84,8 @@ pub struct Processed {
     pub assessment: Assessment,
     /// Time from start to the finished blob, in ms.
     pub millis: f64,
+    /// Whether the JPEG was encoded in the Web Worker (else on the page).
+    pub in_worker: bool,
 }
 
 /// Why a photo could not be made ready.
@@ -162,21 +167,21 @@ async fn finish(
         .map_err(browser)?;
     drop(rgba);
     let metrics = measure(&gray, original);
-    let canvas = Canvas::new(size)?;
-    canvas.draw(picture, size)?;
     let assessment = assess(slot, &metrics);
+    let mut encoder = Encoder::new(picture).await?;
+    let in_worker = matches!(encoder, Encoder::Worker(..));
     let mut search = QualitySearch::new(size);
-    let mut drawn = size;
     let outcome = loop {
         match search.step() {
             Step::Encode(request) => {
                 progress(Stage::Compressing(search.encodes() + 1));
-                if request.size != drawn {
-                    canvas.resize(request.size);
-                    canvas.draw(picture, request.size)?;
-                    drawn = request.size;
-                }
-                let blob = canvas.encode(request.quality).await?;
+                let blob = match encoder.encode(picture, request.size, request.quality).await {
+                    Ok(blob) => blob,
+                    Err(e) => {
+                        encoder.release().await;
+                        return Err(e);
+                    }
+                };
                 // The search answers Done for this very blob, so keep it until it does.
                 match search.report(blob.size() as u64) {
                     Step::Done(outcome) => break Ok((blob, outcome)),
@@ -188,7 +193,7 @@ async fn finish(
             Step::Failed(e) => break Err(e),
         }
     };
-    canvas.release();
+    encoder.release().await;
     let (blob, outcome) = outcome.map_err(|e| match e {
         SearchError::StillTooLarge { .. } => PipelineError::TooLarge,
         SearchError::EmptyImage | SearchError::EncoderFailed => PipelineError::Browser,
@@ -203,6 +208,7 @@ async fn finish(
         metrics,
         assessment,
         millis: now() - started,
+        in_worker,
     })
 }
 
@@ -350,6 +356,58 @@ fn header_size(head: &[u8], format: ImageFormat) -> Option<Size> {
 fn ios15() -> bool {
     let ua = window().navigator().user_agent().unwrap_or_default();
     ua.contains("AppleWebKit") && (ua.contains(" OS 15_") || ua.contains(" OS 15 "))
+}
+
+/// Where the JPEGs are made.
+enum Encoder {
+    /// In the page's worker ([`encoder`]); the bitmap goes there with the first encode.
+    Worker(EncodeWorker, Option<ImageBitmap>),
+    /// On the page, with the size last drawn.
+    Page(Canvas, Size),
+}
+
+impl Encoder {
+    /// The worker for a bitmap where there is one; else a canvas on the page, drawn.
+    async fn new(picture: &Picture) -> Result<Encoder> {
+        if let Picture::Bitmap(bitmap, _) = picture
+            && let Some(worker) = encoder::worker().await
+        {
+            return Ok(Encoder::Worker(worker, Some(bitmap.clone())));
+        }
+        let size = picture.size();
+        let canvas = Canvas::new(size)?;
+        canvas.draw(picture, size)?;
+        Ok(Encoder::Page(canvas, size))
+    }
+
+    /// One JPEG of `picture` at `size` and `quality`.
+    async fn encode(&mut self, picture: &Picture, size: Size, quality: f32) -> Result<Blob> {
+        match self {
+            Encoder::Worker(worker, bitmap) => {
+                let first = bitmap.take();
+                worker
+                    .encode(first.as_ref(), size.width, size.height, quality)
+                    .await
+                    .map_err(browser)
+            }
+            Encoder::Page(canvas, drawn) => {
+                if size != *drawn {
+                    canvas.resize(size);
+                    canvas.draw(picture, size)?;
+                    *drawn = size;
+                }
+                canvas.encode(quality).await
+            }
+        }
+    }
+
+    /// Drop the canvas (here or in the worker).
+    async fn release(&self) {
+        match self {
+            Encoder::Worker(worker, _) => worker.release().await,
+            Encoder::Page(canvas, _) => canvas.release(),
+        }
+    }
 }
 
 /// A canvas to draw and encode on.

@@ -254,7 +254,8 @@ pub fn PreviewScreen(
     );
     view! {
         <img class="preview" id="capture-preview" src=url alt="" />
-        <p class="hint" id="capture-facts" data-width=done.size.width data-height=done.size.height data-bytes=done.bytes>
+        <p class="hint" id="capture-facts" data-width=done.size.width data-height=done.size.height data-bytes=done.bytes
+            data-encoder=if done.in_worker { "worker" } else { "page" }>
             {facts}
         </p>
         <ul class="problems" id="capture-problems" role="alert">

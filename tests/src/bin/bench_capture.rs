@@ -1,11 +1,13 @@
 //! bench_capture: the photo pipeline in figures. In one headless Chromium page (the capture
 //! page, served by the worker under `wrangler dev`, its CSP in force), each input is made
-//! upload-ready N times by our pipeline (`benchProcess`, the code the page runs) and by the two
-//! anchors, `compressorjs` 1.3.0 and `browser-image-compression` 2.0.2 (from `bench/`, injected
-//! into the page only here), all set to a long side of 2048 px and ~1 MiB, JPEG out, on the
-//! main thread. Runs are interleaved round-robin after one warm-up each, so the machine's
-//! noise falls on every series alike. It prints the median time, output bytes and output size
-//! per input and pipeline, and asserts nothing.
+//! upload-ready N times by our pipeline (`benchProcess`, the code the page runs), once encoding
+//! in its Web Worker (as the page does) and once on the page, and by the two anchors,
+//! `compressorjs` 1.3.0 and `browser-image-compression` 2.0.2 (from `bench/`, injected into the
+//! page only here; on the main thread), all set to a long side of 2048 px and ~1 MiB, JPEG
+//! out. Runs are interleaved round-robin after one warm-up each, so the machine's noise falls
+//! on every series alike. It prints the median time, the median time the page's main thread
+//! was blocked (the sum of its long tasks, ≥ 50 ms each, during the run), output bytes and
+//! output size per input and pipeline, and asserts nothing.
 //!
 //! Inputs: a 12 MP JPEG with EXIF orientation 6 and a 24 MP PNG (ID-card-like pictures).
 //! compressorjs runs with `checkOrientation: false`: its own EXIF path loads the JPEG as a
@@ -28,18 +30,31 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// (`{ms, bytes, width, height}` or `{error}`), ours first.
 const RUN_ONCE: &str = r#"
 const file = window.__input;
+if (!window.__long) {
+  window.__long = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
+    .observe({ type: 'longtask' });
+}
 const timed = async (f) => {
-  const t0 = performance.now();
+  const t0 = performance.now(), seen = window.__long.length;
   try {
     const out = await f();
+    const ms = performance.now() - t0;
+    // Long tasks are reported a little later: wait, then add up this run's.
+    await new Promise((ok) => setTimeout(ok, 100));
+    const blocked = window.__long.slice(seen).reduce((a, b) => a + b, 0);
     const dims = out.width ? out : await (async () => {
       const b = await createImageBitmap(out.blob);
       const d = { width: b.width, height: b.height }; b.close(); return d;
     })();
-    return { ms: performance.now() - t0, bytes: out.bytes ?? out.blob.size, width: dims.width, height: dims.height };
+    return { ms, blocked, bytes: out.bytes ?? out.blob.size, width: dims.width, height: dims.height };
   } catch (e) { return { error: String(e) }; }
 };
+window.wasmBindings.benchUseWorker(true);
 const ours = await timed(() => window.wasmBindings.benchProcess(file));
+window.wasmBindings.benchUseWorker(false);
+const page = await timed(() => window.wasmBindings.benchProcess(file));
+window.wasmBindings.benchUseWorker(true);
 const compressor = await timed(() => new Promise((ok, fail) => new Compressor(file, {
   maxWidth: 2048, maxHeight: 2048, quality: 0.85, mimeType: 'image/jpeg',
   convertTypes: ['image/png'], convertSize: 0, checkOrientation: false,
@@ -49,7 +64,7 @@ const bic = await timed(async () => ({ blob: await imageCompression(file, {
   maxSizeMB: 1, maxWidthOrHeight: 2048, useWebWorker: false, initialQuality: 0.85,
   fileType: 'image/jpeg',
 }) }));
-return [ours, compressor, bic];
+return [ours, page, compressor, bic];
 "#;
 
 /// Where the time goes in the browser's own steps (with `BENCH_PROBE=1`).
@@ -73,8 +88,9 @@ URL.revokeObjectURL(url);
 return t;
 "#;
 
-const NAMES: [&str; 3] = [
-    "haoka (capture page)",
+const NAMES: [&str; 4] = [
+    "haoka (encode in a Web Worker)",
+    "haoka (encode on the page)",
     "compressorjs 1.3.0",
     "browser-image-compression 2.0.2",
 ];
@@ -160,8 +176,8 @@ async fn measure(c: &Client, base: &str, inputs: &[(&str, &Path)], n: usize) -> 
     )
     .await?;
     println!(
-        "{:<20} {:<33} {:>9} {:>11} {:>11}  (median of {n}, one warm-up)",
-        "input", "pipeline", "ms", "bytes", "size"
+        "{:<20} {:<33} {:>9} {:>12} {:>11} {:>11}  (medians of {n}, one warm-up)",
+        "input", "pipeline", "ms", "page busy ms", "bytes", "size"
     );
     for (label, path) in inputs {
         let input = c.find(Locator::Css("#bench-input")).await?;
@@ -171,14 +187,14 @@ async fn measure(c: &Client, base: &str, inputs: &[(&str, &Path)], n: usize) -> 
             vec![],
         )
         .await?;
-        let mut series: Vec<Vec<Value>> = vec![Vec::new(); 3];
+        let mut series: Vec<Vec<Value>> = vec![Vec::new(); NAMES.len()];
         for i in 0..=n {
             let out = c.execute(RUN_ONCE, vec![]).await?;
             let out = out.as_array().cloned().unwrap_or_default();
             if i == 0 {
                 continue;
             }
-            for (k, v) in out.into_iter().enumerate().take(3) {
+            for (k, v) in out.into_iter().enumerate().take(NAMES.len()) {
                 series[k].push(v);
             }
         }
@@ -198,13 +214,16 @@ fn print_row(input: &str, name: &str, runs: &[Value]) {
         println!("{input:<20} {name:<33} failed: {err}");
         return;
     }
-    let mut ms: Vec<f64> = runs.iter().filter_map(|r| r["ms"].as_f64()).collect();
-    ms.sort_by(f64::total_cmp);
-    let median = ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN);
+    let median_of = |key: &str| {
+        let mut v: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (median, blocked) = (median_of("ms"), median_of("blocked"));
     let last = runs.last().cloned().unwrap_or(json!({}));
     let size = format!("{}×{}", last["width"], last["height"]);
     println!(
-        "{input:<20} {name:<33} {median:>9.1} {:>11} {size:>11}",
+        "{input:<20} {name:<33} {median:>9.1} {blocked:>12.1} {:>11} {size:>11}",
         last["bytes"]
     );
 }
