@@ -448,6 +448,29 @@ impl Stack {
         self.sandbox.url()
     }
 
+    /// Place a 三照 order without its photos (it waits in 待补传照片 for them); its id and
+    /// status-page token.
+    pub async fn order_waiting_for_photos(&self, idempotency_key: &str) -> (String, String) {
+        let order = serde_json::json!({
+            "product_id": "2201", "name": "张三", "mobile": "18888888336",
+            "id_number": "110101200007282906", "province": "天津市", "city": "天津市",
+            "district": "和平区", "address": "先锋大楼 3单元 208", "consent": true,
+            "consent_version": haoka_shared::consent::NOTICE_VERSION,
+        });
+        let accepted: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/orders", self.worker.url()))
+            .header("Idempotency-Key", idempotency_key)
+            .json(&order)
+            .send()
+            .await
+            .expect("submit")
+            .json()
+            .await
+            .expect("json");
+        let field = |k: &str| accepted[k].as_str().expect(k).to_owned();
+        (field("order_id"), field("token"))
+    }
+
     /// The orders the sandbox (the vendor) holds.
     pub async fn vendor_orders(&self) -> Vec<serde_json::Value> {
         reqwest::get(format!("{}/__sandbox/orders", self.sandbox_url()))

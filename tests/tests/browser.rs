@@ -178,24 +178,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
 #[tokio::test]
 async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
     let stack = Stack::start(&[], 600);
-    let order = serde_json::json!({
-        "product_id": "2201", "name": "张三", "mobile": "18888888336",
-        "id_number": "110101200007282906", "province": "天津市", "city": "天津市",
-        "district": "和平区", "address": "先锋大楼 3单元 208", "consent": true,
-        "consent_version": haoka_shared::consent::NOTICE_VERSION,
-    });
-    let accepted: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/orders", stack.worker.url()))
-        .header("Idempotency-Key", "later-photos-0001")
-        .json(&order)
-        .send()
-        .await
-        .expect("submit")
-        .json()
-        .await
-        .expect("json");
-    let id = accepted["order_id"].as_str().expect("order id").to_owned();
-    let token = accepted["token"].as_str().expect("token").to_owned();
+    let (id, token) = stack.order_waiting_for_photos("later-photos-0001").await;
 
     let driver = chromedriver();
     let camera = root()

@@ -38,30 +38,17 @@ async fn json_of(resp: reqwest::Response) -> (u16, Value) {
     )
 }
 
+async fn post_json(s: &Stack, path: &str, body: Value) -> (u16, Value) {
+    let url = format!("{}{path}", s.worker.url());
+    json_of(client().post(url).json(&body).send().await.expect(path)).await
+}
+
 async fn open(s: &Stack, photos: Value) -> (u16, Value) {
-    let url = format!("{}/api/handoff", s.worker.url());
-    json_of(
-        client()
-            .post(url)
-            .json(&json!({ "photos": photos }))
-            .send()
-            .await
-            .expect("open"),
-    )
-    .await
+    post_json(s, "/api/handoff", json!({ "photos": photos })).await
 }
 
 async fn claim(s: &Stack, link: &str) -> (u16, Value) {
-    let url = format!("{}/api/handoff/claim", s.worker.url());
-    json_of(
-        client()
-            .post(url)
-            .json(&json!({ "token": link }))
-            .send()
-            .await
-            .expect("claim"),
-    )
-    .await
+    post_json(s, "/api/handoff/claim", json!({ "token": link })).await
 }
 
 async fn upload(
@@ -268,24 +255,7 @@ async fn the_link_works_once_for_the_photos_asked_and_not_past_its_lifetime() {
 #[tokio::test]
 async fn a_computer_without_a_camera_gets_the_photos_from_a_phone() {
     let stack = Stack::start(&[], 600);
-    let order = json!({
-        "product_id": "2201", "name": "张三", "mobile": "18888888336",
-        "id_number": "110101200007282906", "province": "天津市", "city": "天津市",
-        "district": "和平区", "address": "先锋大楼 3单元 208", "consent": true,
-        "consent_version": haoka_shared::consent::NOTICE_VERSION,
-    });
-    let accepted: Value = client()
-        .post(format!("{}/api/orders", stack.worker.url()))
-        .header("Idempotency-Key", "handoff-photos-0001")
-        .json(&order)
-        .send()
-        .await
-        .expect("submit")
-        .json()
-        .await
-        .expect("json");
-    let id = accepted["order_id"].as_str().expect("order id").to_owned();
-    let token = accepted["token"].as_str().expect("token").to_owned();
+    let (id, token) = stack.order_waiting_for_photos("handoff-photos-0001").await;
 
     let driver = chromedriver();
     let camera = root()
