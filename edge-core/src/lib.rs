@@ -6,6 +6,8 @@
 //! Tested natively: `cargo test -p haoka-edge-core` (the upstream tests run the sandbox
 //! in-process on 127.0.0.1).
 
+pub mod audit;
+pub mod auth;
 pub mod crypto;
 pub mod handoff;
 pub mod http;

@@ -59,6 +59,10 @@ pub struct Config {
     pub handoff_ttl_ms: i64,
     /// Handoffs opened or claimed per IP per minute.
     pub handoffs_per_minute: u32,
+    /// Console sign-in attempts per IP per minute.
+    pub logins_per_minute: u32,
+    /// Console session lifetimes.
+    pub session_life: haoka_edge_core::auth::Lifetimes,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -115,6 +119,11 @@ impl Config {
             prechecks_per_minute: number(env, "PRECHECKS_PER_MINUTE", 10),
             handoff_ttl_ms: number::<i64>(env, "HANDOFF_TTL_S", 600).saturating_mul(1000),
             handoffs_per_minute: number(env, "HANDOFFS_PER_MINUTE", 20),
+            logins_per_minute: number(env, "LOGINS_PER_MINUTE", 10),
+            session_life: haoka_edge_core::auth::Lifetimes {
+                idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
+                absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),
+            },
         })
     }
 }

@@ -9,14 +9,17 @@
 //! dev` (README).
 
 mod admin;
+mod audit;
 mod body;
 mod callbacks;
 mod config;
+mod console;
 mod error;
 mod handoff;
 mod health;
 mod jobs;
 mod orders;
+mod passwords;
 mod photos;
 mod precheck;
 mod products;

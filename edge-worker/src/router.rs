@@ -10,6 +10,7 @@ use worker::{Env, Method, Request, Response, Result};
 use crate::{
     admin, callbacks,
     config::{ASSETS, Config, DB},
+    console,
     error::AppError,
     handoff, health, orders, precheck, products,
 };
@@ -17,6 +18,13 @@ use crate::{
 const ADMIN_ORDERS: &str = "/api/admin/orders";
 const ADMIN_RECONCILE: &str = "/api/admin/reconcile";
 const XINGGUANG_CALLBACKS: &str = "/callbacks/xingguang/";
+const CONSOLE_BOOTSTRAP: &str = "/api/console/bootstrap";
+const CONSOLE_LOGIN: &str = "/api/console/login";
+const CONSOLE_LOGOUT: &str = "/api/console/logout";
+const CONSOLE_LOGOUT_ALL: &str = "/api/console/logout-all";
+const CONSOLE_ME: &str = "/api/console/me";
+const CONSOLE_ACCOUNTS: &str = "/api/console/accounts";
+const CONSOLE_AUDIT: &str = "/api/console/audit";
 
 /// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -51,11 +59,24 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Get, HANDOFF_PATH) => return handoff::status(&req, env, &cfg()?).await,
         (Method::Delete, HANDOFF_PATH) => return handoff::end(&req, env, &cfg()?).await,
         (Method::Post, HANDOFF_CLAIM_PATH) => return handoff::claim(req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_BOOTSTRAP) => return console::bootstrap(req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_LOGIN) => return console::login(req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_LOGOUT) => return console::logout(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_LOGOUT_ALL) => {
+            return console::logout_all(&req, env, &cfg()?).await;
+        }
+        (Method::Get, CONSOLE_ME) => return console::me(&req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_ACCOUNTS) => return console::list_accounts(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_ACCOUNTS) => {
+            return console::create_account(req, env, &cfg()?).await;
+        }
+        (Method::Get, CONSOLE_AUDIT) => return console::audit_log(&req, env, &cfg()?).await,
         (
             _,
             HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
             | ORDER_LOOKUP_PATH | ADMIN_ORDERS | ADMIN_RECONCILE | HANDOFF_PATH
-            | HANDOFF_CLAIM_PATH,
+            | HANDOFF_CLAIM_PATH | CONSOLE_BOOTSTRAP | CONSOLE_LOGIN | CONSOLE_LOGOUT
+            | CONSOLE_LOGOUT_ALL | CONSOLE_ME | CONSOLE_ACCOUNTS | CONSOLE_AUDIT,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }
@@ -71,6 +92,12 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         return match method {
             Method::Put => handoff::upload(req, env, &cfg()?, part).await,
             Method::Get => handoff::photo(&req, env, &cfg()?, part).await,
+            _ => Err(AppError::MethodNotAllowed),
+        };
+    }
+    if let Some(username) = path.strip_prefix("/api/console/accounts/") {
+        return match method {
+            Method::Post => console::change_account(req, env, &cfg()?, username).await,
             _ => Err(AppError::MethodNotAllowed),
         };
     }

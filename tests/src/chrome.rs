@@ -104,9 +104,21 @@ async fn launch(driver: &Server, camera: Option<Camera<'_>>) -> Client {
         .expect("connect to chromedriver")
 }
 
-/// Wait (bounded) until the element's text satisfies `pred`; returns the text.
+/// Wait (bounded, 20 s) until the element's text satisfies `pred`; returns the text.
 pub async fn wait_text(c: &Client, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    wait_text_for(c, css, what, Duration::from_secs(20), pred).await
+}
+
+/// As [`wait_text`], for work in the background (the queue, the vendor) that a loaded
+/// machine may take longer over: bounded by `within`.
+pub async fn wait_text_for(
+    c: &Client,
+    css: &str,
+    what: &str,
+    within: Duration,
+    pred: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + within;
     let mut last = String::new();
     while Instant::now() < deadline {
         if let Ok(el) = c.find(Locator::Css(css)).await {

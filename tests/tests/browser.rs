@@ -15,7 +15,7 @@ use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
         Camera, browser, by_label, choose, chromedriver, click, enter_capture_frame, screenshot,
-        shoot, type_into, wait_text,
+        shoot, type_into, wait_text, wait_text_for,
     },
     root,
 };
@@ -202,9 +202,13 @@ async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
         .await
         .expect("back to the status page");
     click(&c, "#photos-submit").await;
-    wait_text(&c, "#order-state", "审核中 or later", |t| {
-        t == "审核中" || t == "已发货"
-    })
+    wait_text_for(
+        &c,
+        "#order-state",
+        "审核中 or later",
+        Duration::from_secs(60),
+        |t| t == "审核中" || t == "已发货",
+    )
     .await;
     screenshot(&c, "8-photos-later").await;
     let vendor = stack.vendor_orders().await;

@@ -19,7 +19,7 @@ use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
         Camera, attr, browser, chromedriver, click, desktop_browser, enter_capture_frame,
-        screenshot, shoot, wait_text,
+        screenshot, shoot, wait_text, wait_text_for,
     },
     id_card_picture, jpeg_bytes, root,
 };
@@ -354,9 +354,13 @@ async fn a_computer_without_a_camera_gets_the_photos_from_a_phone() {
     assert_eq!(thumbs.len(), 3, "three photos on the status page");
     screenshot(&desk, "9-handoff-desktop-done").await;
     click(&desk, "#photos-submit").await;
-    wait_text(&desk, "#order-state", "审核中 or later", |t| {
-        t == "审核中" || t == "已发货"
-    })
+    wait_text_for(
+        &desk,
+        "#order-state",
+        "审核中 or later",
+        Duration::from_secs(60),
+        |t| t == "审核中" || t == "已发货",
+    )
     .await;
     let vendor = stack.vendor_orders().await;
     assert_eq!(vendor.len(), 1, "{vendor:?}");
