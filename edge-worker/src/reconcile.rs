@@ -1,7 +1,7 @@
 //! The reconciler, run by the Cron trigger: re-enqueue work that is due (unknown-outcome
 //! resends, pre-checks and `getimg` waiting for a retry, orders whose queue message was lost),
-//! purge photos past their retention and expired photo handoffs, list orders stuck in 待确认 for an operator, and drop
-//! expired rate-limit and pre-check rows.
+//! purge photos past their retention and expired photo handoffs, list orders stuck in 待确认
+//! for an operator, and drop expired rate-limit and pre-check rows and console sessions.
 
 use serde::{Deserialize, Serialize};
 use worker::{Env, console_log, console_warn};
@@ -82,6 +82,12 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
             .bind(&[int(now)])?,
         db.prepare("DELETE FROM identity_checks WHERE passed_ms < ?1")
             .bind(&[int(now - 24 * 3_600_000)])?,
+        // Console sessions past either lifetime (they are refused anyway; this forgets them).
+        db.prepare("DELETE FROM sessions WHERE seen_ms < ?1 OR created_ms < ?2")
+            .bind(&[
+                int(now - cfg.session_life.idle_ms),
+                int(now - cfg.session_life.absolute_ms),
+            ])?,
     ])
     .await?;
     console_log!(

@@ -409,7 +409,43 @@ async fn sessions_end_when_idle_or_too_old_and_sign_in_is_throttled_per_ip() {
         ],
         600,
     );
-    let mut admin = first_admin(&s).await;
+    // The first admin by the documented command: the password twice on stdin.
+    let create = |input: &'static str| {
+        let mut child = std::process::Command::new("bash")
+            .arg(haoka_e2e::root().join("scripts/create-admin.sh"))
+            .args(["root.admin", "王管理", &s.worker.url()])
+            .env("ADMIN_TOKEN", &s.admin_token)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("create-admin.sh");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().expect("create-admin.sh")
+    };
+    let differ = create("correct horse battery staple\ncorrect horse battery stable\n");
+    assert!(!differ.status.success());
+    assert_eq!(
+        s.worker.query("SELECT COUNT(*) AS n FROM accounts")[0]["n"],
+        0
+    );
+    let made = create("correct horse battery staple\ncorrect horse battery staple\n");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let again = create("correct horse battery staple\ncorrect horse battery staple\n");
+    assert!(!again.status.success(), "a second first admin");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("bootstrap_done"));
+    let mut admin = Console::new(&s);
+    assert_eq!(admin.login("root.admin", ADMIN_PW).await.0, 200);
     // Idle: nothing for over 2 s.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let (code, body) = admin.get("/api/console/me").await;

@@ -42,6 +42,7 @@ fn stack() -> &'static Stack {
                 ("PRECHECKS_PER_MINUTE", "100000".into()),
                 ("LOOKUPS_PER_MINUTE", "100000".into()),
                 ("HANDOFFS_PER_MINUTE", "100000".into()),
+                ("LOGINS_PER_MINUTE", "100000".into()),
             ],
             600,
         )
@@ -81,6 +82,15 @@ const HANDOFF_STATUS: &str = "GET /api/handoff";
 const HANDOFF_END: &str = "DELETE /api/handoff";
 const HANDOFF_UPLOAD: &str = "PUT /api/handoff/photos/{part}";
 const HANDOFF_PHOTO: &str = "GET /api/handoff/photos/{part}";
+const CONSOLE_LOGIN: &str = "POST /api/console/login";
+const CONSOLE_BOOTSTRAP: &str = "POST /api/console/bootstrap";
+const CONSOLE_ME: &str = "GET /api/console/me";
+const CONSOLE_ACCOUNTS_LIST: &str = "GET /api/console/accounts";
+const CONSOLE_ACCOUNTS: &str = "POST /api/console/accounts";
+const CONSOLE_ACCOUNT: &str = "POST /api/console/accounts/{username}";
+const CONSOLE_AUDIT: &str = "GET /api/console/audit";
+const CONSOLE_LOGOUT: &str = "POST /api/console/logout";
+const CONSOLE_LOGOUT_ALL: &str = "POST /api/console/logout-all";
 const CALLBACK: &str = "POST /callbacks/xingguang/{api_xid}/{token}";
 const ELSEWHERE: &str = "other paths";
 
@@ -996,6 +1006,128 @@ fn token_cases() -> Vec<Case> {
     cases
 }
 
+/// The console: sign-in bodies that are not a sign-in (400), hostile names and passwords
+/// (401, nothing signed in), calls without a session or with a forged cookie (401), the
+/// operator's bootstrap without the token (401) or with bad JSON (400).
+fn console_cases(admin: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let login = json!({ "username": "root.admin", "password": "correct horse battery staple" });
+    for (what, bytes) in bad_json(&login).into_iter().chain(deep_json()) {
+        let deep = what.starts_with("10k");
+        let case = Case::post(CONSOLE_LOGIN, "/api/console/login")
+            .named("bad JSON", what)
+            .json(bytes);
+        cases.push(if deep { case } else { case.status(400) });
+    }
+    for field in ["username", "password"] {
+        for (what, value) in wrong_types() {
+            let mut body = login.clone();
+            body[field] = value;
+            cases.push(
+                Case::post(CONSOLE_LOGIN, "/api/console/login")
+                    .named("wrong type", format!("{field} is {what}"))
+                    .json(raw_json(&body))
+                    .status(400),
+            );
+        }
+        for (what, disguise) in hostile_text() {
+            let mut body = login.clone();
+            let seed = body[field].as_str().unwrap_or_default().to_owned();
+            body[field] = json!(disguise(&seed));
+            let case = Case::post(CONSOLE_LOGIN, "/api/console/login")
+                .named("hostile text", format!("{what} in {field}"))
+                .json(raw_json(&body));
+            // A 5000-character password is over the 4 kB body cap once JSON-escaped: 413.
+            cases.push(if what.starts_with("5000") {
+                case
+            } else {
+                case.status(401)
+            });
+        }
+    }
+    let cookies = [
+        ("no cookie", None),
+        ("empty session", Some("__Host-haoka_session=".to_owned())),
+        (
+            "forged session",
+            Some(format!("__Host-haoka_session={}", "A".repeat(43))),
+        ),
+        ("short session", Some("__Host-haoka_session=abc".to_owned())),
+        (
+            "SQL session",
+            Some("__Host-haoka_session=' OR 1=1 --".to_owned()),
+        ),
+        (
+            "unprefixed name",
+            Some(format!("haoka_session={}", "A".repeat(43))),
+        ),
+        (
+            "5000-character cookie",
+            Some(format!("__Host-haoka_session={}", "a".repeat(5000))),
+        ),
+    ];
+    for (what, cookie) in &cookies {
+        let with = |c: Case| match cookie {
+            Some(v) => c.header("Cookie", v.clone()),
+            None => c,
+        };
+        for (endpoint, method, target) in [
+            (CONSOLE_ME, "GET", "/api/console/me"),
+            (CONSOLE_ACCOUNTS_LIST, "GET", "/api/console/accounts"),
+            (CONSOLE_AUDIT, "GET", "/api/console/audit"),
+            (CONSOLE_LOGOUT, "POST", "/api/console/logout"),
+            (CONSOLE_LOGOUT_ALL, "POST", "/api/console/logout-all"),
+        ] {
+            cases.push(
+                with(Case::new(method, endpoint, target))
+                    .header("x-haoka-csrf", "x")
+                    .named("no session", what)
+                    .status(401),
+            );
+        }
+        let create = json!({ "username": "mallory", "display_name": "M", "role": "admin",
+                             "store": "", "password": "correct horse battery staple" });
+        cases.push(
+            with(Case::post(CONSOLE_ACCOUNTS, "/api/console/accounts"))
+                .header("x-haoka-csrf", "x")
+                .named("no session", what)
+                .json(raw_json(&create))
+                .status(401),
+        );
+        cases.push(
+            with(Case::post(
+                CONSOLE_ACCOUNT,
+                "/api/console/accounts/root.admin",
+            ))
+            .header("x-haoka-csrf", "x")
+            .named("no session", what)
+            .json(raw_json(&json!({ "role": "admin" })))
+            .status(401),
+        );
+    }
+    let first = json!({ "username": "boss", "display_name": "B", "password": "correct horse battery staple" });
+    for (what, bearer) in [("no token", None), ("wrong token", Some("x".repeat(64)))] {
+        let case = Case::post(CONSOLE_BOOTSTRAP, "/api/console/bootstrap")
+            .named("no operator token", what)
+            .json(raw_json(&first))
+            .status(401);
+        cases.push(match bearer {
+            Some(b) => case.bearer(&b),
+            None => case,
+        });
+    }
+    for (what, bytes) in bad_json(&first) {
+        cases.push(
+            Case::post(CONSOLE_BOOTSTRAP, "/api/console/bootstrap")
+                .bearer(admin)
+                .named("bad JSON", what)
+                .json(bytes)
+                .status(400),
+        );
+    }
+    cases
+}
+
 /// The photo handoff: bodies that are not a handoff request or claim (400), claims and
 /// bearers that open nothing (404), and nothing is stored.
 fn handoff_cases() -> Vec<Case> {
@@ -1281,6 +1413,7 @@ fn all_cases(admin: &str) -> Vec<Case> {
     cases.extend(admin_cases(admin));
     cases.extend(route_cases());
     cases.extend(handoff_cases());
+    cases.extend(console_cases(admin));
     cases
 }
 
@@ -1453,7 +1586,9 @@ fn judge(case: &Case, reply: &Reply) -> Option<String> {
 // What is stored
 // ---------------------------------------------------------------------------------------
 
-const STORED: [&str; 7] = [
+const STORED: [&str; 9] = [
+    "accounts",
+    "sessions",
     "handoffs",
     "handoff_photos",
     "orders",

@@ -48,6 +48,7 @@ fn run() -> Result<()> {
             ("ORDER_LIMIT_TOTAL", big()),
             ("PRECHECKS_PER_MINUTE", big()),
             ("LOOKUPS_PER_MINUTE", big()),
+            ("LOGINS_PER_MINUTE", big()),
         ],
         600,
     );
@@ -56,7 +57,9 @@ fn run() -> Result<()> {
         .build()?;
     let outcome = runtime.block_on(async {
         let mut bench = Bench::new(&stack)?;
-        bench.measure(n).await
+        let mut report = bench.measure(n).await?;
+        report += &bench.sign_in(&stack.admin_token, n.min(SIGN_INS)).await?;
+        Ok::<String, Box<dyn std::error::Error>>(report)
     });
     // Nothing of ours waits on the slow sandbox; the worker's own background calls to it end
     // with its process, which the stack's drop kills.
@@ -98,6 +101,10 @@ fn sample_size() -> Result<usize> {
     }
     Ok(n)
 }
+
+/// Console sign-ins measured at most (each hashes 100,000 PBKDF2 rounds).
+const SIGN_INS: usize = 40;
+const BENCH_PASSWORD: &str = "a bench password of some length";
 
 /// What one measured call is.
 #[derive(Clone, Copy)]
@@ -183,6 +190,86 @@ impl Bench {
         out += &format!(
             "(meanwhile the sandbox took {held} of the worker's background pushorder calls and \
              held each for {SLOW_MS} ms)\n"
+        );
+        Ok(out)
+    }
+
+    /// The console's sign-in (PBKDF2-SHA256, 100,000 iterations, in WebCrypto) against a
+    /// signed-in `GET /api/console/me`, interleaved, and the same PBKDF2 natively here.
+    async fn sign_in(&mut self, admin_token: &str, n: usize) -> Result<String> {
+        let made = self
+            .client
+            .post(format!("{}/api/console/bootstrap", self.worker))
+            .bearer_auth(admin_token)
+            .json(
+                &serde_json::json!({ "username": "bench", "display_name": "bench",
+                                       "password": BENCH_PASSWORD }),
+            )
+            .send()
+            .await?;
+        if made.status().as_u16() != 201 {
+            return Err(format!("bootstrap: HTTP {}", made.status()).into());
+        }
+        let login = || {
+            self.client
+                .post(format!("{}/api/console/login", self.worker))
+                .json(&serde_json::json!({ "username": "bench", "password": BENCH_PASSWORD }))
+        };
+        let first = login().send().await?;
+        let cookie = first
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .ok_or("no session cookie")?
+            .to_owned();
+        let (mut logins, mut mes) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let t = std::time::Instant::now();
+            let r = login().send().await?;
+            let ok = r.status().as_u16() == 200;
+            r.bytes().await?;
+            logins.push(t.elapsed());
+            let t = std::time::Instant::now();
+            let r = self
+                .client
+                .get(format!("{}/api/console/me", self.worker))
+                .header("cookie", &cookie)
+                .send()
+                .await?;
+            let ok = ok && r.status().as_u16() == 200;
+            r.bytes().await?;
+            mes.push(t.elapsed());
+            if !ok {
+                return Err("a sign-in or /me failed".into());
+            }
+        }
+        let mut native = Vec::with_capacity(5);
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let mut out = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                BENCH_PASSWORD.as_bytes(),
+                b"0123456789abcdef",
+                100_000,
+                &mut out,
+            );
+            native.push(t.elapsed());
+        }
+        let [login, me, native] = [&logins, &mes, &native].map(|s| Stats::of(s));
+        let mut out = format!(
+            "\nconsole sign-in, N = {n}, interleaved with a signed-in GET /api/console/me\n"
+        );
+        for (label, s) in [
+            ("POST /api/console/login (PBKDF2 100k)", &login),
+            ("GET /api/console/me", &me),
+            ("PBKDF2-SHA256 100k, native Rust (5×)", &native),
+        ] {
+            out += &format!("{label:<44}{}\n", s.row());
+        }
+        out += &format!(
+            "password hashing's cost per sign-in (login − me): p50 {:.1} ms\n",
+            login.p50 - me.p50
         );
         Ok(out)
     }
