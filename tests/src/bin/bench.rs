@@ -195,7 +195,7 @@ impl Bench {
     }
 
     /// The console's sign-in (PBKDF2-SHA256, 100,000 iterations, in WebCrypto) against a
-    /// signed-in `GET /api/console/me`, interleaved, and the same PBKDF2 natively here.
+    /// signed-in `GET /api/console/me`, interleaved.
     async fn sign_in(&mut self, admin_token: &str, n: usize) -> Result<String> {
         let made = self
             .client
@@ -244,26 +244,13 @@ impl Bench {
                 return Err("a sign-in or /me failed".into());
             }
         }
-        let mut native = Vec::with_capacity(5);
-        for _ in 0..5 {
-            let t = std::time::Instant::now();
-            let mut out = [0u8; 32];
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-                BENCH_PASSWORD.as_bytes(),
-                b"0123456789abcdef",
-                100_000,
-                &mut out,
-            );
-            native.push(t.elapsed());
-        }
-        let [login, me, native] = [&logins, &mes, &native].map(|s| Stats::of(s));
+        let [login, me] = [&logins, &mes].map(|s| Stats::of(s));
         let mut out = format!(
             "\nconsole sign-in, N = {n}, interleaved with a signed-in GET /api/console/me\n"
         );
         for (label, s) in [
             ("POST /api/console/login (PBKDF2 100k)", &login),
             ("GET /api/console/me", &me),
-            ("PBKDF2-SHA256 100k, native Rust (5×)", &native),
         ] {
             out += &format!("{label:<44}{}\n", s.row());
         }
