@@ -19,6 +19,7 @@ pub mod order;
 pub mod photo;
 pub mod product;
 pub mod realme;
+pub mod realme_form;
 pub mod region;
 pub mod sign;
 
