@@ -63,6 +63,18 @@ pub struct Config {
     pub logins_per_minute: u32,
     /// Console session lifetimes.
     pub session_life: haoka_edge_core::auth::Lifetimes,
+    /// Face similarity (`mp_ssim`, 0–100) from which a face check passes.
+    pub realme_pass_score: f64,
+    /// Identity checks per agent per minute.
+    pub checks_per_minute_agent: u32,
+    /// Identity checks per IP per minute.
+    pub checks_per_minute_ip: u32,
+    /// The same question within this long answers from the last result.
+    pub check_reuse_ms: i64,
+    /// First poll of a pending check after this long (later polls wait longer).
+    pub check_poll_ms: i64,
+    /// A check with no result after this long is timed out.
+    pub check_timeout_ms: i64,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -120,6 +132,12 @@ impl Config {
             handoff_ttl_ms: number::<i64>(env, "HANDOFF_TTL_S", 600).saturating_mul(1000),
             handoffs_per_minute: number(env, "HANDOFFS_PER_MINUTE", 20),
             logins_per_minute: number(env, "LOGINS_PER_MINUTE", 10),
+            realme_pass_score: number(env, "REALME_PASS_SCORE", 60.0),
+            checks_per_minute_agent: number(env, "CHECKS_PER_MINUTE_AGENT", 20),
+            checks_per_minute_ip: number(env, "CHECKS_PER_MINUTE_IP", 60),
+            check_reuse_ms: number::<i64>(env, "CHECK_REUSE_S", 86_400).saturating_mul(1000),
+            check_poll_ms: number::<i64>(env, "CHECK_POLL_S", 30).saturating_mul(1000),
+            check_timeout_ms: number::<i64>(env, "CHECK_TIMEOUT_S", 1800).saturating_mul(1000),
             session_life: haoka_edge_core::auth::Lifetimes {
                 idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
                 absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),

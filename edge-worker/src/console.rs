@@ -344,7 +344,7 @@ pub async fn require(
 }
 
 /// The 403 for `who` on this request, written to the audit log first.
-async fn forbidden(env: &Env, req: &Request, who: &Actor, detail: &str) -> AppError {
+pub async fn forbidden(env: &Env, req: &Request, who: &Actor, detail: &str) -> AppError {
     let target = format!("{} {}", req.method(), req.path());
     match env.d1(DB) {
         Ok(db) => audit::note(&db, &who.username, "forbidden", &target, detail).await,

@@ -34,6 +34,9 @@ pub enum AppError {
         /// English words.
         en: &'static str,
     },
+    /// An identity check's form failed the table's rules (HTTP 422), per parameter.
+    #[error("check form invalid on {} parameter(s)", .0.len())]
+    Params(Vec<haoka_shared::realme_form::ParamIssue>),
     /// Anything else (HTTP 500): the detail is logged, not shown.
     #[error("internal: {0}")]
     Internal(String),
@@ -79,7 +82,7 @@ impl From<worker::Error> for AppError {
 impl AppError {
     fn status(&self) -> u16 {
         match self {
-            AppError::Validation(_) => 422,
+            AppError::Validation(_) | AppError::Params(_) => 422,
             AppError::BadRequest(_) => 400,
             AppError::PayloadTooLarge => 413,
             AppError::NotFound => 404,
@@ -96,6 +99,12 @@ impl AppError {
                 "提交的信息有误，请按提示修改",
                 "Some fields are not valid; please correct them",
                 fields,
+            ),
+            AppError::Params(_) => (
+                "validation",
+                "核验信息有误，请按提示修改",
+                "Some of the check's fields are not valid; please correct them",
+                vec![],
             ),
             AppError::BadRequest(_) => (
                 "bad_request",
@@ -138,6 +147,16 @@ impl AppError {
             console_error!("internal error: {detail}");
         }
         let status = self.status();
+        if let AppError::Params(params) = self {
+            // The table's parameter names, not the order form's fields.
+            let body = serde_json::json!({
+                "error": "validation",
+                "message_zh": "核验信息有误，请按提示修改",
+                "message_en": "Some of the check's fields are not valid; please correct them",
+                "params": params,
+            });
+            return Ok(Response::from_json(&body)?.with_status(status));
+        }
         Ok(Response::from_json(&self.body())?.with_status(status))
     }
 }

@@ -12,6 +12,8 @@ mod admin;
 mod audit;
 mod body;
 mod callbacks;
+mod cases;
+mod checks;
 mod config;
 mod console;
 mod error;

@@ -1,5 +1,5 @@
-//! Fixed-window rate limits per client IP, counted in D1 (`rate_limits`). The IP is stored
-//! only as a keyed hash.
+//! Fixed-window rate limits per client IP (or per account), counted in D1 (`rate_limits`). The
+//! IP is stored only as a keyed hash.
 
 use haoka_edge_core::crypto;
 use worker::{Env, Request};
@@ -24,12 +24,21 @@ pub async fn check(
         .headers()
         .get("cf-connecting-ip")?
         .unwrap_or_else(|| "unknown".into());
+    check_key(
+        env,
+        what,
+        &crypto::lookup_hash(&cfg.pii_key, "ip", &ip),
+        per_minute,
+    )
+    .await
+}
+
+/// Count one call of `what` by `key` (an account name, an IP's keyed hash); refuse (429)
+/// above `per_minute`.
+pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Result<(), AppError> {
     let now = now_ms();
     let window = now / WINDOW_MS;
-    let bucket = format!(
-        "{what}:{}:{window}",
-        crypto::lookup_hash(&cfg.pii_key, "ip", &ip)
-    );
+    let bucket = format!("{what}:{key}:{window}");
     let hits: Option<i64> = env
         .d1(DB)?
         .prepare(

@@ -27,6 +27,8 @@ pub struct Report {
     pub photos_purged: usize,
     /// Expired photo handoffs deleted with their photos.
     pub handoffs_purged: usize,
+    /// Pending identity checks settled by polling `checkresult`.
+    pub checks_settled: usize,
     /// Orders waiting in 待确认 past the alert time.
     pub unconfirmed: Vec<String>,
 }
@@ -60,6 +62,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         jobs::forget_photos(env, &o.id).await?;
     }
     let handoffs_purged = handoff::purge(env, now).await?;
+    let checks_settled = crate::checks::poll(env, cfg).await?;
     let stuck = db
         .prepare(
             "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
@@ -101,6 +104,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         due: due.len(),
         photos_purged: expired.len(),
         handoffs_purged,
+        checks_settled,
         unconfirmed: stuck.into_iter().map(|o| o.id).collect(),
     })
 }

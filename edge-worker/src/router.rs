@@ -8,7 +8,7 @@ use haoka_shared::api::{
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::{
-    admin, callbacks,
+    admin, callbacks, cases, checks,
     config::{ASSETS, Config, DB},
     console,
     error::AppError,
@@ -25,6 +25,9 @@ const CONSOLE_LOGOUT_ALL: &str = "/api/console/logout-all";
 const CONSOLE_ME: &str = "/api/console/me";
 const CONSOLE_ACCOUNTS: &str = "/api/console/accounts";
 const CONSOLE_AUDIT: &str = "/api/console/audit";
+const CONSOLE_CHECKS: &str = "/api/console/checks";
+const CONSOLE_CASES: &str = "/api/console/cases";
+const REALME_CALLBACK: &str = "/callbacks/realme";
 
 /// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -71,12 +74,18 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
             return console::create_account(req, env, &cfg()?).await;
         }
         (Method::Get, CONSOLE_AUDIT) => return console::audit_log(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_CHECKS) => return checks::run(req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_CHECKS) => return checks::list(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_CASES) => return cases::create(req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_CASES) => return cases::list(&req, env, &cfg()?).await,
+        (Method::Post, REALME_CALLBACK) => return checks::notification(req, env, &cfg()?).await,
         (
             _,
             HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
             | ORDER_LOOKUP_PATH | ADMIN_ORDERS | ADMIN_RECONCILE | HANDOFF_PATH
             | HANDOFF_CLAIM_PATH | CONSOLE_BOOTSTRAP | CONSOLE_LOGIN | CONSOLE_LOGOUT
-            | CONSOLE_LOGOUT_ALL | CONSOLE_ME | CONSOLE_ACCOUNTS | CONSOLE_AUDIT,
+            | CONSOLE_LOGOUT_ALL | CONSOLE_ME | CONSOLE_ACCOUNTS | CONSOLE_AUDIT | CONSOLE_CHECKS
+            | CONSOLE_CASES | REALME_CALLBACK,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }
@@ -93,6 +102,20 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
             Method::Put => handoff::upload(req, env, &cfg()?, part).await,
             Method::Get => handoff::photo(&req, env, &cfg()?, part).await,
             _ => Err(AppError::MethodNotAllowed),
+        };
+    }
+    if let Some(id) = path.strip_prefix("/api/console/checks/") {
+        return match method {
+            Method::Get => checks::get(&req, env, &cfg()?, id).await,
+            _ => Err(AppError::MethodNotAllowed),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/api/console/cases/") {
+        return match (method, rest.split_once('/')) {
+            (Method::Get, None) => cases::get(&req, env, &cfg()?, rest).await,
+            (Method::Post, Some((id, "close"))) => cases::close(req, env, &cfg()?, id).await,
+            (_, None | Some((_, "close"))) => Err(AppError::MethodNotAllowed),
+            _ => Err(AppError::NotFound),
         };
     }
     if let Some(username) = path.strip_prefix("/api/console/accounts/") {

@@ -1,0 +1,645 @@
+//! Identity checks from the console, through workerd to the sandbox, driven by the one table
+//! (`haoka_shared::realme::CHECKS`): every one of the 27 checks with a valid form gets the
+//! verdict the sandbox's scenario inputs promise (asynchronous ones settled by RealMe's signed
+//! notification); an invalid form per field kind is a 422 naming the field and nothing reaches
+//! the sandbox; an asynchronous check settles by polling when notifications are withheld; a
+//! forged notification is refused and a replayed one changes nothing; phone three-factor fails
+//! over to `mobilecheck` when its centre is busy; the same question within the window is
+//! answered from the last result, free; consent is required; cases group checks and close with
+//! a reason; another store's agent gets 403.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use haoka_e2e::{Stack, id_card_picture, jpeg_bytes};
+use haoka_shared::{
+    consent::CHECK_CONSENT_VERSION,
+    realme::{CHECKS, Check, Kind, Rule},
+};
+use serde_json::{Value, json};
+
+const PW: &str = "correct horse battery staple";
+
+/// A signed-in console (cookie + CSRF).
+struct Console {
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+async fn reply(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+impl Console {
+    async fn sign_in(s: &Stack, username: &str) -> Console {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/console/login", s.worker.url()))
+            .json(&json!({ "username": username, "password": PW }))
+            .send()
+            .await
+            .expect("login");
+        let cookie = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("cookie")
+            .to_owned();
+        let (code, body) = reply(resp).await;
+        assert_eq!(code, 200, "{body}");
+        Console {
+            base: s.worker.url(),
+            cookie,
+            csrf: body["csrf"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let req = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie);
+        reply(req.send().await.expect(path)).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let req = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-haoka-csrf", &self.csrf)
+            .json(&body);
+        reply(req.send().await.expect(path)).await
+    }
+
+    async fn run(&self, check: &str, fields: &BTreeMap<String, String>) -> (u16, Value) {
+        self.run_with(
+            check,
+            fields,
+            json!({ "version": CHECK_CONSENT_VERSION, "confirmed": true, "sensitive": true }),
+        )
+        .await
+    }
+
+    async fn run_with(
+        &self,
+        check: &str,
+        fields: &BTreeMap<String, String>,
+        consent: Value,
+    ) -> (u16, Value) {
+        self.post(
+            "/api/console/checks",
+            json!({ "check": check, "fields": fields, "consent": consent }),
+        )
+        .await
+    }
+
+    /// Wait (bounded) until the check is no longer pending.
+    async fn settled(&self, id: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (code, view) = self.get(&format!("/api/console/checks/{id}")).await;
+            assert_eq!(code, 200, "{view}");
+            if view["state"] != "pending" {
+                return view;
+            }
+            assert!(Instant::now() < deadline, "{id} still pending: {view}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+async fn setup(s: &Stack) -> Console {
+    let (code, body) = reply(
+        reqwest::Client::new()
+            .post(format!("{}/api/console/bootstrap", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .json(&json!({ "username": "boss", "display_name": "老板", "password": PW }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let admin = Console::sign_in(s, "boss").await;
+    for (name, store) in [("agent1", "北京一店"), ("agent2", "上海二店")] {
+        let (code, body) = admin
+            .post(
+                "/api/console/accounts",
+                json!({ "username": name, "display_name": name, "role": "agent", "store": store, "password": PW }),
+            )
+            .await;
+        assert_eq!(code, 201, "{body}");
+    }
+    Console::sign_in(s, "agent1").await
+}
+
+fn luhn_complete(prefix: &str) -> String {
+    for d in 0..10 {
+        let candidate = format!("{prefix}{d}");
+        let sum: u32 = candidate
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let n = u32::from(b - b'0');
+                if i % 2 == 1 {
+                    let x = n * 2;
+                    if x > 9 { x - 9 } else { x }
+                } else {
+                    n
+                }
+            })
+            .sum();
+        if sum % 10 == 0 {
+            return candidate;
+        }
+    }
+    unreachable!()
+}
+
+/// A valid value of a kind, for the sandbox's default scenario (a match).
+fn sample(kind: Kind, param: &str) -> String {
+    match kind {
+        Kind::Name => "张三".into(),
+        Kind::IdNumber => "110101200007282906".into(),
+        Kind::Mobile => "18888888336".into(),
+        Kind::Image => STANDARD.encode(jpeg_bytes(&id_card_picture(96, 60), None)),
+        Kind::BankCard => luhn_complete("622202020011223344"),
+        Kind::OneOf(values) => values[0].into(),
+        Kind::Url => "https://example.com/return".into(),
+        Kind::Date => "20251120".into(),
+        Kind::MonthYear => "1228".into(),
+        Kind::Secret => "s3cret-pass".into(),
+        Kind::CodeList => r#"[{"type":"sms","value":"123456"}]"#.into(),
+        Kind::Ip => "10.1.2.3".into(),
+        Kind::Text if param.contains("task") => "unused".into(),
+        Kind::Text => "测试".into(),
+    }
+}
+
+/// The required fields of a check (and what its cross-field rule needs), valid.
+fn valid_form(check: &Check) -> BTreeMap<String, String> {
+    let agent = |name: &str| name != "mer_bg_url" && name != "source_channel";
+    let mut form: BTreeMap<String, String> = check
+        .params
+        .iter()
+        .filter(|p| p.required && agent(p.name))
+        .map(|p| (p.name.to_owned(), sample(p.kind, p.name)))
+        .collect();
+    let need: &[&str] = match check.rule {
+        Rule::AnyOf(list) => &list[..1],
+        Rule::NamePlusTwoOf(list) => &list[..2],
+        Rule::ImageOrFileId => &["image"],
+        Rule::None => &[],
+    };
+    for name in need
+        .iter()
+        .chain(if matches!(check.rule, Rule::NamePlusTwoOf(_)) {
+            &["full_name"][..]
+        } else {
+            &[][..]
+        })
+    {
+        if let Some(p) = check.params.iter().find(|p| p.name == *name) {
+            form.entry(p.name.to_owned())
+                .or_insert_with(|| sample(p.kind, p.name));
+        }
+    }
+    form
+}
+
+async fn sandbox_requests(s: &Stack, prefix: &str) -> Vec<Value> {
+    reqwest::get(format!(
+        "{}/__sandbox/requests?path={prefix}",
+        s.sandbox_url()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() {
+    let s = Stack::start(
+        &[
+            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
+            ("CHECKS_PER_MINUTE_IP", "1000".into()),
+            ("CHECK_REUSE_S", "0".into()),
+        ],
+        600,
+    );
+    let agent = setup(&s).await;
+    let mut pending = Vec::new();
+    let mut table = Vec::new();
+    for check in CHECKS {
+        let form = valid_form(check);
+        let (code, view) = agent.run(check.name, &form).await;
+        assert_eq!(code, 201, "{}: {view}", check.name);
+        let state = view["state"].as_str().unwrap().to_owned();
+        assert!(
+            state == "settled" || state == "pending",
+            "{}: {view}",
+            check.name
+        );
+        if state == "pending" {
+            pending.push((check.name, view["id"].as_str().unwrap().to_owned()));
+        }
+        table.push((check.name, view));
+    }
+    // Asynchronous ones: RealMe's notification (about 2 s later) settles them.
+    for (name, id) in &pending {
+        let view = agent.settled(id, Duration::from_secs(20)).await;
+        assert_eq!(view["state"], "settled", "{name}: {view}");
+        table.retain(|(n, _)| n != name);
+        table.push((name, view));
+    }
+    for (name, view) in &table {
+        let verdict = view["verdict"].as_str().unwrap_or_default();
+        assert!(
+            ["match", "done"].contains(&verdict),
+            "{name}: the default scenario is a match (or a result without yes/no): {view}"
+        );
+        assert!(
+            !view["explanation_zh"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{name}"
+        );
+    }
+
+    // Invalid forms, one per field kind: 422 naming the field, and nothing sent upstream.
+    let before = sandbox_requests(&s, "/api/realme/").await.len();
+    let bad: [(&str, &str, &str); 9] = [
+        ("namecheck", "full_name", "Zhang3"),
+        ("namecheck", "id_number", "110101200007282907"),
+        ("mobilecheck", "mobile_no", "12345"),
+        ("staticfacecheck", "video_pic", "bm90IGFuIGltYWdl"),
+        ("idcardidentify", "id_pic", "R0lGODlh"),
+        ("namecheck", "full_name", ""),
+        ("cardcheck", "acct_no", "6222020200112233441"),
+        ("namecheck", "source_channel", "0"),
+        ("mobilecheck", "unknown_field", "x"),
+    ];
+    for (name, field, value) in bad {
+        let check = CHECKS.iter().find(|c| c.name == name).unwrap();
+        let mut form = valid_form(check);
+        if value.is_empty() {
+            form.remove(field);
+        } else {
+            form.insert(field.into(), value.into());
+        }
+        let (code, body) = agent.run(name, &form).await;
+        assert_eq!(code, 422, "{name}.{field}={value}: {body}");
+        let named = body["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["param"] == field);
+        assert!(named, "{name}.{field}: {body}");
+    }
+    assert_eq!(
+        sandbox_requests(&s, "/api/realme/").await.len(),
+        before,
+        "an invalid form reached RealMe"
+    );
+}
+
+async fn admin_post(s: &Stack, path: &str, body: Value) -> (u16, Value) {
+    reply(
+        reqwest::Client::new()
+            .post(format!("{}{path}", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn sandbox_post(s: &Stack, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}{path}", s.sandbox_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn async_results_failover_reuse_consent_and_cases() {
+    let s = Stack::start(
+        &[
+            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
+            ("CHECKS_PER_MINUTE_IP", "1000".into()),
+            ("CHECK_POLL_S", "1".into()),
+        ],
+        600,
+    );
+    let agent = setup(&s).await;
+    let face = CHECKS.iter().find(|c| c.name == "staticfacecheck").unwrap();
+
+    // Consent first; face and bank card checks need the separate tick.
+    let person = form(&[("full_name", "张三"), ("id_number", "110101200007282906")]);
+    let (code, body) = agent
+        .run_with(
+            "namecheck",
+            &person,
+            json!({ "version": CHECK_CONSENT_VERSION, "confirmed": false }),
+        )
+        .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (422, Some("consent_required"))
+    );
+    let (code, body) = agent
+        .run_with(
+            "namecheck",
+            &person,
+            json!({ "version": "1999-01-01", "confirmed": true }),
+        )
+        .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (422, Some("consent_required"))
+    );
+    let (code, body) = agent
+        .run_with(
+            "staticfacecheck",
+            &valid_form(face),
+            json!({ "version": CHECK_CONSENT_VERSION, "confirmed": true }),
+        )
+        .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (422, Some("sensitive_consent_required"))
+    );
+
+    // Reuse: the same question within the window is answered from the last result, free.
+    let (code, first) = agent.run("namecheck", &person).await;
+    assert_eq!(
+        (code, first["verdict"].as_str()),
+        (201, Some("match")),
+        "{first}"
+    );
+    assert!(first["cost_fen"].as_i64().unwrap() > 0, "{first}");
+    let sent = sandbox_requests(&s, "/api/realme/v3/trade/namecheck")
+        .await
+        .len();
+    let (code, again) = agent.run("namecheck", &person).await;
+    assert_eq!(code, 201);
+    assert_eq!(again["reused_from"], first["id"], "{again}");
+    assert_eq!(
+        (again["via"].as_str(), again["cost_fen"].as_i64()),
+        (Some("reuse"), Some(0))
+    );
+    assert_eq!(again["verdict"], "match");
+    assert_eq!(
+        sandbox_requests(&s, "/api/realme/v3/trade/namecheck")
+            .await
+            .len(),
+        sent,
+        "paid twice"
+    );
+    // Scenario names give their verdicts, in plain words.
+    for (name, verdict) in [("李四", "mismatch"), ("王五", "no_record")] {
+        let (code, view) = agent
+            .run(
+                "namecheck",
+                &form(&[("full_name", name), ("id_number", "110101200007282906")]),
+            )
+            .await;
+        assert_eq!(
+            (code, view["verdict"].as_str()),
+            (201, Some(verdict)),
+            "{name}: {view}"
+        );
+        assert!(!view["explanation_zh"].as_str().unwrap().is_empty());
+    }
+
+    // phone3: busy centre → RealMe mobilecheck, said so.
+    let three = form(&[
+        ("full_name", "孙八"),
+        ("id_number", "110101200007282906"),
+        ("mobile_no", "18888888336"),
+    ]);
+    let (code, view) = agent.run("phone3", &three).await;
+    assert_eq!(code, 201, "{view}");
+    assert_eq!(
+        (view["via"].as_str(), view["verdict"].as_str()),
+        (Some("mobilecheck_failover"), Some("match")),
+        "{view}"
+    );
+    let plain = form(&[
+        ("full_name", "张三"),
+        ("id_number", "110101200007282906"),
+        ("mobile_no", "18888888336"),
+    ]);
+    let (_, view) = agent.run("phone3", &plain).await;
+    assert_eq!(
+        (view["via"].as_str(), view["verdict"].as_str()),
+        (Some("phone3"), Some("match")),
+        "{view}"
+    );
+
+    // Asynchronous, notification withheld: the poller settles it.
+    let armed = sandbox_post(
+        &s,
+        "/__sandbox/faults",
+        json!({ "path_prefix": "/api/realme/v4/trade/staticfacecheck", "mode": "withhold_callback", "count": 1 }),
+    )
+    .await;
+    assert!(!armed.is_null(), "fault armed");
+    let (code, pending) = agent.run("staticfacecheck", &valid_form(face)).await;
+    assert_eq!(
+        (code, pending["state"].as_str()),
+        (201, Some("pending")),
+        "{pending}"
+    );
+    let id = pending["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let polled = loop {
+        let (code, report) = admin_post(&s, "/api/admin/reconcile", json!({})).await;
+        assert_eq!(code, 200, "{report}");
+        let (_, view) = agent.get(&format!("/api/console/checks/{id}")).await;
+        if view["state"] != "pending" {
+            break view;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never settled by polling: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(
+        (polled["state"].as_str(), polled["verdict"].as_str()),
+        (Some("settled"), Some("match")),
+        "{polled}"
+    );
+
+    // Notifications: a forged sign is refused and changes nothing; a replay changes nothing.
+    let (code, other) = agent.run("staticfacecheck", &valid_form(face)).await;
+    assert_eq!(code, 201);
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let forged = reqwest::Client::new()
+        .post(format!("{}/callbacks/realme", s.worker.url()))
+        .form(&[
+            ("order_id", other_id.as_str()),
+            ("return_code", "10400"),
+            ("resp_code", "01"),
+            ("sign", "00000000000000000000000000000000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    let settled = agent.settled(&other_id, Duration::from_secs(20)).await;
+    assert_eq!(
+        settled["verdict"], "match",
+        "the forged 01 did not count: {settled}"
+    );
+    let delivered: Value = reqwest::get(format!("{}/__sandbox/callbacks", s.sandbox_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let original = delivered["delivered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d.to_string().contains(&other_id))
+        .unwrap_or_else(|| panic!("no delivery for {other_id}: {delivered}"))
+        .clone();
+    let body = original["body"].as_str().unwrap_or_default().to_owned();
+    assert!(!body.is_empty(), "{original}");
+    let replay = reqwest::Client::new()
+        .post(format!("{}/callbacks/realme", s.worker.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status().as_u16(), 200);
+    assert_eq!(replay.text().await.unwrap(), "success");
+    let after = agent
+        .get(&format!("/api/console/checks/{other_id}"))
+        .await
+        .1;
+    assert_eq!(
+        after["settled_at_ms"], settled["settled_at_ms"],
+        "a replay settled it again"
+    );
+    let events = s.worker.query(&format!(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'check_settled' AND target = '{other_id}'"
+    ));
+    assert_eq!(events[0]["n"], 1);
+
+    // Cases: open, run a check in it, close with a reason; another store's agent is refused.
+    let (code, case) = agent
+        .post(
+            "/api/console/cases",
+            json!({ "subject_name": "张三", "id_number": "110101200007282906" }),
+        )
+        .await;
+    assert_eq!(code, 201, "{case}");
+    assert_eq!(case["subject_masked"], "张* 110101********2906");
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let (code, in_case) = agent
+        .post(
+            "/api/console/checks",
+            json!({ "check": "mobilecheck", "case_id": case_id,
+                    "fields": { "full_name": "张三", "id_number": "110101200007282906", "mobile_no": "18888888336" },
+                    "consent": { "version": CHECK_CONSENT_VERSION, "confirmed": true } }),
+        )
+        .await;
+    assert_eq!(code, 201, "{in_case}");
+    let (_, detail) = agent.get(&format!("/api/console/cases/{case_id}")).await;
+    assert_eq!(detail["checks"][0]["id"], in_case["id"], "{detail}");
+    let other_store = Console::sign_in(&s, "agent2").await;
+    let (code, _) = other_store
+        .get(&format!("/api/console/cases/{case_id}"))
+        .await;
+    assert_eq!(code, 403);
+    let (code, _) = other_store
+        .get(&format!(
+            "/api/console/checks/{}",
+            in_case["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(code, 403);
+    let (code, listed) = other_store.get("/api/console/checks").await;
+    assert_eq!(
+        (code, listed["checks"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{listed}"
+    );
+    let (code, closed) = agent
+        .post(
+            &format!("/api/console/cases/{case_id}/close"),
+            json!({ "decision": "approved", "reason": "三项核验一致" }),
+        )
+        .await;
+    assert_eq!(
+        (code, closed["state"].as_str()),
+        (200, Some("approved")),
+        "{closed}"
+    );
+    let (code, _) = agent
+        .post(
+            &format!("/api/console/cases/{case_id}/close"),
+            json!({ "decision": "rejected", "reason": "again" }),
+        )
+        .await;
+    assert_eq!(code, 409);
+
+    // History: the agent's own, masked; search by ID number through the keyed hash.
+    let (code, mine) = agent
+        .get("/api/console/checks?q=110101200007282906&check=namecheck")
+        .await;
+    assert_eq!(code, 200);
+    let rows = mine["checks"].as_array().unwrap();
+    assert!(rows.len() >= 3, "{mine}");
+    for r in rows {
+        assert_eq!(r["inputs"]["id_number"], "110101********2906", "{r}");
+        assert!(
+            !r.to_string().contains("110101200007282906"),
+            "unmasked: {r}"
+        );
+    }
+    let stored = s
+        .worker
+        .query("SELECT inputs_enc, inputs_masked FROM checks");
+    assert!(
+        !format!("{stored:?}").contains("110101200007282906"),
+        "an ID number in clear at rest"
+    );
+    assert!(
+        !s.worker.server.log_text().contains("110101200007282906"),
+        "an ID number in the log"
+    );
+}
