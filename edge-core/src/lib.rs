@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod checks;
 pub mod crypto;
 pub mod handoff;
 pub mod http;
