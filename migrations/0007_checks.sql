@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS checks (
     verdict         TEXT,                        -- match | mismatch | no_record | …
     result_json     TEXT,                        -- edge-core CheckResult (secrets excluded)
     error_code      TEXT,                        -- upstream error, for the explanation
+    error_message   TEXT,                        -- the vendor's words or the reason (detail line)
     seq_id          TEXT,
     via             TEXT NOT NULL DEFAULT 'realme', -- realme | phone3 | mobilecheck_failover | reuse
     reused_from     TEXT,

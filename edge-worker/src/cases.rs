@@ -108,12 +108,14 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         subject.push(mask::mask_name(&n));
     }
     if !body.id_number.trim().is_empty() {
-        let id = idcard::parse_resident_id(&body.id_number).map_err(|_| AppError::Refused {
-            status: 422,
-            code: "invalid_id_number",
-            zh: "身份证号不正确",
-            en: "The ID number is not valid",
-        })?;
+        let today = haoka_shared::china_date_from_unix_millis(now_ms());
+        let id =
+            idcard::parse_resident_id(&body.id_number, today).map_err(|_| AppError::Refused {
+                status: 422,
+                code: "invalid_id_number",
+                zh: "身份证号不正确",
+                en: "The ID number is not valid",
+            })?;
         subject.push(mask::mask_middle(id.as_str(), 6, 4));
     }
     if let Some(o) = &body.order_id

@@ -123,6 +123,8 @@ struct Row {
     verdict: Option<String>,
     result_json: Option<String>,
     error_code: Option<String>,
+    #[serde(default)]
+    error_message: Option<String>,
     seq_id: Option<String>,
     via: String,
     reused_from: Option<String>,
@@ -170,8 +172,14 @@ fn view(row: &Row, pass_score: f64) -> CheckView {
         .result_json
         .as_deref()
         .and_then(|j| serde_json::from_str(j).ok());
+    // A failover's result is mobilecheck's.
+    let answered_by = check.or_else(|| {
+        (row.via == "mobilecheck_failover")
+            .then(|| realme::check("mobilecheck"))
+            .flatten()
+    });
     let (explanation_zh, explanation_en) = match (row.state.as_str(), &result) {
-        ("settled", Some(r)) => match check {
+        ("settled", Some(r)) => match answered_by {
             Some(c) => checks::explain(c, r, pass_score),
             None => phone3_words(row.verdict.as_deref()),
         },
@@ -198,17 +206,14 @@ fn view(row: &Row, pass_score: f64) -> CheckView {
         })
         .unwrap_or_default();
     let raw = result.as_ref().map_or_else(
-        || row.error_code.clone().unwrap_or_default(),
-        |r| {
-            let mut parts = vec![format!("return_code {}", r.return_code)];
-            if let Some(c) = &r.resp_code {
-                parts.push(format!("resp_code {c}"));
-            }
-            if let Some(s) = r.mp_ssim {
-                parts.push(format!("mp_ssim {s}"));
-            }
-            parts.join(" · ")
+        || {
+            [row.error_code.as_deref(), row.error_message.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
         },
+        CheckResult::raw_line,
     );
     let (title_zh, title_en) = titles(&row.check_name);
     CheckView {
@@ -258,17 +263,6 @@ fn question_hash(cfg: &Config, name: &str, params: &[(&'static str, String)]) ->
         text.push_str(&crypto::fingerprint(&[v.as_bytes()]));
     }
     crypto::lookup_hash(&cfg.pii_key, "question", &text)
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Match => "match",
-        Verdict::Mismatch => "mismatch",
-        Verdict::NoRecord => "no_record",
-        Verdict::MobilePartial => "mobile_partial",
-        Verdict::FaceBelowThreshold => "face_below_threshold",
-        Verdict::Done => "done",
-    }
 }
 
 async fn price(db: &D1Database, name: &str) -> Result<i64, AppError> {
@@ -346,6 +340,7 @@ async fn run_phone3(cfg: &Config, id: &str, now: i64, params: &[(&'static str, S
             mp_ssim: None,
             seq_id: None,
             fields: BTreeMap::new(),
+            verifies: true,
         })
     };
     match verdict {
@@ -372,6 +367,7 @@ async fn run_phone3(cfg: &Config, id: &str, now: i64, params: &[(&'static str, S
                 None => Ran {
                     outcome: Outcome::Busy {
                         code: "phone3_busy".into(),
+                        message: String::new(),
                     },
                     via: "phone3",
                 },
@@ -382,6 +378,7 @@ async fn run_phone3(cfg: &Config, id: &str, now: i64, params: &[(&'static str, S
             Ran {
                 outcome: Outcome::Failed {
                     code: "phone3_error".into(),
+                    message: String::new(),
                 },
                 via: "phone3",
             }
@@ -394,9 +391,10 @@ fn outcome_columns(outcome: &Outcome, pass_score: f64, now: i64, cfg: &Config) -
     match outcome {
         Outcome::Settled(r) => OutcomeCols {
             state: "settled",
-            verdict: Some(verdict_name(r.verdict(pass_score))),
+            verdict: Some(r.verdict(pass_score).as_str()),
             result_json: serde_json::to_string(r).ok(),
             error_code: None,
+            error_message: None,
             seq_id: r.seq_id.clone(),
             settled_at_ms: Some(now),
             next_poll_ms: None,
@@ -407,16 +405,18 @@ fn outcome_columns(outcome: &Outcome, pass_score: f64, now: i64, cfg: &Config) -
             verdict: None,
             result_json: None,
             error_code: None,
+            error_message: None,
             seq_id: seq_id.clone(),
             settled_at_ms: None,
             next_poll_ms: Some(now + cfg.check_poll_ms),
             charged: true,
         },
-        Outcome::Busy { code } | Outcome::Failed { code } => OutcomeCols {
+        Outcome::Busy { code, message } | Outcome::Failed { code, message } => OutcomeCols {
             state: "failed",
             verdict: None,
             result_json: None,
             error_code: Some(code.clone()),
+            error_message: Some(message.clone()).filter(|m| !m.is_empty()),
             seq_id: None,
             settled_at_ms: Some(now),
             next_poll_ms: None,
@@ -430,6 +430,7 @@ struct OutcomeCols {
     verdict: Option<&'static str>,
     result_json: Option<String>,
     error_code: Option<String>,
+    error_message: Option<String>,
     seq_id: Option<String>,
     settled_at_ms: Option<i64>,
     next_poll_ms: Option<i64>,
@@ -469,7 +470,9 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     let form = check
         .or_else(|| realme::check("mobilecheck"))
         .ok_or(UNKNOWN_CHECK)?;
-    let params = realme_form::validate_form(form, &body.fields).map_err(AppError::Params)?;
+    let today = haoka_shared::china_date_from_unix_millis(now_ms());
+    let params =
+        realme_form::validate_form_on(form, &body.fields, today).map_err(AppError::Params)?;
     if body.consent.version != CHECK_CONSENT_VERSION || !body.consent.confirmed {
         return Err(CONSENT_REQUIRED);
     }
@@ -534,6 +537,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             let outcome = r.map_or(
                 Outcome::Failed {
                     code: "reuse".into(),
+                    message: String::new(),
                 },
                 Outcome::Settled,
             );
@@ -541,7 +545,8 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             cols.verdict = prev
                 .verdict
                 .as_deref()
-                .and_then(|v| VERDICTS.iter().copied().find(|x| *x == v));
+                .and_then(Verdict::parse)
+                .map(Verdict::as_str);
             (cols, "reuse", Some(prev.id.clone()), 0)
         }
         None => {
@@ -569,8 +574,8 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     db.prepare(
         "INSERT INTO checks (id, case_id, agent, store, check_name, inputs_enc, inputs_masked, question_hash, \
          id_hash, phone_hash, consent_version, consent_sensitive, state, verdict, result_json, error_code, seq_id, \
-         via, reused_from, cost_fen, next_poll_ms, created_at_ms, settled_at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+         via, reused_from, cost_fen, next_poll_ms, created_at_ms, settled_at_ms, error_message) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
     )
     .bind(&[
         id.as_str().into(),
@@ -596,6 +601,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         opt_int(cols.next_poll_ms),
         int(now),
         opt_int(cols.settled_at_ms),
+        opt(cols.error_message.as_deref()),
     ])?
     .run()
     .await?;
@@ -613,15 +619,6 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     let row = load(&db, &id).await?.ok_or(NO_CHECK)?;
     Ok(Response::from_json(&view(&row, cfg.realme_pass_score))?.with_status(201))
 }
-
-const VERDICTS: [&str; 6] = [
-    "match",
-    "mismatch",
-    "no_record",
-    "mobile_partial",
-    "face_below_threshold",
-    "done",
-];
 
 async fn load(db: &D1Database, id: &str) -> Result<Option<Row>, AppError> {
     Ok(db
@@ -730,7 +727,8 @@ async fn settle(
     let changed = db
         .prepare(
             "UPDATE checks SET state = ?1, verdict = ?2, result_json = ?3, error_code = ?4, \
-             seq_id = COALESCE(?5, seq_id), settled_at_ms = ?6, next_poll_ms = NULL \
+             seq_id = COALESCE(?5, seq_id), settled_at_ms = ?6, next_poll_ms = NULL, error_message = ?8, \
+             cost_fen = CASE WHEN ?1 = 'settled' THEN cost_fen ELSE 0 END \
              WHERE id = ?7 AND state = 'pending' RETURNING id",
         )
         .bind(&[
@@ -741,6 +739,7 @@ async fn settle(
             opt(cols.seq_id.as_deref()),
             int(now),
             id.into(),
+            opt(cols.error_message.as_deref()),
         ])?
         .first::<serde_json::Value>(None)
         .await?;
@@ -774,7 +773,21 @@ pub async fn notification(mut req: Request, env: &Env, cfg: &Config) -> Result<R
     };
     let db = env.d1(DB)?;
     if ids::is_valid_id(&note.order_id) {
-        settle(&db, cfg, &note.order_id, &note.outcome, "notification").await?;
+        let row = load(&db, &note.order_id).await?;
+        let check = row
+            .as_ref()
+            .and_then(|r| realme::check(&r.check_name))
+            .or_else(|| {
+                row.as_ref()
+                    .filter(|r| r.via == "mobilecheck_failover")
+                    .and_then(|_| realme::check("mobilecheck"))
+            });
+        match check {
+            Some(c) => {
+                settle(&db, cfg, &note.order_id, &note.outcome(c), "notification").await?;
+            }
+            None => console_warn!("realme notification for an unknown check"),
+        }
     }
     Ok(Response::ok("success")?)
 }
@@ -805,18 +818,22 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
             }
             continue;
         }
+        let Some(check) = realme::check(&row.check_name) else {
+            continue;
+        };
         let date = ChinaDateTime::from_unix_millis(row.created_at_ms).yyyymmdd();
+        let today = ChinaDateTime::from_unix_millis(now).yyyymmdd();
         let poll_id = ids::mint_id("CP", now, &random::<6>()?);
         let req = checks::checkresult_request(
             &cfg.realme_base,
             &cfg.realme,
-            &date,
-            &row.id,
+            &today,
+            (&date, &row.id),
             row.seq_id.as_deref(),
             &poll_id,
         );
         let outcome = match execute(&req, cfg.upstream_timeout_ms).await {
-            Transport::Reply { status, body } => checks::parse_checkresult(status, &body),
+            Transport::Reply { status, body } => checks::parse_checkresult(check, status, &body),
             Transport::Failed { .. } => Outcome::Pending { seq_id: None },
         };
         match outcome {
@@ -834,4 +851,72 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
         }
     }
     Ok(settled)
+}
+
+/// `POST /api/console/checks/{id}/reveal`.
+#[derive(Deserialize)]
+struct Reveal {
+    field: String,
+    reason: String,
+}
+
+const REASON_REQUIRED: AppError = AppError::Refused {
+    status: 422,
+    code: "reason_required",
+    zh: "请填写查看原文的理由（3–200 字）",
+    en: "Give a reason for revealing the value (3–200 characters)",
+};
+const NOT_REVEALABLE: AppError = AppError::Refused {
+    status: 404,
+    code: "not_revealable",
+    zh: "这项核验没有保存该字段（图片和密码从不保存）",
+    en: "This check kept no such field (images and passwords are never kept)",
+};
+
+/// `POST /api/console/checks/{id}/reveal` `{field, reason}`: one input in clear, for an
+/// account with the reveal permission that may see the check, with the reason audited first.
+pub async fn reveal(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    id: &str,
+) -> Result<Response, AppError> {
+    let who = console::actor_for_change(&req, env, cfg).await?;
+    console::require(env, &req, &who, haoka_edge_core::auth::Permission::Reveal).await?;
+    let body: Reveal = read_json(&mut req, 4096).await?;
+    let reason = body.reason.trim();
+    let reason_len = reason.chars().count();
+    if !(3..=200).contains(&reason_len) || reason.chars().any(char::is_control) {
+        return Err(REASON_REQUIRED);
+    }
+    let db = env.d1(DB)?;
+    let row = load(&db, id).await?.ok_or(NO_CHECK)?;
+    if !may_see(&who, &row) {
+        return Err(console::forbidden(env, &req, &who, &format!("reveal {id}")).await);
+    }
+    let clear = Sealer::new(&cfg.pii_key)
+        .open(&format!("{id}:inputs"), &inputs_enc(&db, id).await?)
+        .map_err(|e| AppError::Internal(format!("unseal: {e}")))?;
+    let inputs: BTreeMap<String, String> =
+        serde_json::from_str(&clear).map_err(|e| AppError::Internal(e.to_string()))?;
+    let value = inputs.get(&body.field).ok_or(NOT_REVEALABLE)?;
+    audit::append(
+        &db,
+        &who.username,
+        "reveal",
+        id,
+        &format!("{}: {reason}", body.field),
+    )
+    .await?;
+    Ok(Response::from_json(
+        &serde_json::json!({ "field": body.field, "value": value }),
+    )?)
+}
+
+async fn inputs_enc(db: &D1Database, id: &str) -> Result<String, AppError> {
+    db.prepare("SELECT inputs_enc FROM checks WHERE id = ?1")
+        .bind(&[id.into()])?
+        .first::<String>(Some("inputs_enc"))
+        .await?
+        .ok_or(NO_CHECK)
 }

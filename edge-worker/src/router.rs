@@ -104,10 +104,12 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
             _ => Err(AppError::MethodNotAllowed),
         };
     }
-    if let Some(id) = path.strip_prefix("/api/console/checks/") {
-        return match method {
-            Method::Get => checks::get(&req, env, &cfg()?, id).await,
-            _ => Err(AppError::MethodNotAllowed),
+    if let Some(rest) = path.strip_prefix("/api/console/checks/") {
+        return match (method, rest.split_once('/')) {
+            (Method::Get, None) => checks::get(&req, env, &cfg()?, rest).await,
+            (Method::Post, Some((id, "reveal"))) => checks::reveal(req, env, &cfg()?, id).await,
+            (_, None | Some((_, "reveal"))) => Err(AppError::MethodNotAllowed),
+            _ => Err(AppError::NotFound),
         };
     }
     if let Some(rest) = path.strip_prefix("/api/console/cases/") {
