@@ -432,9 +432,9 @@ fn check_value(p: &Param, v: &str, today: Date) -> Result<String, ParamIssue> {
             v,
             bad(
                 "invalid_text",
-                format!("{zh}应为1至{TEXT_MAX_CHARS}个字符，且不含控制字符"),
+                format!("{zh}应为1至{TEXT_MAX_CHARS}个字符，且不含控制字符或不可见字符"),
                 format!(
-                    "The {en} must be 1 to {TEXT_MAX_CHARS} characters with no control characters"
+                    "The {en} must be 1 to {TEXT_MAX_CHARS} characters with no control or invisible characters"
                 ),
             ),
         ),
@@ -501,9 +501,16 @@ fn month_year_ok(v: &str) -> bool {
         && matches!(v[..2].parse::<u8>(), Ok(1..=12))
 }
 
-/// 1–`max` characters, none of them control characters.
+/// 1–`max` characters, none of them control characters or invisible format characters
+/// (bidirectional overrides and isolates, zero-width characters, the BOM), which can make
+/// a value display as something it is not.
 fn plain_text_ok(v: &str, max: usize) -> bool {
-    (1..=max).contains(&v.chars().count()) && !v.chars().any(char::is_control)
+    (1..=max).contains(&v.chars().count()) && !v.chars().any(|c| c.is_control() || invisible(c))
+}
+
+/// Unicode format characters that change how text displays without showing.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
 }
 
 /// A JSON array of 1–10 objects, each with a string `type` and a string `value`.
@@ -1312,6 +1319,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn free_text_refuses_invisible_characters() {
+        for v in [
+            "ab\u{202E}cd",
+            "a\u{200B}b",
+            "\u{FEFF}x",
+            "a\u{2066}b",
+            "a\u{0}b",
+        ] {
+            assert!(!plain_text_ok(v, 256), "{v:?}");
+        }
+        assert!(plain_text_ok("测试 device-1", 256));
     }
 
     proptest! {

@@ -369,6 +369,32 @@ async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() 
             .any(|p| p["param"] == field);
         assert!(named, "{name}.{field}: {body}");
     }
+    // Hostile values in every field of every check, signed in: each is a 422 naming it.
+    let mut hostile = 0;
+    for check in CHECKS {
+        for p in haoka_shared::realme_form::agent_params(check) {
+            for (what, value) in [
+                ("5000 characters", "9".repeat(5000)),
+                ("NUL", "张\u{0}三".to_owned()),
+                ("RTL override", "1101\u{202E}01200007282906".to_owned()),
+            ] {
+                let mut form = valid_form(check);
+                form.insert(p.name.into(), value);
+                let (code, body) = agent.run(check.name, &form).await;
+                assert_eq!(code, 422, "{}.{} {what}: {body}", check.name, p.name);
+                assert!(
+                    body["params"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|i| i["param"] == p.name)),
+                    "{}.{} {what}: {body}",
+                    check.name,
+                    p.name
+                );
+                hostile += 1;
+            }
+        }
+    }
+    assert!(hostile > 200, "{hostile}");
     assert_eq!(
         sandbox_requests(&s, "/api/realme/").await.len(),
         before,

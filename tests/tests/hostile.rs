@@ -92,6 +92,15 @@ const CONSOLE_AUDIT: &str = "GET /api/console/audit";
 const CONSOLE_LOGOUT: &str = "POST /api/console/logout";
 const CONSOLE_LOGOUT_ALL: &str = "POST /api/console/logout-all";
 const CALLBACK: &str = "POST /callbacks/xingguang/{api_xid}/{token}";
+const REALME_CALLBACK: &str = "POST /callbacks/realme";
+const CONSOLE_CHECK_RUN: &str = "POST /api/console/checks";
+const CONSOLE_CHECK_LIST: &str = "GET /api/console/checks";
+const CONSOLE_CHECK: &str = "GET /api/console/checks/{id}";
+const CONSOLE_REVEAL: &str = "POST /api/console/checks/{id}/reveal";
+const CONSOLE_CASE_OPEN: &str = "POST /api/console/cases";
+const CONSOLE_CASE_LIST: &str = "GET /api/console/cases";
+const CONSOLE_CASE: &str = "GET /api/console/cases/{id}";
+const CONSOLE_CASE_CLOSE: &str = "POST /api/console/cases/{id}/close";
 const ELSEWHERE: &str = "other paths";
 
 enum Body {
@@ -1417,6 +1426,209 @@ fn all_cases(admin: &str) -> Vec<Case> {
     cases.extend(route_cases());
     cases.extend(handoff_cases());
     cases.extend(console_cases(admin));
+    cases.extend(check_cases());
+    cases
+}
+
+/// The console's checks and cases without a working session (401, nothing run, nothing
+/// stored), hostile ids in their paths, and RealMe notifications that are not signed by
+/// RealMe (401) or too large (413): none settles or stores anything.
+fn check_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let run = json!({ "check": "namecheck", "fields": { "full_name": "张三", "id_number": "110101200007282906" },
+                      "consent": { "version": "2026-11-24", "confirmed": true } });
+    let sessions = [
+        ("no cookie", None),
+        (
+            "forged session",
+            Some(format!("__Host-haoka_session={}", "A".repeat(43))),
+        ),
+        (
+            "SQL session",
+            Some("__Host-haoka_session=' OR 1=1 --".to_owned()),
+        ),
+        (
+            "5000-character cookie",
+            Some(format!("__Host-haoka_session={}", "a".repeat(5000))),
+        ),
+    ];
+    let id = "CK20261124115655TKVYZM";
+    let endpoints: [(&'static str, &'static str, String, Option<Value>); 8] = [
+        (
+            CONSOLE_CHECK_RUN,
+            "POST",
+            "/api/console/checks".into(),
+            Some(run.clone()),
+        ),
+        (
+            CONSOLE_CHECK_LIST,
+            "GET",
+            "/api/console/checks?q=110101200007282906".into(),
+            None,
+        ),
+        (
+            CONSOLE_CHECK,
+            "GET",
+            format!("/api/console/checks/{id}"),
+            None,
+        ),
+        (
+            CONSOLE_REVEAL,
+            "POST",
+            format!("/api/console/checks/{id}/reveal"),
+            Some(json!({ "field": "id_number", "reason": "客户来电核对" })),
+        ),
+        (
+            CONSOLE_CASE_OPEN,
+            "POST",
+            "/api/console/cases".into(),
+            Some(json!({ "subject_name": "张三", "id_number": "110101200007282906" })),
+        ),
+        (CONSOLE_CASE_LIST, "GET", "/api/console/cases".into(), None),
+        (
+            CONSOLE_CASE,
+            "GET",
+            "/api/console/cases/CS20261124115655TKVYZM".into(),
+            None,
+        ),
+        (
+            CONSOLE_CASE_CLOSE,
+            "POST",
+            "/api/console/cases/CS20261124115655TKVYZM/close".into(),
+            Some(json!({ "decision": "approved", "reason": "一致" })),
+        ),
+    ];
+    for (what, cookie) in &sessions {
+        for (endpoint, method, target, body) in &endpoints {
+            let mut case = Case::new(method, endpoint, target.clone())
+                .header("x-haoka-csrf", "x")
+                .named("no session", what)
+                .status(401);
+            if let Some(v) = cookie {
+                case = case.header("Cookie", v.clone());
+            }
+            if let Some(b) = body {
+                case = case.json(raw_json(b));
+            }
+            cases.push(case);
+        }
+    }
+    // Bad JSON to the check runner is still refused for want of a session first.
+    for (what, bytes) in bad_json(&run) {
+        cases.push(
+            Case::post(CONSOLE_CHECK_RUN, "/api/console/checks")
+                .named("bad JSON, no session", what)
+                .json(bytes)
+                .status(401),
+        );
+    }
+    for (what, hostile) in hostile_ids() {
+        let target = format!("/api/console/checks/{}", pct(&hostile));
+        cases.push(Case::get(CONSOLE_CHECK, target).named("hostile id", what));
+        let target = format!("/api/console/cases/{}/close", pct(&hostile));
+        cases.push(
+            Case::post(CONSOLE_CASE_CLOSE, target)
+                .named("hostile id", what)
+                .json(raw_json(
+                    &json!({ "decision": "approved", "reason": "一致" }),
+                )),
+        );
+    }
+    // Notifications: RealMe signs with the key only it and the edge hold.
+    let form = "application/x-www-form-urlencoded";
+    let forged = [
+        (
+            "unsigned",
+            format!("order_id={id}&return_code=10000&resp_code=00"),
+        ),
+        (
+            "all-zero sign",
+            format!(
+                "order_id={id}&return_code=10000&resp_code=00&sign={}",
+                "0".repeat(32)
+            ),
+        ),
+        (
+            "lower-case sign",
+            format!(
+                "order_id={id}&return_code=10000&resp_code=00&sign={}",
+                "a".repeat(32)
+            ),
+        ),
+        (
+            "empty sign",
+            format!("order_id={id}&return_code=10000&sign="),
+        ),
+        (
+            "two signs",
+            format!(
+                "order_id={id}&return_code=10000&sign={}&sign={}",
+                "0".repeat(32),
+                "1".repeat(32)
+            ),
+        ),
+        (
+            "two order ids",
+            format!(
+                "order_id={id}&order_id=CK1&return_code=10000&sign={}",
+                "0".repeat(32)
+            ),
+        ),
+        (
+            "SQL order id",
+            format!(
+                "order_id=%27%20OR%201%3D1%20--&return_code=10000&sign={}",
+                "0".repeat(32)
+            ),
+        ),
+        (
+            "5000-character order id",
+            format!(
+                "order_id={}&return_code=10000&sign={}",
+                "a".repeat(5000),
+                "0".repeat(32)
+            ),
+        ),
+        (
+            "NUL in fields",
+            format!("order_id={id}%00&return_code=10000&sign={}", "0".repeat(32)),
+        ),
+        ("percent garbage", "order_id=%ZZ&%%%=&sign=%".to_owned()),
+        (
+            "a JSON body",
+            format!(
+                r#"{{"order_id":"{id}","return_code":"10000","sign":"{}"}}"#,
+                "0".repeat(32)
+            ),
+        ),
+        ("empty body", String::new()),
+    ];
+    for (what, body) in forged {
+        cases.push(
+            Case::post(REALME_CALLBACK, "/callbacks/realme")
+                .named("forged notification", what)
+                .body(form, body.into_bytes())
+                .status(401),
+        );
+    }
+    cases.push(
+        Case::post(REALME_CALLBACK, "/callbacks/realme")
+            .named("forged notification", "300 kB body")
+            .body(
+                form,
+                format!("order_id={id}&pad={}", "a".repeat(300 * 1024)).into_bytes(),
+            )
+            .status(413),
+    );
+    cases.push(
+        Case::post(REALME_CALLBACK, "/callbacks/realme")
+            .named("forged notification", "binary body")
+            .body(
+                "application/octet-stream",
+                vec![0xff, 0xfe, 0x00, 0x01, 0x80],
+            )
+            .status(401),
+    );
     cases
 }
 
@@ -1589,8 +1801,10 @@ fn judge(case: &Case, reply: &Reply) -> Option<String> {
 // What is stored
 // ---------------------------------------------------------------------------------------
 
-const STORED: [&str; 9] = [
+const STORED: [&str; 11] = [
     "accounts",
+    "cases",
+    "checks",
     "sessions",
     "handoffs",
     "handoff_photos",
