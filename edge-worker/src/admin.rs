@@ -18,6 +18,34 @@ use crate::{
     store::{self, OrderRow, Patch, int},
 };
 
+/// Who may operate orders: the operator token, or a console account with the administer
+/// permission (a change also needs the session's CSRF token). Returns who, for the audit log.
+async fn operator(
+    req: &Request,
+    env: &Env,
+    cfg: &Config,
+    change: bool,
+) -> Result<String, AppError> {
+    let bearer = req.headers().get("authorization")?.is_some();
+    if bearer {
+        authorise(req, cfg)?;
+        return Ok("operator-token".into());
+    }
+    let who = if change {
+        crate::console::actor_for_change(req, env, cfg).await?
+    } else {
+        crate::console::actor(req, env, cfg).await?
+    };
+    crate::console::require(
+        env,
+        req,
+        &who,
+        haoka_edge_core::auth::Permission::Administer,
+    )
+    .await?;
+    Ok(who.username)
+}
+
 /// Refuse unless the bearer token is the configured one.
 pub fn authorise(req: &Request, cfg: &Config) -> Result<(), AppError> {
     let given = req.headers().get("authorization")?.unwrap_or_default();
@@ -80,7 +108,7 @@ fn row(cfg: &Config, o: &OrderRow, now: i64) -> Result<Row, AppError> {
 
 /// `GET /api/admin/orders?state=…&older_than_min=…` (newest first, at most 200).
 pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
-    authorise(req, cfg)?;
+    operator(req, env, cfg, false).await?;
     let q: ListQuery = req
         .query()
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -142,7 +170,7 @@ pub async fn settle(
     cfg: &Config,
     order_id: &str,
 ) -> Result<Response, AppError> {
-    authorise(&req, cfg)?;
+    let actor = operator(&req, env, cfg, true).await?;
     let action: Settle = crate::body::read_json(&mut req, 4096).await?;
     let db = env.d1(DB)?;
     let order = store::load(&db, order_id)
@@ -184,6 +212,14 @@ pub async fn settle(
         });
     };
     console_log!("settled id={} -> {}", order.id, to.as_str());
+    crate::audit::append(
+        &db,
+        &actor,
+        "order_settle",
+        &order.id,
+        &format!("{detail} -> {}", to.as_str()),
+    )
+    .await?;
     if to == OrderState::Sending {
         jobs::enqueue(env, &order.id, 0).await;
     }

@@ -894,8 +894,17 @@ pub async fn reveal(
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, &req, &who, &format!("reveal {id}")).await);
     }
+    let sealed = inputs_enc(&db, id).await?;
+    if sealed.is_empty() {
+        return Err(AppError::Refused {
+            status: 410,
+            code: "inputs_purged",
+            zh: "该核验的原始信息已过保留期并已删除",
+            en: "This check's inputs are past their retention time and were deleted",
+        });
+    }
     let clear = Sealer::new(&cfg.pii_key)
-        .open(&format!("{id}:inputs"), &inputs_enc(&db, id).await?)
+        .open(&format!("{id}:inputs"), &sealed)
         .map_err(|e| AppError::Internal(format!("unseal: {e}")))?;
     let inputs: BTreeMap<String, String> =
         serde_json::from_str(&clear).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -919,4 +928,72 @@ async fn inputs_enc(db: &D1Database, id: &str) -> Result<String, AppError> {
         .first::<String>(Some("inputs_enc"))
         .await?
         .ok_or(NO_CHECK)
+}
+
+/// What the retention pass removed.
+#[derive(Debug, Default, Serialize)]
+pub struct Purged {
+    /// Checks whose sealed inputs were cleared.
+    pub inputs_cleared: usize,
+    /// Checks deleted.
+    pub checks: usize,
+    /// Closed cases deleted.
+    pub cases: usize,
+    /// Audit entries deleted.
+    pub audit: usize,
+}
+
+async fn count_returned(db: &D1Database, sql: &str, cutoff: i64) -> Result<usize, AppError> {
+    Ok(db
+        .prepare(sql)
+        .bind(&[int(cutoff)])?
+        .all()
+        .await?
+        .results::<serde_json::Value>()?
+        .len())
+}
+
+/// The cron's retention pass (README's retention table), at most 500 rows of each kind per
+/// pass: sealed inputs cleared, settled checks and closed cases deleted, the oldest audit
+/// entries deleted (the chain verifies from the first entry kept).
+pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError> {
+    let db = env.d1(DB)?;
+    let purged = Purged {
+        inputs_cleared: count_returned(
+            &db,
+            "UPDATE checks SET inputs_enc = '' WHERE id IN (SELECT id FROM checks \
+             WHERE inputs_enc != '' AND state != 'pending' AND created_at_ms < ?1 LIMIT 500) RETURNING id",
+            now - cfg.check_inputs_ms,
+        )
+        .await?,
+        checks: count_returned(
+            &db,
+            "DELETE FROM checks WHERE id IN (SELECT id FROM checks \
+             WHERE state != 'pending' AND created_at_ms < ?1 LIMIT 500) RETURNING id",
+            now - cfg.check_records_ms,
+        )
+        .await?,
+        cases: count_returned(
+            &db,
+            "DELETE FROM cases WHERE id IN (SELECT id FROM cases \
+             WHERE state != 'open' AND updated_at_ms < ?1 LIMIT 500) RETURNING id",
+            now - cfg.check_records_ms,
+        )
+        .await?,
+        audit: count_returned(
+            &db,
+            "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log \
+             WHERE at_ms < ?1 ORDER BY seq LIMIT 500) RETURNING seq",
+            now - cfg.audit_ms,
+        )
+        .await?,
+    };
+    if purged.inputs_cleared + purged.checks + purged.cases + purged.audit > 0 {
+        let detail = format!(
+            "inputs {} checks {} cases {} audit {}",
+            purged.inputs_cleared, purged.checks, purged.cases, purged.audit
+        );
+        audit::note(&db, "cron", "retention_purge", "", &detail).await;
+    }
+    Ok(purged)
 }

@@ -75,7 +75,15 @@ pub struct Config {
     pub check_poll_ms: i64,
     /// A check with no result after this long is timed out.
     pub check_timeout_ms: i64,
+    /// A check's sealed inputs (what a reveal opens) are cleared after this long.
+    pub check_inputs_ms: i64,
+    /// Checks and closed cases are deleted after this long.
+    pub check_records_ms: i64,
+    /// Audit entries are deleted after this long (oldest first; the chain still verifies).
+    pub audit_ms: i64,
 }
+
+const DAY_MS: i64 = 86_400_000;
 
 fn text(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
@@ -138,6 +146,9 @@ impl Config {
             check_reuse_ms: number::<i64>(env, "CHECK_REUSE_S", 86_400).saturating_mul(1000),
             check_poll_ms: number::<i64>(env, "CHECK_POLL_S", 30).saturating_mul(1000),
             check_timeout_ms: number::<i64>(env, "CHECK_TIMEOUT_S", 1800).saturating_mul(1000),
+            check_inputs_ms: number::<i64>(env, "CHECK_INPUTS_DAYS", 90).saturating_mul(DAY_MS),
+            check_records_ms: number::<i64>(env, "CHECK_RECORDS_DAYS", 1095).saturating_mul(DAY_MS),
+            audit_ms: number::<i64>(env, "AUDIT_DAYS", 1095).saturating_mul(DAY_MS),
             session_life: haoka_edge_core::auth::Lifetimes {
                 idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
                 absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),

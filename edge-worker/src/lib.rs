@@ -27,6 +27,7 @@ mod precheck;
 mod products;
 mod ratelimit;
 mod reconcile;
+mod reports;
 mod router;
 mod store;
 mod upstream;

@@ -29,6 +29,8 @@ pub struct Report {
     pub handoffs_purged: usize,
     /// Pending identity checks settled by polling `checkresult`.
     pub checks_settled: usize,
+    /// Checks, cases and audit entries past their retention time.
+    pub purged: crate::checks::Purged,
     /// Orders waiting in 待确认 past the alert time.
     pub unconfirmed: Vec<String>,
 }
@@ -63,6 +65,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     }
     let handoffs_purged = handoff::purge(env, now).await?;
     let checks_settled = crate::checks::poll(env, cfg).await?;
+    let purged = crate::checks::purge(env, cfg, now).await?;
     let stuck = db
         .prepare(
             "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
@@ -105,6 +108,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         photos_purged: expired.len(),
         handoffs_purged,
         checks_settled,
+        purged,
         unconfirmed: stuck.into_iter().map(|o| o.id).collect(),
     })
 }

@@ -12,7 +12,7 @@ use crate::{
     config::{ASSETS, Config, DB},
     console,
     error::AppError,
-    handoff, health, orders, precheck, products,
+    handoff, health, orders, precheck, products, reports,
 };
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
@@ -28,6 +28,8 @@ const CONSOLE_AUDIT: &str = "/api/console/audit";
 const CONSOLE_CHECKS: &str = "/api/console/checks";
 const CONSOLE_CASES: &str = "/api/console/cases";
 const REALME_CALLBACK: &str = "/callbacks/realme";
+const CONSOLE_SPEND: &str = "/api/console/reports/spend";
+const CONSOLE_PRICES: &str = "/api/console/prices";
 
 /// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -79,13 +81,16 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Post, CONSOLE_CASES) => return cases::create(req, env, &cfg()?).await,
         (Method::Get, CONSOLE_CASES) => return cases::list(&req, env, &cfg()?).await,
         (Method::Post, REALME_CALLBACK) => return checks::notification(req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_SPEND) => return reports::spend(&req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_PRICES) => return reports::prices(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_PRICES) => return reports::set_price(req, env, &cfg()?).await,
         (
             _,
             HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
             | ORDER_LOOKUP_PATH | ADMIN_ORDERS | ADMIN_RECONCILE | HANDOFF_PATH
             | HANDOFF_CLAIM_PATH | CONSOLE_BOOTSTRAP | CONSOLE_LOGIN | CONSOLE_LOGOUT
             | CONSOLE_LOGOUT_ALL | CONSOLE_ME | CONSOLE_ACCOUNTS | CONSOLE_AUDIT | CONSOLE_CHECKS
-            | CONSOLE_CASES | REALME_CALLBACK,
+            | CONSOLE_CASES | REALME_CALLBACK | CONSOLE_SPEND | CONSOLE_PRICES,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }

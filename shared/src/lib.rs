@@ -38,6 +38,31 @@ pub fn china_date_from_unix_millis(millis: i64) -> Date {
     Date::from_julian_day(jd).unwrap_or(Date::MIN)
 }
 
+/// The Unix milliseconds at which a China-time month `YYYY-MM` starts and the next one
+/// starts (for monthly reports); `None` unless the text is such a month, 2000–2099.
+pub fn china_month_bounds_ms(month: &str) -> Option<(i64, i64)> {
+    let (y, m) = month.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (year, mon): (i32, u8) = (y.parse().ok()?, m.parse().ok()?);
+    if !(2000..=2099).contains(&year) {
+        return None;
+    }
+    let start = Date::from_calendar_date(year, Month::try_from(mon).ok()?, 1).ok()?;
+    let (ny, nm) = if mon == 12 {
+        (year + 1, 1)
+    } else {
+        (year, mon + 1)
+    };
+    let next = Date::from_calendar_date(ny, Month::try_from(nm).ok()?, 1).ok()?;
+    let ms = |d: Date| {
+        (i64::from(d.to_julian_day()) - 2_440_588) * 86_400_000
+            - i64::from(CHINA_UTC_OFFSET_SECONDS) * 1000
+    };
+    Some((ms(start), ms(next)))
+}
+
 /// A moment in China time, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChinaDateTime {
@@ -90,6 +115,40 @@ impl ChinaDateTime {
 mod tests {
     use super::*;
     use time::Month;
+
+    #[test]
+    fn china_months() {
+        let (start, end) = china_month_bounds_ms("2026-11").unwrap();
+        // 2026-11-01T00:00+08:00 = 2026-10-31T16:00Z.
+        assert_eq!(start, 1_793_462_400_000);
+        assert_eq!(
+            china_date_from_unix_millis(start),
+            Date::from_calendar_date(2026, Month::November, 1).unwrap()
+        );
+        assert_eq!(
+            china_date_from_unix_millis(start - 1),
+            Date::from_calendar_date(2026, Month::October, 31).unwrap()
+        );
+        assert_eq!(end - start, 30 * 86_400_000);
+        let (dec, jan) = china_month_bounds_ms("2026-12").unwrap();
+        assert_eq!(
+            china_date_from_unix_millis(jan),
+            Date::from_calendar_date(2027, Month::January, 1).unwrap()
+        );
+        assert_eq!(jan - dec, 31 * 86_400_000);
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "",
+            "１２３４-11",
+            "2100-01",
+        ] {
+            assert_eq!(china_month_bounds_ms(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn china_dates() {

@@ -788,3 +788,124 @@ async fn async_results_failover_reuse_consent_and_cases() {
         "an ID number in the log"
     );
 }
+
+#[tokio::test]
+async fn spend_prices_stuck_orders_and_retention() {
+    let s = Stack::start(
+        &[
+            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
+            ("CHECKS_PER_MINUTE_IP", "1000".into()),
+            ("CHECK_INPUTS_DAYS", "0".into()),
+            ("CHECK_RECORDS_DAYS", "0".into()),
+            ("AUDIT_DAYS", "0".into()),
+        ],
+        600,
+    );
+    let agent = setup(&s).await;
+    let admin = Console::sign_in(&s, "boss").await;
+
+    // Prices: anyone signed in reads them, only an admin sets one (audited).
+    let (code, list) = agent.get("/api/console/prices").await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        list["prices"].as_array().map(Vec::len),
+        Some(CHECKS.len() + 1)
+    );
+    let (code, _) = agent
+        .post(
+            "/api/console/prices",
+            json!({ "check": "namecheck", "fen": 1 }),
+        )
+        .await;
+    assert_eq!(code, 403);
+    for bad in [
+        json!({ "check": "nocheck", "fen": 10 }),
+        json!({ "check": "namecheck", "fen": -1 }),
+    ] {
+        let (code, body) = admin.post("/api/console/prices", bad).await;
+        assert_eq!((code, body["error"].as_str()), (422, Some("invalid_price")));
+    }
+    let (code, _) = admin
+        .post(
+            "/api/console/prices",
+            json!({ "check": "namecheck", "fen": 45 }),
+        )
+        .await;
+    assert_eq!(code, 200);
+
+    // Spend and pass rates for the month: two namechecks, one match and one mismatch.
+    for name in ["张三", "李四"] {
+        let (code, view) = agent
+            .run(
+                "namecheck",
+                &form(&[("full_name", name), ("id_number", "110101200007282906")]),
+            )
+            .await;
+        assert_eq!((code, view["cost_fen"].as_i64()), (201, Some(45)), "{view}");
+    }
+    let (code, _) = agent.get("/api/console/reports/spend").await;
+    assert_eq!(code, 403, "an agent sees no spend report");
+    let (code, report) = admin.get("/api/console/reports/spend").await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["total_fen"], 90, "{report}");
+    let row = &report["by_agent"][0];
+    assert_eq!(
+        (
+            row["agent"].as_str(),
+            row["checks"].as_i64(),
+            row["pass_rate"].as_f64()
+        ),
+        (Some("agent1"), Some(2), Some(0.5)),
+        "{report}"
+    );
+    assert_eq!(report["by_check"][0]["check_name"], "namecheck");
+    let (code, body) = admin.get("/api/console/reports/spend?month=2026-13").await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("invalid_month")));
+    let (code, old) = admin.get("/api/console/reports/spend?month=2020-01").await;
+    assert_eq!((code, old["total_fen"].as_i64()), (200, Some(0)), "{old}");
+
+    // Stuck orders: an admin's session lists and settles them (CSRF required); an agent
+    // gets 403.
+    let (code, orders) = admin.get("/api/admin/orders?state=unconfirmed").await;
+    assert_eq!(code, 200, "{orders}");
+    assert!(orders["orders"].is_array());
+    let (code, _) = agent.get("/api/admin/orders?state=unconfirmed").await;
+    assert_eq!(code, 403);
+    let no_csrf = reqwest::Client::new()
+        .post(format!(
+            "{}/api/admin/orders/HK20261124000000ABCDEF/settle",
+            s.worker.url()
+        ))
+        .header("cookie", &admin.cookie)
+        .json(&json!({ "action": "close" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status().as_u16(), 403);
+    let (code, body) = admin
+        .post(
+            "/api/admin/orders/HK20261124000000ABCDEF/settle",
+            json!({ "action": "close" }),
+        )
+        .await;
+    assert_eq!(code, 404, "{body}");
+
+    // Retention (all set to 0 days here): the cron clears inputs, deletes checks and old
+    // audit entries, and records that it did; the chain still verifies.
+    let (code, report) = admin_post(&s, "/api/admin/reconcile", json!({})).await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["purged"]["checks"], 2, "{report}");
+    assert!(report["purged"]["audit"].as_i64().unwrap() > 5, "{report}");
+    let left = s.worker.query("SELECT COUNT(*) AS n FROM checks");
+    assert_eq!(left[0]["n"], 0);
+    let (code, audit) = admin.get("/api/console/audit").await;
+    assert_eq!(code, 200, "{audit}");
+    assert_eq!(audit["chain_ok"], true, "{audit}");
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"retention_purge"), "{actions:?}");
+}
