@@ -110,6 +110,15 @@ impl Role {
     }
 }
 
+/// Whether an account (`role`, `username`, `store`) may see a record (a case, a check) owned
+/// by `owner` of `owner_store`: its own, its store's for leads, every one for admins and
+/// compliance.
+pub fn may_see(role: Role, username: &str, store: &str, owner: &str, owner_store: &str) -> bool {
+    owner == username
+        || role.can(Permission::ReadAll)
+        || (role.can(Permission::ReadStore) && owner_store == store)
+}
+
 /// What a call needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
@@ -571,5 +580,16 @@ mod tests {
         assert!(!csrf_ok("t0ken", None, None, base));
         assert!(!csrf_ok("t0ken", Some("t0kem"), None, base));
         assert!(!csrf_ok("", Some(""), None, base));
+    }
+
+    #[test]
+    fn who_sees_what() {
+        let see = |role, me, store| may_see(role, me, store, "wang", "北京一店");
+        assert!(see(Role::Agent, "wang", "北京一店"));
+        assert!(!see(Role::Agent, "li", "北京一店"));
+        assert!(see(Role::Lead, "boss", "北京一店"));
+        assert!(!see(Role::Lead, "boss", "上海二店"));
+        assert!(see(Role::Admin, "root", ""));
+        assert!(see(Role::Compliance, "c", "上海二店"));
     }
 }

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::{
     http::{Body, HttpRequest, Method, join_url},
-    realme::{CODE_TOO_FREQUENT, RealmeCredentials, SOURCE_CHANNEL, trade_request},
+    realme::{CODE_TOO_FREQUENT, RealmeCredentials, SOURCE_CHANNEL, says_no_record, trade_request},
     reply::{self, Object},
 };
 
@@ -198,12 +198,6 @@ impl CheckResult {
             verifies: VERIFYING.contains(&check.name),
         }
     }
-}
-
-fn says_no_record(info: &str) -> bool {
-    ["无此记录", "无记录", "查无", "库中无"]
-        .iter()
-        .any(|w| info.contains(w))
 }
 
 /// What a call (or a poll, or a notification) came to.

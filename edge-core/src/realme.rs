@@ -214,7 +214,7 @@ fn resp_verdict(check: &Check, map: &Object) -> Verdict {
     }
 }
 
-fn says_no_record(info: &str) -> bool {
+pub(crate) fn says_no_record(info: &str) -> bool {
     ["无此记录", "无记录", "查无", "库中无"]
         .iter()
         .any(|w| info.contains(w))

@@ -53,9 +53,13 @@ async fn load(db: &D1Database, id: &str) -> Result<Option<CaseRow>, AppError> {
 }
 
 fn may_see(who: &Actor, case: &CaseRow) -> bool {
-    case.agent == who.username
-        || who.role.can(Permission::ReadAll)
-        || (who.role.can(Permission::ReadStore) && case.store == who.store)
+    haoka_edge_core::auth::may_see(
+        who.role,
+        &who.username,
+        &who.store,
+        &case.agent,
+        &case.store,
+    )
 }
 
 fn may_work_on(who: &Actor, case: &CaseRow) -> bool {

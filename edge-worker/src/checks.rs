@@ -631,10 +631,7 @@ async fn load(db: &D1Database, id: &str) -> Result<Option<Row>, AppError> {
 /// Whether `who` may see `row`: their own, their store's for leads, all for admins and
 /// compliance.
 fn may_see(who: &Actor, row: &Row) -> bool {
-    use haoka_edge_core::auth::Permission;
-    row.agent == who.username
-        || who.role.can(Permission::ReadAll)
-        || (who.role.can(Permission::ReadStore) && row.store == who.store)
+    haoka_edge_core::auth::may_see(who.role, &who.username, &who.store, &row.agent, &row.store)
 }
 
 /// `GET /api/console/checks/{id}`.
