@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod checks;
 pub mod crypto;
+pub mod export;
 pub mod handoff;
 pub mod http;
 pub mod phone3;

@@ -159,3 +159,53 @@ pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
         &json!({ "check": body.check, "fen": body.fen }),
     )?)
 }
+
+/// `GET /api/console/exports/checks.csv?month=YYYY-MM`: an admin's export of a month's checks
+/// (masked, as the history shows them), audited.
+pub async fn export_checks(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    let who = console::actor(req, env, cfg).await?;
+    console::require(env, req, &who, Permission::Administer).await?;
+    let url = req.url()?;
+    let month = url
+        .query_pairs()
+        .find(|(k, _)| k == "month")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let (from, to) = china_month_bounds_ms(&month).ok_or(BAD_MONTH)?;
+    let db = env.d1(DB)?;
+    let rows = db
+        .prepare(
+            "SELECT id, agent, store, check_name, state, verdict, via, cost_fen, case_id, \
+             inputs_masked, created_at_ms FROM checks WHERE created_at_ms >= ?1 AND created_at_ms < ?2 \
+             ORDER BY created_at_ms LIMIT 10000",
+        )
+        .bind(&[int(from), int(to)])?
+        .all()
+        .await?
+        .results::<Value>()?;
+    let lines: Vec<haoka_edge_core::export::CheckLine> = rows
+        .into_iter()
+        .filter_map(|mut r| {
+            let at = r["created_at_ms"].as_f64().unwrap_or_default() as i64;
+            r["created"] = json!(haoka_shared::ChinaDateTime::from_unix_millis(at).display());
+            serde_json::from_value(r).ok()
+        })
+        .collect();
+    audit::append(
+        &db,
+        &who.username,
+        "export",
+        "checks",
+        &format!("{month}: {} rows", lines.len()),
+    )
+    .await?;
+    let mut resp = Response::ok(haoka_edge_core::export::checks_csv(&lines))?;
+    let headers = resp.headers_mut();
+    headers.set("content-type", "text/csv; charset=utf-8")?;
+    headers.set(
+        "content-disposition",
+        &format!("attachment; filename=\"haoka-checks-{month}.csv\""),
+    )?;
+    headers.set("cache-control", "no-store")?;
+    Ok(resp)
+}

@@ -30,6 +30,7 @@ const CONSOLE_CASES: &str = "/api/console/cases";
 const REALME_CALLBACK: &str = "/callbacks/realme";
 const CONSOLE_SPEND: &str = "/api/console/reports/spend";
 const CONSOLE_PRICES: &str = "/api/console/prices";
+const CONSOLE_EXPORT_CHECKS: &str = "/api/console/exports/checks.csv";
 
 /// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -84,13 +85,34 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Get, CONSOLE_SPEND) => return reports::spend(&req, env, &cfg()?).await,
         (Method::Get, CONSOLE_PRICES) => return reports::prices(&req, env, &cfg()?).await,
         (Method::Post, CONSOLE_PRICES) => return reports::set_price(req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_EXPORT_CHECKS) => {
+            return reports::export_checks(&req, env, &cfg()?).await;
+        }
         (
             _,
-            HEALTH_PATH | PRODUCTS_PATH | DRAFT_PATH | PRECHECK_PATH | ORDERS_PATH
-            | ORDER_LOOKUP_PATH | ADMIN_ORDERS | ADMIN_RECONCILE | HANDOFF_PATH
-            | HANDOFF_CLAIM_PATH | CONSOLE_BOOTSTRAP | CONSOLE_LOGIN | CONSOLE_LOGOUT
-            | CONSOLE_LOGOUT_ALL | CONSOLE_ME | CONSOLE_ACCOUNTS | CONSOLE_AUDIT | CONSOLE_CHECKS
-            | CONSOLE_CASES | REALME_CALLBACK | CONSOLE_SPEND | CONSOLE_PRICES,
+            HEALTH_PATH
+            | PRODUCTS_PATH
+            | DRAFT_PATH
+            | PRECHECK_PATH
+            | ORDERS_PATH
+            | ORDER_LOOKUP_PATH
+            | ADMIN_ORDERS
+            | ADMIN_RECONCILE
+            | HANDOFF_PATH
+            | HANDOFF_CLAIM_PATH
+            | CONSOLE_BOOTSTRAP
+            | CONSOLE_LOGIN
+            | CONSOLE_LOGOUT
+            | CONSOLE_LOGOUT_ALL
+            | CONSOLE_ME
+            | CONSOLE_ACCOUNTS
+            | CONSOLE_AUDIT
+            | CONSOLE_CHECKS
+            | CONSOLE_CASES
+            | REALME_CALLBACK
+            | CONSOLE_SPEND
+            | CONSOLE_PRICES
+            | CONSOLE_EXPORT_CHECKS,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }

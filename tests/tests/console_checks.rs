@@ -864,6 +864,39 @@ async fn spend_prices_stuck_orders_and_retention() {
     let (code, old) = admin.get("/api/console/reports/spend?month=2020-01").await;
     assert_eq!((code, old["total_fen"].as_i64()), (200, Some(0)), "{old}");
 
+    // Export: an admin downloads the month's checks as CSV, masked, audited; others 403.
+    let month = report["month"].as_str().unwrap().to_owned();
+    let csv = reqwest::Client::new()
+        .get(format!(
+            "{}/api/console/exports/checks.csv?month={month}",
+            s.worker.url()
+        ))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains("created_china_time"), "{text}");
+    assert!(text.contains("110101********2906"), "{text}");
+    assert!(!text.contains("110101200007282906"), "unmasked: {text}");
+    let (code, _) = agent
+        .get(&format!("/api/console/exports/checks.csv?month={month}"))
+        .await;
+    assert_eq!(code, 403);
+    let exports = s
+        .worker
+        .query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'export'");
+    assert_eq!(exports[0]["n"], 1);
+
     // Stuck orders: an admin's session lists and settles them (CSRF required); an agent
     // gets 403.
     let (code, orders) = admin.get("/api/admin/orders?state=unconfirmed").await;
