@@ -12,17 +12,22 @@ say "building the photo capture page with trunk"
 trunk build --offline --release --config Trunk.capture.toml >/dev/null 2>"$ROOT/target/trunk-capture.log" \
   || { cat "$ROOT/target/trunk-capture.log" >&2; die "trunk build (capture page) failed"; }
 rm -rf dist/capture && cp -r target/capture-dist dist/capture
+# The agents' console, a third app at /console/ (same reason).
+say "building the agents' console with trunk"
+trunk build --offline --release --config Trunk.console.toml >/dev/null 2>"$ROOT/target/trunk-console.log" \
+  || { cat "$ROOT/target/trunk-console.log" >&2; die "trunk build (console) failed"; }
+rm -rf dist/console && cp -r target/console-dist dist/console
 # dist/_headers: the Content-Security-Policy and friends (frontend/headers.in), with the
 # hashes of trunk's inline start-up scripts, which change with every build.
 python3 - dist <<'PY'
 import base64, hashlib, pathlib, re, sys
 dist = pathlib.Path(sys.argv[1])
 hashes = []
-for page in (dist / "index.html", dist / "capture" / "index.html"):
+for page in (dist / "index.html", dist / "capture" / "index.html", dist / "console" / "index.html"):
     for script in re.findall(r"<script type=module>(.*?)</script>", page.read_text(), re.S):
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         hashes.append(f"'sha256-{digest}'")
-if len(hashes) != 2:
+if len(hashes) != 3:
     sys.exit(f"expected one start-up script per page, found {len(hashes)}")
 template = pathlib.Path("frontend/headers.in").read_text()
 lines = [l for l in template.splitlines() if not l.startswith("#")]

@@ -23,6 +23,8 @@ row "SPA first load" "$spa_wasm" "$spa_js" "$spa_css" dist/index.html; spa=$GZ
 row "region table (fetched)" dist/regions.txt
 cap_wasm=$(ls dist/capture/*_bg.wasm); cap_js=$(ls dist/capture/haoka-capture-*.js)
 row "capture page (photo step)" "$cap_wasm" "$cap_js" dist/capture/*.css dist/capture/index.html
+con_wasm=$(ls dist/console/*_bg.wasm); con_js=$(ls dist/console/haoka-console-*.js)
+row "agents' console" "$con_wasm" "$con_js" dist/console/*.css dist/console/index.html
 row "worker (wasm + js)" edge-worker/build/index_bg.wasm edge-worker/build/index.js; worker=$GZ
 printf '\nbudgets: SPA first load %d / 204800 B gzip (%d%%), worker %d / 1048576 B gzip (%d%%)\n' \
   "$spa" $((spa * 100 / 204800)) "$worker" $((worker * 100 / 1048576))

@@ -128,7 +128,7 @@ fn decode<T: DeserializeOwned>((status, body): (u16, String)) -> Result<T, Clien
 }
 
 /// What a request carries.
-enum Body<'a> {
+pub(crate) enum Body<'a> {
     /// Nothing (GET).
     Empty,
     /// A JSON document.
@@ -149,7 +149,7 @@ impl Body<'_> {
 }
 
 /// Send one request with the browser's `fetch`; the answer's status and body text.
-async fn call(
+pub(crate) async fn call(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],

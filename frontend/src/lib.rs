@@ -8,6 +8,7 @@
 pub mod api;
 pub mod capture;
 pub mod components;
+pub mod console;
 pub mod i18n;
 pub mod nav;
 pub mod pages;

@@ -49,6 +49,8 @@ fn run() -> Result<()> {
             ("PRECHECKS_PER_MINUTE", big()),
             ("LOOKUPS_PER_MINUTE", big()),
             ("LOGINS_PER_MINUTE", big()),
+            ("CHECKS_PER_MINUTE_AGENT", big()),
+            ("CHECKS_PER_MINUTE_IP", big()),
         ],
         600,
     );
@@ -59,6 +61,7 @@ fn run() -> Result<()> {
         let mut bench = Bench::new(&stack)?;
         let mut report = bench.measure(n).await?;
         report += &bench.sign_in(&stack.admin_token, n.min(SIGN_INS)).await?;
+        report += &bench.checks(n).await?;
         Ok::<String, Box<dyn std::error::Error>>(report)
     });
     // Nothing of ours waits on the slow sandbox; the worker's own background calls to it end
@@ -257,6 +260,88 @@ impl Bench {
         out += &format!(
             "password hashing's cost per sign-in (login − me): p50 {:.1} ms\n",
             login.p50 - me.p50
+        );
+        Ok(out)
+    }
+
+    /// A console `namecheck` that reaches the sandbox (a new name each time) against the same
+    /// question again (answered from the last result, no upstream call) and a signed-in
+    /// `GET /api/console/me`, interleaved: the check's own cost at the edge (validation,
+    /// signing, sealing, audit, D1) next to the session floor.
+    async fn checks(&mut self, n: usize) -> Result<String> {
+        let resp = self
+            .client
+            .post(format!("{}/api/console/login", self.worker))
+            .json(&serde_json::json!({ "username": "bench", "password": BENCH_PASSWORD }))
+            .send()
+            .await?;
+        let cookie = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .ok_or("no session cookie")?
+            .to_owned();
+        let me: serde_json::Value = resp.json().await?;
+        let csrf = me["csrf"].as_str().ok_or("no csrf")?.to_owned();
+        const GIVEN: [char; 20] = [
+            '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟',
+            '涛', '明', '超', '秀', '霞', '平',
+        ];
+        let run = |name: String| {
+            self.client
+                .post(format!("{}/api/console/checks", self.worker))
+                .header("cookie", &cookie)
+                .header("x-haoka-csrf", &csrf)
+                .json(&serde_json::json!({
+                    "check": "namecheck",
+                    "fields": { "full_name": name, "id_number": "110101200007282906" },
+                    "consent": { "version": haoka_shared::consent::CHECK_CONSENT_VERSION, "confirmed": true },
+                }))
+        };
+        let (mut fresh, mut reused, mut mes) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..n {
+            let name = format!("欧阳{}{}", GIVEN[i % 20], GIVEN[(i / 20) % 20]);
+            let t = std::time::Instant::now();
+            let r = run(name.clone()).send().await?;
+            let ok = r.status().as_u16() == 201;
+            let view: serde_json::Value = r.json().await?;
+            fresh.push(t.elapsed());
+            let ok = ok && view["via"] == "realme" && view["verdict"] == "match";
+            let t = std::time::Instant::now();
+            let r = run(name).send().await?;
+            let again: serde_json::Value = r.json().await?;
+            reused.push(t.elapsed());
+            let ok = ok && again["via"] == "reuse";
+            let t = std::time::Instant::now();
+            let r = self
+                .client
+                .get(format!("{}/api/console/me", self.worker))
+                .header("cookie", &cookie)
+                .send()
+                .await?;
+            let ok = ok && r.status().as_u16() == 200;
+            r.bytes().await?;
+            mes.push(t.elapsed());
+            if !ok {
+                return Err(format!("check {i}: {view} / {again}").into());
+            }
+        }
+        let [fresh, reused, me] = [&fresh, &reused, &mes].map(|s| Stats::of(s));
+        let mut out = format!(
+            "\nconsole checks, N = {n}, interleaved: namecheck to the sandbox, the same question again, GET /me\n"
+        );
+        for (label, s) in [
+            ("POST /api/console/checks namecheck", &fresh),
+            ("… the same question (reuse, no upstream)", &reused),
+            ("GET /api/console/me", &me),
+        ] {
+            out += &format!("{label:<44}{}\n", s.row());
+        }
+        out += &format!(
+            "a check's own cost at the edge (reuse − me): p50 {:.1} ms; the sandbox round trip adds {:.1} ms\n",
+            reused.p50 - me.p50,
+            fresh.p50 - reused.p50
         );
         Ok(out)
     }

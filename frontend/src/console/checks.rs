@@ -1,0 +1,507 @@
+//! Running a check and showing one: the picker and the form, both drawn from the table
+//! (`haoka_shared::realme::CHECKS`, plus phone three-factor with `mobilecheck`'s form), the
+//! same validation the edge runs, the consent ticks, photos from the capture page; and the
+//! result card, which polls while the check is pending and reveals a masked input on a stated
+//! reason.
+
+use std::collections::BTreeMap;
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use haoka_shared::{
+    consent::{
+        CHECK_CONSENT_EN, CHECK_CONSENT_VERSION, CHECK_CONSENT_ZH, SENSITIVE_CONSENT_EN,
+        SENSITIVE_CONSENT_ZH, needs_sensitive_consent,
+    },
+    realme::{self, CHECKS, Check, Kind, Mode, Param},
+    realme_form::{self, ParamIssue},
+};
+use leptos::{ev, prelude::*, task::spawn_local};
+use serde_json::json;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{
+    api::{self, CheckView, Revealed},
+    csrf, when,
+};
+use crate::{
+    capture::embed::{MESSAGE_TYPE, PHOTOS_QUERY},
+    i18n::{Lang, tr, use_lang},
+};
+
+/// The pseudo-check of phone three-factor.
+const PHONE3: &str = "phone3";
+
+/// The form's table row: `mobilecheck`'s for phone3.
+fn form_of(name: &str) -> Option<&'static Check> {
+    if name == PHONE3 {
+        realme::check("mobilecheck")
+    } else {
+        realme::check(name)
+    }
+}
+
+/// Every check, phone3 first, with its title in `lang` (async ones marked).
+pub fn check_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    let phone3 = (
+        PHONE3,
+        lang.pick("手机号三要素核验", "Phone three-factor check")
+            .to_owned(),
+    );
+    std::iter::once(phone3)
+        .chain(CHECKS.iter().map(|c| {
+            let title = lang.pick(c.title_zh, c.title_en);
+            let later = if c.mode == Mode::Sync {
+                ""
+            } else {
+                lang.pick("（异步）", " (async)")
+            };
+            (c.name, format!("{title}{later}"))
+        }))
+        .collect()
+}
+
+/// The capture page's part for an image parameter: the card frame for ID and bank cards and
+/// licences, the portrait otherwise.
+fn part_for(param: &str) -> &'static str {
+    if param.contains("negative") || param.contains("back") {
+        "back"
+    } else if param.contains("front")
+        || param.contains("card")
+        || param.contains("license")
+        || param == "id_pic"
+    {
+        "face"
+    } else {
+        "hand"
+    }
+}
+
+fn label(p: &Param, lang: Lang) -> String {
+    lang.pick(p.label_zh, p.label_en).to_owned()
+}
+
+/// The run-a-check panel of a case.
+#[component]
+pub fn RunCheck(
+    /// The case the check belongs to.
+    case_id: String,
+    /// A check was run (its view, to show at the top).
+    on_ran: Callback<CheckView>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let chosen = RwSignal::new(String::new());
+    let values = RwSignal::new(BTreeMap::<String, String>::new());
+    let thumbs = RwSignal::new(BTreeMap::<String, String>::new());
+    let issues = RwSignal::new(Vec::<ParamIssue>::new());
+    let consent = RwSignal::new(false);
+    let sensitive = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(String::new());
+    // The image parameter the capture page is open for.
+    let capturing = RwSignal::new(None::<String>);
+
+    let reset = move || {
+        values.set(BTreeMap::new());
+        for url in thumbs.get_untracked().values() {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+        thumbs.set(BTreeMap::new());
+        issues.set(Vec::new());
+        consent.set(false);
+        sensitive.set(false);
+        error.set(String::new());
+    };
+    let handle = window_event_listener(ev::message, move |e| {
+        on_photo(&e, capturing, values, thumbs);
+    });
+    on_cleanup(move || handle.remove());
+
+    let submit = move |_| {
+        let name = chosen.get_untracked();
+        let Some(form) = form_of(&name) else {
+            return;
+        };
+        if busy.get_untracked() {
+            return;
+        }
+        let fields: BTreeMap<String, String> = values
+            .get_untracked()
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        // The edge's own rules first: a form it would refuse is not sent.
+        if let Err(found) = realme_form::validate_form(form, &fields) {
+            issues.set(found);
+            return;
+        }
+        issues.set(Vec::new());
+        busy.set(true);
+        error.set(String::new());
+        let body = json!({
+            "check": name,
+            "case_id": case_id,
+            "fields": fields,
+            "consent": {
+                "version": CHECK_CONSENT_VERSION,
+                "confirmed": consent.get_untracked(),
+                "sensitive": sensitive.get_untracked(),
+            },
+        });
+        let token = csrf();
+        spawn_local(async move {
+            match api::post::<CheckView>("/api/console/checks", &token, &body).await {
+                Ok(view) => {
+                    reset();
+                    on_ran.run(view);
+                }
+                Err(f) => {
+                    issues.set(f.problem.params.clone());
+                    error.set(f.words(lang.get_untracked()));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    let form = move || form_of(&chosen.get());
+    let needs_second = move || {
+        let name = chosen.get();
+        name != PHONE3 && realme::check(&name).is_some_and(needs_sensitive_consent)
+    };
+    view! {
+        <section class="card run-check">
+            <h2>{tr("核验", "Run a check")}</h2>
+            <div class="field">
+                <label for="check-picker">{tr("核验项目", "Check")}</label>
+                <select id="check-picker" on:change=move |ev| {
+                    chosen.set(event_target_value(&ev));
+                    reset();
+                }>
+                    <option value="">{tr("请选择", "Choose")}</option>
+                    {move || check_choices(lang.get()).into_iter().map(|(name, title)| view! {
+                        <option value=name selected=move || chosen.get() == name>{title}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {move || form().map(|check| {
+                realme_form::agent_params(check).map(|p| view! {
+                    <ParamField param=p values thumbs issues capturing />
+                }).collect_view()
+            })}
+            <Show when=move || form().is_some()>
+                <label class="consent">
+                    <input type="checkbox" id="consent-main"
+                        prop:checked=move || consent.get()
+                        on:change=move |ev| consent.set(event_target_checked(&ev)) />
+                    <span>{move || lang.get().pick(CHECK_CONSENT_ZH, CHECK_CONSENT_EN).to_owned()}</span>
+                </label>
+                <Show when=needs_second>
+                    <label class="consent">
+                        <input type="checkbox" id="consent-sensitive"
+                            prop:checked=move || sensitive.get()
+                            on:change=move |ev| sensitive.set(event_target_checked(&ev)) />
+                        <span>{move || lang.get().pick(SENSITIVE_CONSENT_ZH, SENSITIVE_CONSENT_EN).to_owned()}</span>
+                    </label>
+                </Show>
+                <p class="error" id="check-error" role="alert">{move || error.get()}</p>
+                <button type="button" class="submit" id="check-submit" disabled=move || busy.get()
+                    on:click=submit.clone()>
+                    {move || if busy.get() { tr("核验中…", "Checking…").get() } else { tr("提交核验", "Run the check").get() }}
+                </button>
+            </Show>
+        </section>
+        {move || capturing.get().map(|param| {
+            let src = format!("/capture/?{PHOTOS_QUERY}={}", part_for(&param));
+            view! {
+                <div class="capture-overlay" role="dialog" aria-modal="true">
+                    <button type="button" class="close" id="capture-close" on:click=move |_| capturing.set(None)>
+                        {tr("关闭", "Close")}
+                    </button>
+                    <iframe id="capture-frame" src=src allow="camera" title="capture"></iframe>
+                </div>
+            }
+        })}
+    }
+}
+
+/// One input of the form, drawn from its table row.
+#[component]
+fn ParamField(
+    param: &'static Param,
+    values: RwSignal<BTreeMap<String, String>>,
+    thumbs: RwSignal<BTreeMap<String, String>>,
+    issues: RwSignal<Vec<ParamIssue>>,
+    capturing: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let name = param.name;
+    let id = format!("param-{name}");
+    let value = move || values.get().get(name).cloned().unwrap_or_default();
+    let set = move |v: String| {
+        values.update(|m| {
+            m.insert(name.to_owned(), v);
+        })
+    };
+    let problem = move || {
+        issues
+            .get()
+            .iter()
+            .find(|i| i.param == name)
+            .map(|i| lang.get().pick(&i.message_zh, &i.message_en).to_owned())
+            .unwrap_or_default()
+    };
+    let required = if param.required { " *" } else { "" };
+    let input = match param.kind {
+        Kind::Image => view! {
+            <div class="image-param">
+                {move || thumbs.get().get(name).cloned().map(|url| view! { <img class="thumb" src=url alt="" /> })}
+                <button type="button" class="secondary" id=id.clone() data-param=name
+                    on:click=move |_| capturing.set(Some(name.to_owned()))>
+                    {move || if value().is_empty() { tr("拍照", "Take photo").get() } else { tr("重拍", "Retake").get() }}
+                </button>
+            </div>
+        }
+        .into_any(),
+        Kind::OneOf(choices) => view! {
+            <select id=id.clone() data-param=name on:change=move |ev| set(event_target_value(&ev))>
+                <option value="">{tr("请选择", "Choose")}</option>
+                {choices.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        kind => {
+            let (kind_attr, mode) = match kind {
+                Kind::Secret => ("password", "text"),
+                Kind::Mobile | Kind::BankCard | Kind::Date | Kind::MonthYear => ("text", "numeric"),
+                _ => ("text", "text"),
+            };
+            view! {
+                <input id=id.clone() data-param=name type=kind_attr inputmode=mode autocomplete="off"
+                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field" class:invalid=move || !problem().is_empty()>
+            <label for=id>{move || label(param, lang.get())}{required}</label>
+            {input}
+            <p class="error" role="alert">{problem}</p>
+        </div>
+    }
+}
+
+/// A photo from the capture page: kept as BASE64 for the form, with a thumbnail.
+fn on_photo(
+    e: &web_sys::MessageEvent,
+    capturing: RwSignal<Option<String>>,
+    values: RwSignal<BTreeMap<String, String>>,
+    thumbs: RwSignal<BTreeMap<String, String>>,
+) {
+    let here = window().location().origin().unwrap_or_default();
+    if e.origin() != here {
+        return;
+    }
+    let data = e.data();
+    let field = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
+    let text = |k: &str| field(k).and_then(|v| v.as_string()).unwrap_or_default();
+    if text("type") != MESSAGE_TYPE {
+        return;
+    }
+    match text("event").as_str() {
+        "photo" => {
+            let Some(param) = capturing.get_untracked() else {
+                return;
+            };
+            let Some(blob) = field("blob").and_then(|b| b.dyn_into::<web_sys::Blob>().ok()) else {
+                return;
+            };
+            if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+                thumbs.update(|m| {
+                    m.insert(param.clone(), url);
+                });
+            }
+            spawn_local(async move {
+                if let Ok(buf) = JsFuture::from(blob.array_buffer()).await {
+                    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+                    values.update(|m| {
+                        m.insert(param, STANDARD.encode(bytes));
+                    });
+                }
+            });
+        }
+        "done" | "cancel" => capturing.set(None),
+        _ => {}
+    }
+}
+
+/// Wait `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// A state in words.
+fn state_words(state: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match state {
+        "settled" => ("已完成", "Done"),
+        "pending" => ("核验中，结果返回后自动更新", "Pending; updates by itself"),
+        "failed" => ("未完成", "Not completed"),
+        "timed_out" => ("超时", "Timed out"),
+        _ => ("", ""),
+    };
+    lang.pick(zh, en)
+}
+
+/// Whether a shown input can be revealed (images and secrets are never kept).
+fn revealable(value: &str) -> bool {
+    !value.starts_with('<')
+}
+
+/// One check's result: fetched unless given, polled every 2 s while pending.
+#[component]
+pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
+    let lang = use_lang();
+    let view_of = RwSignal::new(initial);
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+    {
+        let id = id.clone();
+        spawn_local(async move {
+            let path = format!("/api/console/checks/{id}");
+            loop {
+                let current = view_of.try_get_untracked().flatten();
+                match &current {
+                    Some(v) if v.state != "pending" => break,
+                    Some(_) => sleep(2000).await,
+                    None => {}
+                }
+                if !alive.try_get_untracked().unwrap_or(false) {
+                    break;
+                }
+                match api::get::<CheckView>(&path).await {
+                    Ok(v) => {
+                        if view_of.try_set(Some(v)).is_some() {
+                            break;
+                        }
+                    }
+                    Err(_) => sleep(4000).await,
+                }
+            }
+        });
+    }
+    let revealed = RwSignal::new(BTreeMap::<String, String>::new());
+    let asking = RwSignal::new(None::<String>);
+    let reason = RwSignal::new(String::new());
+    let reveal_error = RwSignal::new(String::new());
+    let reveal = {
+        let id = id.clone();
+        move |_| {
+            let Some(field) = asking.get_untracked() else {
+                return;
+            };
+            let body = json!({ "field": field, "reason": reason.get_untracked() });
+            let path = format!("/api/console/checks/{id}/reveal");
+            let token = csrf();
+            spawn_local(async move {
+                match api::post::<Revealed>(&path, &token, &body).await {
+                    Ok(r) => {
+                        revealed.update(|m| {
+                            m.insert(field, r.value);
+                        });
+                        asking.set(None);
+                        reason.set(String::new());
+                        reveal_error.set(String::new());
+                    }
+                    Err(f) => reveal_error.set(f.words(lang.get_untracked())),
+                }
+            });
+        }
+    };
+    move || {
+        let Some(v) = view_of.get() else {
+            return view! { <article class="card check"><p class="loading">{tr("载入中…", "Loading…")}</p></article> }.into_any();
+        };
+        let l = lang.get();
+        let form = form_of(&v.check);
+        let label_of = move |k: &str| {
+            form.and_then(|c| c.params.iter().find(|p| p.name == k))
+                .map(|p| label(p, l))
+                .unwrap_or_else(|| k.to_owned())
+        };
+        let via = match v.via.as_str() {
+            "mobilecheck_failover" => l.pick(
+                "三要素服务繁忙，已自动改用 RealMe 手机号实名认证",
+                "The three-factor service was busy: answered by RealMe mobilecheck instead",
+            ),
+            "reuse" => l.pick(
+                "与近期同一核验相同，直接复用上次结果，未重复收费",
+                "The same question was asked lately: the last result is reused, not charged again",
+            ),
+            _ => "",
+        };
+        let reveal = reveal.clone();
+        view! {
+            <article class="card check" data-check-id=v.id.clone() data-check=v.check.clone()
+                data-state=v.state.clone() data-verdict=v.verdict.clone().unwrap_or_default()>
+                <h3>{l.pick(&v.title_zh, &v.title_en).to_owned()}</h3>
+                <p class="badge state">{state_words(&v.state, l)}</p>
+                <p class="verdict">{l.pick(&v.explanation_zh, &v.explanation_en).to_owned()}</p>
+                {(!via.is_empty()).then(|| view! { <p class="notice via">{via}</p> })}
+                <p class="hint">
+                    {format!("{} · {} · ¥{}.{:02}", when(v.created_at_ms), v.agent, v.cost_fen / 100, v.cost_fen % 100)}
+                </p>
+                <dl class="facts inputs">
+                    {v.inputs.iter().map(|(k, shown)| {
+                        let key = k.clone();
+                        let key2 = k.clone();
+                        let masked = shown.clone();
+                        let can = revealable(shown);
+                        view! {
+                            <dt>{label_of(k)}</dt>
+                            <dd>
+                                {move || match revealed.get().get(&key).cloned() {
+                                    Some(clear) => view! { <span class="mono" data-revealed=key.clone()>{clear}</span> }.into_any(),
+                                    None => view! { <span class="mono">{masked.clone()}</span> }.into_any(),
+                                }}
+                                {move || (can && !revealed.get().contains_key(&key2)).then(|| {
+                                    let key3 = key2.clone();
+                                    view! {
+                                        <button type="button" class="link" data-reveal=key2.clone()
+                                            on:click=move |_| asking.set(Some(key3.clone()))>
+                                            {tr("查看", "Reveal")}
+                                        </button>
+                                    }
+                                })}
+                            </dd>
+                        }
+                    }).collect_view()}
+                </dl>
+                {(!v.fields.is_empty()).then(|| view! {
+                    <dl class="facts fields">
+                        {v.fields.iter().map(|(k, val)| view! {
+                            <dt>{k.clone()}</dt><dd class="mono">{val.clone()}</dd>
+                        }).collect_view()}
+                    </dl>
+                })}
+                {move || asking.get().map(|field| view! {
+                    <div class="reveal">
+                        <label for="reveal-reason">{tr("查看原文的理由（记入审计）", "Reason to reveal (audited)")}</label>
+                        <input id="reveal-reason" type="text" maxlength="200" data-field=field
+                            prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
+                        <button type="button" class="secondary" id="reveal-submit" on:click=reveal.clone()>
+                            {tr("查看", "Reveal")}
+                        </button>
+                        <button type="button" class="link" on:click=move |_| asking.set(None)>{tr("取消", "Cancel")}</button>
+                        <p class="error" role="alert">{move || reveal_error.get()}</p>
+                    </div>
+                })}
+                <p class="raw">{v.raw.clone()}</p>
+            </article>
+        }
+        .into_any()
+    }
+}

@@ -1,0 +1,208 @@
+//! The agent's journey in the console, in real headless Chromium at 360 × 740 (a phone) with
+//! a fake camera, against the worker in workerd and the sandbox: sign in, open a case, run
+//! `namecheck` (answered at once), run `staticfacecheck` with a portrait taken in the capture
+//! page (pending, then settled by RealMe's notification without a reload), reveal the masked
+//! ID number with a reason, and, signed in as the admin, find that reveal in the audit log.
+//! Screenshots go to `target/e2e/screens/console-*.png`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use haoka_e2e::{
+    Stack, camera_picture,
+    chrome::{Camera, browser, chromedriver, click, enter_capture_frame, screenshot, shoot},
+    root,
+};
+use serde_json::{Value, json};
+
+const PW: &str = "correct horse battery staple";
+
+async fn post(s: &Stack, path: &str, body: Value, cookie: Option<(&str, &str)>) -> Value {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", s.worker.url()))
+        .json(&body);
+    match cookie {
+        Some((cookie, csrf)) => {
+            req = req.header("cookie", cookie).header("x-haoka-csrf", csrf);
+        }
+        None => req = req.bearer_auth(&s.admin_token),
+    }
+    let resp = req.send().await.expect(path);
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "{path}: {status} {body}");
+    body
+}
+
+/// The first admin (as the documented command does) and one agent, through the API.
+async fn accounts(s: &Stack) {
+    post(
+        s,
+        "/api/console/bootstrap",
+        json!({ "username": "boss", "display_name": "老板", "password": PW }),
+        None,
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/console/login", s.worker.url()))
+        .json(&json!({ "username": "boss", "password": PW }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let me: Value = resp.json().await.unwrap();
+    post(
+        s,
+        "/api/console/accounts",
+        json!({ "username": "wang", "display_name": "王坐席", "role": "agent", "store": "北京一店", "password": PW }),
+        Some((&cookie, me["csrf"].as_str().unwrap())),
+    )
+    .await;
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let el = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+async fn sign_in(c: &Client, base: &str, username: &str) {
+    c.goto(&format!("{base}/console/"))
+        .await
+        .expect("open the console");
+    fill(c, "#login-username", username).await;
+    fill(c, "#login-password", PW).await;
+    click(c, "#login-submit").await;
+}
+
+async fn wait_for(c: &Client, css: &str, within: Duration) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(within)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} within {within:?}: {e}"))
+}
+
+async fn choose_check(c: &Client, name: &str) {
+    wait_for(c, "#check-picker", Duration::from_secs(20))
+        .await
+        .select_by_value(name)
+        .await
+        .unwrap_or_else(|e| panic!("choose {name}: {e}"));
+}
+
+#[tokio::test]
+async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
+    let s = Stack::start(&[], 600);
+    accounts(&s).await;
+    let base = s.worker.url();
+    let driver = chromedriver();
+    let camera = root()
+        .join("target/e2e")
+        .join(format!("console-camera-{}.mjpeg", std::process::id()));
+    camera_picture(&camera, 2560, 1600);
+    let c = browser(&driver, Camera::Shows(&camera)).await;
+
+    sign_in(&c, &base, "wang").await;
+    wait_for(&c, "#new-case-name", Duration::from_secs(20)).await;
+    screenshot(&c, "console-1-home").await;
+    fill(&c, "#new-case-name", "张三").await;
+    fill(&c, "#new-case-id", "110101200007282906").await;
+    click(&c, "#new-case-submit").await;
+
+    // namecheck: answered at once.
+    choose_check(&c, "namecheck").await;
+    fill(&c, "[data-param='full_name']", "张三").await;
+    fill(&c, "[data-param='id_number']", "110101200007282906").await;
+    click(&c, "#consent-main").await;
+    click(&c, "#check-submit").await;
+    let card = wait_for(
+        &c,
+        "[data-check='namecheck'][data-state='settled'][data-verdict='match']",
+        Duration::from_secs(20),
+    )
+    .await;
+    let words = card.text().await.unwrap();
+    assert!(words.contains("一致"), "{words}");
+    assert!(!words.contains("110101200007282906"), "unmasked: {words}");
+    screenshot(&c, "console-2-namecheck").await;
+    // English is one tap away.
+    click(&c, "#lang-toggle").await;
+    let english = card.text().await.unwrap();
+    assert!(english.contains("Match"), "{english}");
+    screenshot(&c, "console-2-namecheck-en").await;
+    click(&c, "#lang-toggle").await;
+
+    // staticfacecheck: the portrait from the capture page, both consents, pending, then
+    // settled by the notification while the page stays open.
+    choose_check(&c, "staticfacecheck").await;
+    fill(&c, "[data-param='full_name']", "张三").await;
+    fill(&c, "[data-param='id_number']", "110101200007282906").await;
+    click(&c, "[data-param='video_pic']").await;
+    enter_capture_frame(&c).await;
+    shoot(&c, "portrait", true).await;
+    click(&c, "#use-photo").await;
+    c.enter_parent_frame().await.expect("back to the console");
+    click(&c, "#consent-main").await;
+    click(&c, "#consent-sensitive").await;
+    screenshot(&c, "console-3-face-form").await;
+    click(&c, "#check-submit").await;
+    wait_for(
+        &c,
+        "[data-check='staticfacecheck'][data-state='pending']",
+        Duration::from_secs(20),
+    )
+    .await;
+    screenshot(&c, "console-4-pending").await;
+    wait_for(
+        &c,
+        "[data-check='staticfacecheck'][data-state='settled'][data-verdict='match']",
+        Duration::from_secs(30),
+    )
+    .await;
+    screenshot(&c, "console-5-settled").await;
+
+    // Reveal the namecheck's ID number with a reason.
+    click(&c, "[data-check='namecheck'] [data-reveal='id_number']").await;
+    fill(&c, "#reveal-reason", "客户来电核对身份证号").await;
+    click(&c, "#reveal-submit").await;
+    let shown = wait_for(&c, "[data-revealed='id_number']", Duration::from_secs(20))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown.trim(), "110101200007282906");
+    screenshot(&c, "console-6-revealed").await;
+    c.close().await.expect("close the agent's browser");
+
+    // The admin sees the reveal in the audit log, the chain intact.
+    let admin = browser(&driver, Camera::Shows(&camera)).await;
+    sign_in(&admin, &base, "boss").await;
+    click(&admin, "#nav-audit").await;
+    let row = wait_for(
+        &admin,
+        "[data-audit-action='reveal']",
+        Duration::from_secs(20),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(row.contains("wang"), "{row}");
+    assert!(row.contains("客户来电核对身份证号"), "{row}");
+    screenshot(&admin, "console-7-audit").await;
+    admin.close().await.expect("close the admin's browser");
+}
