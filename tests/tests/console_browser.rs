@@ -36,34 +36,13 @@ async fn post(s: &Stack, path: &str, body: Value, cookie: Option<(&str, &str)>) 
     body
 }
 
-/// The first admin (as the documented command does) and one agent, through the API.
-async fn accounts(s: &Stack) {
+/// The first admin, as `scripts/create-admin.sh` makes it (that script has its own test).
+async fn first_admin(s: &Stack) {
     post(
         s,
         "/api/console/bootstrap",
         json!({ "username": "boss", "display_name": "老板", "password": PW }),
         None,
-    )
-    .await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/console/login", s.worker.url()))
-        .json(&json!({ "username": "boss", "password": PW }))
-        .send()
-        .await
-        .unwrap();
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let me: Value = resp.json().await.unwrap();
-    post(
-        s,
-        "/api/console/accounts",
-        json!({ "username": "wang", "display_name": "王坐席", "role": "agent", "store": "北京一店", "password": PW }),
-        Some((&cookie, me["csrf"].as_str().unwrap())),
     )
     .await;
 }
@@ -107,13 +86,27 @@ async fn choose_check(c: &Client, name: &str) {
 #[tokio::test]
 async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     let s = Stack::start(&[], 600);
-    accounts(&s).await;
+    first_admin(&s).await;
     let base = s.worker.url();
     let driver = chromedriver();
     let camera = root()
         .join("target/e2e")
         .join(format!("console-camera-{}.mjpeg", std::process::id()));
     camera_picture(&camera, 2560, 1600);
+
+    // The admin adds the agent on the management screen.
+    let admin = browser(&driver, Camera::Shows(&camera)).await;
+    sign_in(&admin, &base, "boss").await;
+    click(&admin, "#nav-admin").await;
+    fill(&admin, "#account-username", "wang").await;
+    fill(&admin, "#account-display_name", "王坐席").await;
+    fill(&admin, "#account-store", "北京一店").await;
+    fill(&admin, "#account-password", PW).await;
+    click(&admin, "#account-create").await;
+    wait_for(&admin, "[data-account='wang']", Duration::from_secs(20)).await;
+    screenshot(&admin, "console-0-accounts").await;
+    admin.close().await.expect("close the admin's browser");
+
     let c = browser(&driver, Camera::Shows(&camera)).await;
 
     sign_in(&c, &base, "wang").await;
@@ -188,7 +181,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     screenshot(&c, "console-6-revealed").await;
     c.close().await.expect("close the agent's browser");
 
-    // The admin sees the reveal in the audit log, the chain intact.
+    // The admin sees the reveal in the audit log, the chain intact, and the spend.
     let admin = browser(&driver, Camera::Shows(&camera)).await;
     sign_in(&admin, &base, "boss").await;
     click(&admin, "#nav-audit").await;
@@ -203,6 +196,24 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     .unwrap();
     assert!(row.contains("wang"), "{row}");
     assert!(row.contains("客户来电核对身份证号"), "{row}");
+    assert_eq!(
+        wait_for(&admin, "#audit-chain", Duration::from_secs(5))
+            .await
+            .attr("data-chain-ok")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
     screenshot(&admin, "console-7-audit").await;
+    click(&admin, "#nav-admin").await;
+    let total = wait_for(&admin, "#spend-total", Duration::from_secs(20))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // namecheck 0.30 + staticfacecheck 0.80 (migration 0007's prices).
+    assert!(total.contains("¥1.10"), "{total}");
+    screenshot(&admin, "console-8-manage").await;
     admin.close().await.expect("close the admin's browser");
 }

@@ -4,6 +4,7 @@
 //! themselves while pending, reveal with a reason, history and the audit log. Every rule is
 //! the edge's; this page only shows and asks.
 
+mod admin;
 pub mod api;
 mod checks;
 
@@ -23,6 +24,7 @@ enum View {
     Case(String),
     History,
     Audit,
+    Admin,
 }
 
 /// What every screen needs: who is signed in, and where they are.
@@ -174,6 +176,7 @@ fn Shell() -> impl IntoView {
             .unwrap_or_default()
     };
     let audit_link = move || me.get().is_some_and(|m| m.reads_audit());
+    let admin_link = move || me.get().is_some_and(|m| m.role != "agent");
     view! {
         <nav class="console-nav">
             <span class="who">{who}</span>
@@ -188,6 +191,11 @@ fn Shell() -> impl IntoView {
                     {tr("审计", "Audit")}
                 </button>
             </Show>
+            <Show when=admin_link>
+                <button type="button" class="secondary" id="nav-admin" on:click=move |_| view.set(View::Admin)>
+                    {tr("管理", "Manage")}
+                </button>
+            </Show>
             <button type="button" class="secondary" id="sign-out" on:click=move |_| sign_out(false)>
                 {tr("退出", "Sign out")}
             </button>
@@ -200,6 +208,10 @@ fn Shell() -> impl IntoView {
             View::Case(id) => view! { <CasePage id /> }.into_any(),
             View::History => view! { <History /> }.into_any(),
             View::Audit => view! { <AuditLog /> }.into_any(),
+            View::Admin => {
+                let role = me.get_untracked().map(|m| m.role).unwrap_or_default();
+                view! { <admin::Admin role /> }.into_any()
+            }
         }}
         <p class="hint">{move || lang.get().pick(
             "客户信息默认脱敏显示；查看原文需填写理由并记入审计日志。",

@@ -1,0 +1,373 @@
+//! The console's management screen: accounts (admins all, leads their store's agents), the
+//! month's spend and pass rates with the CSV export, check prices, and orders stuck in 待确认
+//! to settle. The edge decides who may do what; a refusal shows its words.
+
+use leptos::{prelude::*, task::spawn_local};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{api, csrf};
+use crate::i18n::{tr, use_lang};
+
+#[derive(Debug, Clone, Deserialize)]
+struct Account {
+    username: String,
+    display_name: String,
+    role: String,
+    store: String,
+    disabled: bool,
+    locked: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Accounts {
+    accounts: Vec<Account>,
+}
+
+/// This month in China, `YYYY-MM`.
+fn this_month() -> String {
+    let d = haoka_shared::china_date_from_unix_millis(js_sys::Date::now() as i64);
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+/// ¥ from fen.
+fn yuan(fen: i64) -> String {
+    format!("¥{}.{:02}", fen / 100, fen % 100)
+}
+
+/// The management screen.
+#[component]
+pub fn Admin(
+    /// The signed-in role (what to offer; the edge enforces).
+    role: String,
+) -> impl IntoView {
+    let admin = role == "admin";
+    let lead = role == "lead";
+    let sees_money = admin || lead || role == "compliance";
+    view! {
+        {(admin || lead).then(|| view! { <AccountsPanel admin /> })}
+        {sees_money.then(|| view! { <SpendPanel admin /> })}
+        {admin.then(|| view! { <PricesPanel /> })}
+        {admin.then(|| view! { <StuckOrders /> })}
+    }
+}
+
+#[component]
+fn AccountsPanel(admin: bool) -> impl IntoView {
+    let lang = use_lang();
+    let list = RwSignal::new(Vec::<Account>::new());
+    let error = RwSignal::new(String::new());
+    let load = move || {
+        spawn_local(async move {
+            match api::get::<Accounts>("/api/console/accounts").await {
+                Ok(a) => list.set(a.accounts),
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    load();
+    let change = move |username: String, body: Value| {
+        let token = csrf();
+        spawn_local(async move {
+            let path = format!("/api/console/accounts/{username}");
+            match api::post::<Value>(&path, &token, &body).await {
+                Ok(_) => {
+                    error.set(String::new());
+                    load();
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    let fields = ["username", "display_name", "role", "store", "password"].map(|k| {
+        (
+            k,
+            RwSignal::new(if k == "role" {
+                "agent".to_owned()
+            } else {
+                String::new()
+            }),
+        )
+    });
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body: serde_json::Map<String, Value> = fields
+            .iter()
+            .map(|(k, s)| ((*k).to_owned(), json!(s.get_untracked())))
+            .collect();
+        let token = csrf();
+        spawn_local(async move {
+            match api::post::<Value>("/api/console/accounts", &token, &Value::Object(body)).await {
+                Ok(_) => {
+                    for (_, s) in fields {
+                        s.set(String::new());
+                    }
+                    fields[2].1.set("agent".into());
+                    error.set(String::new());
+                    load();
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    let input = move |key: &'static str, zh: &'static str, en: &'static str| {
+        let signal = fields.iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+        signal.map(|s| {
+            let id = format!("account-{key}");
+            let kind = if key == "password" { "password" } else { "text" };
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{tr(zh, en)}</label>
+                    <input id=id type=kind autocomplete="off"
+                        prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev)) />
+                </div>
+            }
+        })
+    };
+    let roles: &'static [(&str, &str, &str)] = if admin {
+        &[
+            ("agent", "坐席", "Agent"),
+            ("lead", "组长", "Lead"),
+            ("admin", "管理员", "Admin"),
+            ("compliance", "合规（只读）", "Compliance (read-only)"),
+        ]
+    } else {
+        &[("agent", "坐席", "Agent")]
+    };
+    view! {
+        <section class="card">
+            <h2>{tr("账号", "Accounts")}</h2>
+            <ul class="case-list">
+                {move || list.get().into_iter().map(|a| {
+                    let (u1, u2) = (a.username.clone(), a.username.clone());
+                    let disabled = a.disabled;
+                    view! {
+                        <li class="case-item" data-account=a.username.clone()>
+                            <strong>{a.display_name.clone()}</strong>
+                            <span class="mono">{a.username.clone()}</span>
+                            <span class="badge">{a.role.clone()}</span>
+                            <span>{a.store.clone()}</span>
+                            {a.disabled.then(|| view! { <span class="badge">{tr("已停用", "Disabled")}</span> })}
+                            {a.locked.then(|| view! {
+                                <button type="button" class="link" on:click=move |_| change(u1.clone(), json!({ "unlock": true }))>
+                                    {tr("解锁", "Unlock")}
+                                </button>
+                            })}
+                            <button type="button" class="link" data-toggle=a.username.clone()
+                                on:click=move |_| change(u2.clone(), json!({ "disabled": !disabled }))>
+                                {if disabled { tr("启用", "Enable") } else { tr("停用", "Disable") }}
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <form novalidate on:submit=create>
+                <h3>{tr("新建账号", "New account")}</h3>
+                {input("username", "用户名", "User name")}
+                {input("display_name", "显示名", "Display name")}
+                <div class="field">
+                    <label for="account-role">{tr("角色", "Role")}</label>
+                    <select id="account-role" on:change=move |ev| fields[2].1.set(event_target_value(&ev))>
+                        {roles.iter().map(|(v, zh, en)| view! {
+                            <option value=*v>{move || lang.get().pick(zh, en).to_owned()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                {input("store", "门店", "Store")}
+                {input("password", "初始密码（12–128 位）", "First password (12–128 characters)")}
+                <button type="submit" class="secondary" id="account-create">{tr("创建", "Create")}</button>
+            </form>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}
+
+#[component]
+fn SpendPanel(admin: bool) -> impl IntoView {
+    let lang = use_lang();
+    let month = RwSignal::new(this_month());
+    let report = RwSignal::new(None::<Value>);
+    let error = RwSignal::new(String::new());
+    let load = move || {
+        let m = month.get_untracked();
+        spawn_local(async move {
+            match api::get::<Value>(&format!("/api/console/reports/spend?month={m}")).await {
+                Ok(r) => {
+                    error.set(String::new());
+                    report.set(Some(r));
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    load();
+    let rate = |r: &Value| {
+        r["pass_rate"]
+            .as_f64()
+            .map(|p| format!("{:.0}%", p * 100.0))
+            .unwrap_or_else(|| "–".into())
+    };
+    let fen = |r: &Value| r["fen"].as_f64().unwrap_or_default() as i64;
+    view! {
+        <section class="card">
+            <h2>{tr("费用与通过率", "Spend and pass rates")}</h2>
+            <div class="field">
+                <label for="spend-month">{tr("月份", "Month")}</label>
+                <input id="spend-month" type="month" prop:value=move || month.get()
+                    on:change=move |ev| { month.set(event_target_value(&ev)); load(); } />
+            </div>
+            <p class="error" role="alert">{move || error.get()}</p>
+            {move || report.get().map(|r| view! {
+                <p id="spend-total"><strong>{tr("合计", "Total")}</strong> " " {yuan(r["total_fen"].as_i64().unwrap_or_default())}</p>
+                <dl class="facts spend">
+                    {r["by_agent"].as_array().cloned().unwrap_or_default().into_iter().map(|row| view! {
+                        <dt>{format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default())}</dt>
+                        <dd>{format!("{} · {} · {}", row["checks"], yuan(fen(&row)), rate(&row))}</dd>
+                    }).collect_view()}
+                </dl>
+                <dl class="facts spend">
+                    {r["by_check"].as_array().cloned().unwrap_or_default().into_iter().map(|row| view! {
+                        <dt class="mono">{row["check_name"].as_str().unwrap_or_default().to_owned()}</dt>
+                        <dd>{format!("{} · {} · {}", row["checks"], yuan(fen(&row)), rate(&row))}</dd>
+                    }).collect_view()}
+                </dl>
+            })}
+            {admin.then(|| view! {
+                <a class="button secondary" id="export-checks" download=""
+                    href=move || format!("/api/console/exports/checks.csv?month={}", month.get())>
+                    {tr("导出本月核验（CSV，已脱敏）", "Export the month's checks (CSV, masked)")}
+                </a>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn PricesPanel() -> impl IntoView {
+    let lang = use_lang();
+    let prices = RwSignal::new(Vec::<Value>::new());
+    let error = RwSignal::new(String::new());
+    let load = move || {
+        spawn_local(async move {
+            match api::get::<Value>("/api/console/prices").await {
+                Ok(v) => prices.set(v["prices"].as_array().cloned().unwrap_or_default()),
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    load();
+    let save = move |check: String, value: String| {
+        let Ok(yuan) = value.trim().parse::<f64>() else {
+            error.set(
+                lang.get_untracked()
+                    .pick("价格应为数字（元）", "The price must be a number (yuan)")
+                    .to_owned(),
+            );
+            return;
+        };
+        let fen = (yuan * 100.0).round() as i64;
+        let token = csrf();
+        spawn_local(async move {
+            let body = json!({ "check": check, "fen": fen });
+            match api::post::<Value>("/api/console/prices", &token, &body).await {
+                Ok(_) => {
+                    error.set(String::new());
+                    load();
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    view! {
+        <details class="card">
+            <summary>{tr("核验价格（元/次）", "Check prices (yuan each)")}</summary>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <dl class="facts prices">
+                {move || prices.get().into_iter().map(|p| {
+                    let check = p["check"].as_str().unwrap_or_default().to_owned();
+                    let title = lang.get().pick(
+                        p["title_zh"].as_str().unwrap_or_default(),
+                        p["title_en"].as_str().unwrap_or_default(),
+                    ).to_owned();
+                    let fen = p["fen"].as_i64().unwrap_or_default();
+                    let shown = format!("{}.{:02}", fen / 100, fen % 100);
+                    view! {
+                        <dt>{title}</dt>
+                        <dd>
+                            <input type="text" inputmode="decimal" data-price=check.clone() value=shown
+                                on:change=move |ev| save(check.clone(), event_target_value(&ev)) />
+                        </dd>
+                    }
+                }).collect_view()}
+            </dl>
+        </details>
+    }
+}
+
+#[component]
+fn StuckOrders() -> impl IntoView {
+    let lang = use_lang();
+    let orders = RwSignal::new(None::<Vec<Value>>);
+    let error = RwSignal::new(String::new());
+    let load = move || {
+        spawn_local(async move {
+            match api::get::<Value>("/api/admin/orders?state=unconfirmed").await {
+                Ok(v) => orders.set(Some(v["orders"].as_array().cloned().unwrap_or_default())),
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    load();
+    let settle = move |order: String, action: &'static str| {
+        let token = csrf();
+        spawn_local(async move {
+            let path = format!("/api/admin/orders/{order}/settle");
+            match api::post::<Value>(&path, &token, &json!({ "action": action })).await {
+                Ok(_) => {
+                    error.set(String::new());
+                    load();
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    let actions: [(&'static str, &'static str, &'static str); 3] = [
+        ("confirm", "上游已收到", "Vendor has it"),
+        ("resend", "重新提交", "Send again"),
+        ("close", "关闭订单", "Close the order"),
+    ];
+    view! {
+        <section class="card">
+            <h2>{tr("待确认订单", "Orders waiting for confirmation")}</h2>
+            <p class="hint">{tr(
+                "提交给上游后未得到明确答复的订单：请向上游核实后处理。",
+                "Orders the vendor did not clearly accept or refuse: check with the vendor, then settle.",
+            )}</p>
+            <p class="error" role="alert">{move || error.get()}</p>
+            {move || orders.get().map(|list| {
+                if list.is_empty() {
+                    return view! { <p class="hint" id="stuck-none">{tr("没有待确认的订单", "None waiting")}</p> }.into_any();
+                }
+                list.into_iter().map(|o| {
+                    let id = o["order_id"].as_str().unwrap_or_default().to_owned();
+                    view! {
+                        <div class="case-item" data-order=id.clone()>
+                            <span class="mono">{id.clone()}</span>
+                            <span>{o["name"].as_str().unwrap_or_default().to_owned()}</span>
+                            <span>{o["mobile"].as_str().unwrap_or_default().to_owned()}</span>
+                            {actions.map(|(action, zh, en)| {
+                                let id = id.clone();
+                                view! {
+                                    <button type="button" class="link" data-settle=action
+                                        on:click=move |_| settle(id.clone(), action)>
+                                        {move || lang.get().pick(zh, en).to_owned()}
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }
+                }).collect_view().into_any()
+            })}
+        </section>
+    }
+}
