@@ -37,6 +37,13 @@ pub const VERIFYING: [&str; 8] = [
     "defensehack",
 ];
 
+/// Whether the same question may be answered from a recent result instead of asking again:
+/// every check that asks about a person, not the steps of a Moxie carrier task (its status,
+/// code and report change as the task goes on).
+pub fn reusable(check_name: &str) -> bool {
+    !check_name.starts_with("getmoxie")
+}
+
 /// Reply keys that are the call's envelope, not the result.
 const ENVELOPE: [&str; 13] = [
     "return_code",
@@ -1018,6 +1025,19 @@ mod tests {
         );
         let note = read_notification(&foreign, "K").unwrap_or_else(|e| panic!("{e:?}"));
         assert!(matches!(note.outcome(face), Outcome::Failed { .. }));
+    }
+
+    #[test]
+    fn carrier_task_steps_are_never_reused() {
+        for check in CHECKS {
+            assert_eq!(
+                reusable(check.name),
+                !check.name.contains("moxie"),
+                "{}",
+                check.name
+            );
+        }
+        assert!(reusable("phone3"));
     }
 
     #[test]

@@ -147,17 +147,14 @@ fn mask_value(kind: Option<Kind>, name: &str, value: &str) -> String {
         Some(Kind::Name) => mask::mask_name(value),
         Some(Kind::IdNumber) => mask::mask_middle(value, 6, 4),
         Some(Kind::Mobile) => mask::mask_phone(value),
-        Some(Kind::BankCard) => format!("**** {}", &value[value.len().saturating_sub(4)..]),
+        Some(Kind::BankCard) => mask::mask_card(value),
         Some(Kind::Image) => "<图片 image>".into(),
         Some(Kind::Secret | Kind::CodeList) => "<不保存 not kept>".into(),
         _ if name.contains("id_no") || name.contains("id_number") || name.contains("idcard") => {
             mask::mask_middle(value, 6, 4)
         }
-        _ if name.contains("card_no") || name.contains("acct") => {
-            format!("**** {}", &value[value.len().saturating_sub(4)..])
-        }
-        _ if name.contains("name") && value.chars().count() <= 6 => mask::mask_name(value),
-        _ => value.to_owned(),
+        _ if name.contains("card_no") || name.contains("acct") => mask::mask_card(value),
+        _ => mask::mask_result(name, value),
     }
 }
 
@@ -519,15 +516,19 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         .or(value_of("mobile"))
         .map(|v| crypto::lookup_hash(&cfg.pii_key, "mobile", v));
 
-    // The same question lately: answer from that result, free.
-    let reused = db
-        .prepare(
+    // The same question lately: answer from that result, free (not for a step of a carrier
+    // task, whose answer changes as the task goes on).
+    let reused = if checks::reusable(&body.check) {
+        db.prepare(
             "SELECT * FROM checks WHERE question_hash = ?1 AND state = 'settled' AND reused_from IS NULL \
              AND settled_at_ms >= ?2 ORDER BY settled_at_ms DESC LIMIT 1",
         )
         .bind(&[question.as_str().into(), int(now - cfg.check_reuse_ms)])?
         .first::<Row>(None)
-        .await?;
+        .await?
+    } else {
+        None
+    };
     let (cols, via, reused_from, cost) = match &reused {
         Some(prev) => {
             let r: Option<CheckResult> = prev

@@ -217,3 +217,107 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     screenshot(&admin, "console-8-manage").await;
     admin.close().await.expect("close the admin's browser");
 }
+
+/// Sign in through the API; the cookie and the CSRF token.
+async fn api_session(s: &Stack, username: &str) -> (String, String) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/console/login", s.worker.url()))
+        .json(&json!({ "username": username, "password": PW }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let me: Value = resp.json().await.unwrap();
+    (cookie, me["csrf"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn agent_runs_the_moxie_carrier_flow_step_by_step() {
+    let s = Stack::start(&[], 600);
+    first_admin(&s).await;
+    let (cookie, csrf) = api_session(&s, "boss").await;
+    post(
+        &s,
+        "/api/console/accounts",
+        json!({ "username": "li.na", "display_name": "李坐席", "role": "agent", "store": "上海二店", "password": PW }),
+        Some((&cookie, &csrf)),
+    )
+    .await;
+    let driver = chromedriver();
+    let camera = root()
+        .join("target/e2e")
+        .join(format!("moxie-camera-{}.mjpeg", std::process::id()));
+    camera_picture(&camera, 1280, 800);
+    let c = browser(&driver, Camera::Shows(&camera)).await;
+    sign_in(&c, &s.worker.url(), "li.na").await;
+    fill(&c, "#new-case-name", "张三").await;
+    fill(&c, "#new-case-id", "110101200007282906").await;
+    click(&c, "#new-case-submit").await;
+    choose_check(&c, "moxie-flow").await;
+
+    // 1: the task, with the customer's service password (sent once, never kept).
+    click(&c, "#moxie-consent").await;
+    fill(&c, "#moxie-mobile", "18888888336").await;
+    fill(&c, "#moxie-password", "s3cret-pass-42").await;
+    fill(&c, "#moxie-name", "张三").await;
+    fill(&c, "#moxie-id", "110101200007282906").await;
+    click(&c, "#moxie-create").await;
+    // 2: the SMS code (a wrong one first: the carrier's refusal is shown, the flow stays).
+    fill(&c, "#moxie-code", "000000").await;
+    click(&c, "#moxie-code-submit").await;
+    wait_for(
+        &c,
+        "[data-check='getmoxieinput'][data-state='failed']",
+        Duration::from_secs(20),
+    )
+    .await;
+    screenshot(&c, "moxie-1-wrong-code").await;
+    fill(&c, "#moxie-code", "123456").await;
+    click(&c, "#moxie-code-submit").await;
+    // 3: collecting, polled until the task is done (status is asked again, never reused).
+    wait_for(&c, "#moxie-status", Duration::from_secs(20)).await;
+    screenshot(&c, "moxie-2-collecting").await;
+    // 4: the report.
+    click(&c, "#moxie-report").await;
+    wait_for(&c, "#moxie-done", Duration::from_secs(20)).await;
+    let report = wait_for(
+        &c,
+        "[data-check='getmoxiereport'][data-state='settled']",
+        Duration::from_secs(20),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(report.contains("avg_bill"), "{report}");
+    assert!(report.contains("188****8336"), "{report}");
+    assert!(
+        !report.contains("18888888336"),
+        "a mobile in clear: {report}"
+    );
+    screenshot(&c, "moxie-3-report").await;
+    c.close().await.expect("close the browser");
+
+    let statuses = s.worker.query(
+        "SELECT COUNT(*) AS n FROM checks WHERE check_name = 'getmoxiestatus' AND via = 'realme'",
+    );
+    assert!(statuses[0]["n"].as_i64().unwrap() >= 1, "{statuses:?}");
+    let reused = s.worker.query(
+        "SELECT COUNT(*) AS n FROM checks WHERE check_name LIKE 'getmoxie%' AND via = 'reuse'",
+    );
+    assert_eq!(
+        reused[0]["n"], 0,
+        "a carrier step was answered from an old result"
+    );
+    let stored = s
+        .worker
+        .query("SELECT inputs_masked, inputs_enc FROM checks");
+    assert!(!format!("{stored:?}").contains("s3cret-pass-42"));
+    assert!(!s.worker.server.log_text().contains("s3cret-pass-42"));
+}

@@ -20,6 +20,7 @@ use serde_json::json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::moxie::MoxieFlow;
 use super::{
     api::{self, CheckView, Revealed},
     csrf, when,
@@ -31,6 +32,8 @@ use crate::{
 
 /// The pseudo-check of phone three-factor.
 const PHONE3: &str = "phone3";
+/// The picker's entry for the guided Moxie carrier flow.
+const MOXIE_FLOW: &str = "moxie-flow";
 
 /// The form's table row: `mobilecheck`'s for phone3.
 fn form_of(name: &str) -> Option<&'static Check> {
@@ -90,6 +93,7 @@ pub fn RunCheck(
     on_ran: Callback<CheckView>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let case_id_for_flow = case_id.clone();
     let chosen = RwSignal::new(String::new());
     let values = RwSignal::new(BTreeMap::<String, String>::new());
     let thumbs = RwSignal::new(BTreeMap::<String, String>::new());
@@ -165,6 +169,7 @@ pub fn RunCheck(
     };
 
     let form = move || form_of(&chosen.get());
+    let flow_case = case_id_for_flow;
     let needs_second = move || {
         let name = chosen.get();
         name != PHONE3 && realme::check(&name).is_some_and(needs_sensitive_consent)
@@ -179,11 +184,15 @@ pub fn RunCheck(
                     reset();
                 }>
                     <option value="">{tr("请选择", "Choose")}</option>
+                    <option value=MOXIE_FLOW>{tr("运营商授权（魔蝎，分步引导）", "Carrier authorisation (Moxie, guided)")}</option>
                     {move || check_choices(lang.get()).into_iter().map(|(name, title)| view! {
                         <option value=name selected=move || chosen.get() == name>{title}</option>
                     }).collect_view()}
                 </select>
             </div>
+            {move || (chosen.get() == MOXIE_FLOW).then(|| view! {
+                <MoxieFlow case_id=flow_case.clone() on_ran />
+            })}
             {move || form().map(|check| {
                 realme_form::agent_params(check).map(|p| view! {
                     <ParamField param=p values thumbs issues capturing />

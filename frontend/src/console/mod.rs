@@ -7,6 +7,7 @@
 mod admin;
 pub mod api;
 mod checks;
+mod moxie;
 
 use leptos::{prelude::*, task::spawn_local};
 use serde_json::json;
