@@ -85,11 +85,11 @@ fn names_a_person(key: &str) -> bool {
 /// under its own keys.
 pub fn mask_result(key: &str, value: &str) -> String {
     let trimmed = value.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(value) {
-            mask_json(key, &mut doc);
-            return doc.to_string();
-        }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(value)
+    {
+        mask_json(key, &mut doc);
+        return doc.to_string();
     }
     mask_leaf(key, value)
 }
