@@ -732,6 +732,50 @@ pub const CHECKRESULT_UNKNOWN: &str = "20011";
 /// checkresult: result available (20000).
 pub const CHECKRESULT_DONE: &str = "20000";
 
+/// Words for the values of the table's enumerations (`Kind::OneOf`), from the vendor's
+/// descriptions, for the console's selects: `(param, value, zh, en)`. Values without a row
+/// (file suffixes, counts) are their own label.
+pub const CHOICE_LABELS: &[(&str, &str, &str, &str)] = &[
+    ("video_pic_flag", "true", "SDK 采集包", "SDK package"),
+    ("video_pic_flag", "false", "单张照片", "Single photo"),
+    ("acct_type", "E", "对公", "Corporate"),
+    ("acct_type", "P", "对私", "Personal"),
+    ("card_type", "D", "借记卡", "Debit card"),
+    ("card_type", "C", "信用卡", "Credit card"),
+    ("card_type", "P", "存折", "Passbook"),
+    ("card_type", "V", "虚拟账户", "Virtual account"),
+    ("card_type", "Y", "预付费卡", "Prepaid card"),
+    ("card_type", "Z", "借贷合一卡", "Debit-credit card"),
+    (
+        "image1_type",
+        "1",
+        "单张照片（BASE64）",
+        "Single photo (BASE64)",
+    ),
+    ("image1_type", "2", "SDK 采集", "SDK capture"),
+    (
+        "image2_type",
+        "1",
+        "单张照片（BASE64）",
+        "Single photo (BASE64)",
+    ),
+    ("image2_type", "2", "SDK 采集", "SDK capture"),
+    ("interface_id", "01", "不带背景正面", "Front, no background"),
+    ("interface_id", "02", "不带背景背面", "Back, no background"),
+    ("interface_id", "03", "带背景正面", "Front, with background"),
+    ("interface_id", "04", "带背景背面", "Back, with background"),
+    ("message_type", "img", "图片验证码", "Picture code"),
+    ("message_type", "sms", "短信验证码", "SMS code"),
+];
+
+/// The words for `value` of the enumeration `param` (Chinese, English), if it has any.
+pub fn choice_label(param: &str, value: &str) -> Option<(&'static str, &'static str)> {
+    CHOICE_LABELS
+        .iter()
+        .find(|(p, v, _, _)| *p == param && *v == value)
+        .map(|(_, _, zh, en)| (*zh, *en))
+}
+
 /// A check by its path name.
 pub fn check(name: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.name == name)
@@ -831,5 +875,18 @@ mod tests {
         assert_eq!(classify("91100"), CodeClass::Unknown);
         assert_eq!(classify("9010"), CodeClass::Unknown);
         assert_eq!(classify("abcde"), CodeClass::Unknown);
+    }
+
+    #[test]
+    fn every_choice_label_names_a_value_of_the_table() {
+        for (param, value, zh, en) in CHOICE_LABELS {
+            let listed = CHECKS.iter().flat_map(|c| c.params).any(|p| {
+                p.name == *param && matches!(p.kind, Kind::OneOf(values) if values.contains(value))
+            });
+            assert!(listed, "{param}={value}");
+            assert!(!zh.is_empty() && !en.is_empty());
+        }
+        assert_eq!(choice_label("acct_type", "E"), Some(("对公", "Corporate")));
+        assert_eq!(choice_label("file_suffix", "jpg"), None);
     }
 }

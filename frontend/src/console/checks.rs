@@ -275,7 +275,13 @@ fn ParamField(
         Kind::OneOf(choices) => view! {
             <select id=id.clone() data-param=name on:change=move |ev| set(event_target_value(&ev))>
                 <option value="">{tr("请选择", "Choose")}</option>
-                {choices.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+                {choices.iter().map(|c| {
+                    let words = move || match realme::choice_label(name, c) {
+                        Some((zh, en)) => format!("{c} · {}", lang.get().pick(zh, en)),
+                        None => (*c).to_owned(),
+                    };
+                    view! { <option value=*c>{words}</option> }
+                }).collect_view()}
             </select>
         }
         .into_any(),
