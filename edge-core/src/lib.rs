@@ -17,6 +17,7 @@ pub mod phone3;
 pub mod realme;
 mod reply;
 pub mod retry;
+pub mod settings;
 pub mod verdict;
 pub mod xingguang;
 

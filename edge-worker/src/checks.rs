@@ -127,6 +127,9 @@ struct Row {
     error_message: Option<String>,
     seq_id: Option<String>,
     via: String,
+    /// The face-score pass mark the result was judged with.
+    #[serde(default)]
+    pass_score: Option<f64>,
     reused_from: Option<String>,
     cost_fen: i64,
     polls: i64,
@@ -164,6 +167,7 @@ fn kind_of(check: Option<&Check>, param: &str) -> Option<Kind> {
 }
 
 fn view(row: &Row, pass_score: f64) -> CheckView {
+    let pass_score = row.pass_score.unwrap_or(pass_score);
     let check = realme::check(&row.check_name);
     let result: Option<CheckResult> = row
         .result_json
@@ -440,6 +444,7 @@ fn opt_int(v: Option<i64>) -> wasm_bindgen::JsValue {
 
 /// `POST /api/console/checks`: validate against the table, confirm consent, reuse or run.
 pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    let cfg = &crate::settings::effective(env, cfg).await?;
     let who = console::actor_for_change(&req, env, cfg).await?;
     console::require(
         env,
@@ -575,8 +580,8 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     db.prepare(
         "INSERT INTO checks (id, case_id, agent, store, check_name, inputs_enc, inputs_masked, question_hash, \
          id_hash, phone_hash, consent_version, consent_sensitive, state, verdict, result_json, error_code, seq_id, \
-         via, reused_from, cost_fen, next_poll_ms, created_at_ms, settled_at_ms, error_message) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+         via, reused_from, cost_fen, next_poll_ms, created_at_ms, settled_at_ms, error_message, pass_score) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
     )
     .bind(&[
         id.as_str().into(),
@@ -603,6 +608,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         int(now),
         opt_int(cols.settled_at_ms),
         opt(cols.error_message.as_deref()),
+        cfg.realme_pass_score.into(),
     ])?
     .run()
     .await?;
@@ -725,7 +731,7 @@ async fn settle(
     let changed = db
         .prepare(
             "UPDATE checks SET state = ?1, verdict = ?2, result_json = ?3, error_code = ?4, \
-             seq_id = COALESCE(?5, seq_id), settled_at_ms = ?6, next_poll_ms = NULL, error_message = ?8, \
+             seq_id = COALESCE(?5, seq_id), settled_at_ms = ?6, next_poll_ms = NULL, error_message = ?8, pass_score = ?9, \
              cost_fen = CASE WHEN ?1 = 'settled' THEN cost_fen ELSE 0 END \
              WHERE id = ?7 AND state = 'pending' RETURNING id",
         )
@@ -738,6 +744,7 @@ async fn settle(
             int(now),
             id.into(),
             opt(cols.error_message.as_deref()),
+            cfg.realme_pass_score.into(),
         ])?
         .first::<serde_json::Value>(None)
         .await?;
@@ -751,6 +758,7 @@ async fn settle(
 /// `POST /callbacks/realme`: a signed notification settles its check; a bad sign is a 401
 /// and nothing is stored; a repeat changes nothing. Answers `success`.
 pub async fn notification(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
+    let cfg = &crate::settings::effective(env, cfg).await?;
     let body = body_bytes(&mut req, 256 * 1024).await?;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest("not a form".into()))?;
@@ -792,6 +800,7 @@ pub async fn notification(mut req: Request, env: &Env, cfg: &Config) -> Result<R
 
 /// The cron's pass: poll pending checks that are due, time out those past the limit.
 pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
+    let cfg = &crate::settings::effective(env, cfg).await?;
     let db = env.d1(DB)?;
     let now = now_ms();
     let due = db

@@ -16,6 +16,7 @@ pub const PHOTOS: &str = "PHOTOS";
 pub const JOBS: &str = "JOBS";
 
 /// Everything the edge needs besides its bindings.
+#[derive(Clone)]
 pub struct Config {
     /// Xingguang base URL (`http://xg.tkcdk.cn` or the sandbox).
     pub xingguang_base: String,

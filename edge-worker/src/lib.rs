@@ -29,6 +29,7 @@ mod ratelimit;
 mod reconcile;
 mod reports;
 mod router;
+mod settings;
 mod store;
 mod upstream;
 

@@ -12,7 +12,7 @@ use crate::{
     config::{ASSETS, Config, DB},
     console,
     error::AppError,
-    handoff, health, orders, precheck, products, reports,
+    handoff, health, orders, precheck, products, reports, settings,
 };
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
@@ -31,6 +31,7 @@ const REALME_CALLBACK: &str = "/callbacks/realme";
 const CONSOLE_SPEND: &str = "/api/console/reports/spend";
 const CONSOLE_PRICES: &str = "/api/console/prices";
 const CONSOLE_EXPORT_CHECKS: &str = "/api/console/exports/checks.csv";
+const CONSOLE_SETTINGS: &str = "/api/console/settings";
 
 /// Answer one request.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
@@ -85,6 +86,8 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Get, CONSOLE_SPEND) => return reports::spend(&req, env, &cfg()?).await,
         (Method::Get, CONSOLE_PRICES) => return reports::prices(&req, env, &cfg()?).await,
         (Method::Post, CONSOLE_PRICES) => return reports::set_price(req, env, &cfg()?).await,
+        (Method::Get, CONSOLE_SETTINGS) => return settings::list(&req, env, &cfg()?).await,
+        (Method::Post, CONSOLE_SETTINGS) => return settings::change(req, env, &cfg()?).await,
         (Method::Get, CONSOLE_EXPORT_CHECKS) => {
             return reports::export_checks(&req, env, &cfg()?).await;
         }

@@ -256,10 +256,16 @@ pub async fn shoot(c: &Client, photo: &str, from_intro: bool) {
         .await
         .expect("shutter states");
     let seen = seen.as_array().expect("states");
-    assert_eq!(
-        seen[0][0], true,
-        "{photo}: the shutter was enabled at once: {seen:?}"
-    );
+    // From the explanation the camera screen is drawn after the observer starts, so its
+    // first state is seen. After a retake the camera may already be showing frames, the
+    // shutter enabled, before the observer starts (a busy machine): nothing to see then.
+    if from_intro || !seen.is_empty() {
+        assert_eq!(
+            seen.first().map(|s| &s[0]),
+            Some(&serde_json::Value::Bool(true)),
+            "{photo}: the shutter was enabled at once: {seen:?}"
+        );
+    }
     for state in seen {
         // Enabled only with frames on the video.
         assert!(state[0] == true || state[1] == true, "{photo}: {seen:?}");

@@ -897,6 +897,75 @@ async fn spend_prices_stuck_orders_and_retention() {
         .query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'export'");
     assert_eq!(exports[0]["n"], 1);
 
+    // Settings: an admin raises the face pass mark; the next face comparison is judged by it
+    // (the sandbox's pictures score 88), and the change is audited; agents cannot change it.
+    let (code, _) = agent
+        .post(
+            "/api/console/settings",
+            json!({ "key": "REALME_PASS_SCORE", "value": "95" }),
+        )
+        .await;
+    assert_eq!(code, 403);
+    for (bad, why) in [
+        (
+            json!({ "key": "REALME_PASS_SCORE", "value": "101" }),
+            "setting_out_of_range",
+        ),
+        (json!({ "key": "PII_KEY", "value": "1" }), "unknown_setting"),
+    ] {
+        let (code, body) = admin.post("/api/console/settings", bad).await;
+        assert_eq!((code, body["error"].as_str()), (422, Some(why)), "{body}");
+    }
+    let match_mark = CHECKS.iter().find(|c| c.name == "picturematch").unwrap();
+    let (_, before) = agent.run("picturematch", &valid_form(match_mark)).await;
+    assert_eq!(before["verdict"], "match", "{before}");
+    let (code, _) = admin
+        .post(
+            "/api/console/settings",
+            json!({ "key": "REALME_PASS_SCORE", "value": "95" }),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (code, listed) = admin.get("/api/console/settings").await;
+    assert_eq!(code, 200);
+    let mark = listed["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "REALME_PASS_SCORE")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (mark["value"].as_f64(), mark["default"].as_f64()),
+        (Some(95.0), Some(60.0))
+    );
+    let mut other_pictures = valid_form(match_mark);
+    other_pictures.insert(
+        "image1".into(),
+        STANDARD.encode(jpeg_bytes(&id_card_picture(90, 58), None)),
+    );
+    let (_, after) = agent.run("picturematch", &other_pictures).await;
+    assert_eq!(after["verdict"], "face_below_threshold", "{after}");
+    assert!(
+        after["explanation_zh"].as_str().unwrap().contains("95"),
+        "{after}"
+    );
+    // The earlier result keeps the words of the mark it was judged with.
+    let (_, again) = agent
+        .get(&format!(
+            "/api/console/checks/{}",
+            before["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        again["explanation_zh"].as_str().unwrap().contains("60"),
+        "{again}"
+    );
+    let changes = s
+        .worker
+        .query("SELECT detail FROM audit_log WHERE action = 'settings_change'");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+
     // Stuck orders: an admin's session lists and settles them (CSRF required); an agent
     // gets 403.
     let (code, orders) = admin.get("/api/admin/orders?state=unconfirmed").await;
@@ -927,7 +996,7 @@ async fn spend_prices_stuck_orders_and_retention() {
     // audit entries, and records that it did; the chain still verifies.
     let (code, report) = admin_post(&s, "/api/admin/reconcile", json!({})).await;
     assert_eq!(code, 200, "{report}");
-    assert_eq!(report["purged"]["checks"], 2, "{report}");
+    assert_eq!(report["purged"]["checks"], 4, "{report}");
     assert!(report["purged"]["audit"].as_i64().unwrap() > 5, "{report}");
     let left = s.worker.query("SELECT COUNT(*) AS n FROM checks");
     assert_eq!(left[0]["n"], 0);

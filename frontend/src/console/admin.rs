@@ -48,6 +48,7 @@ pub fn Admin(
         {(admin || lead).then(|| view! { <AccountsPanel admin /> })}
         {sees_money.then(|| view! { <SpendPanel admin /> })}
         {admin.then(|| view! { <PricesPanel /> })}
+        {(admin || role == "compliance").then(|| view! { <SettingsPanel admin /> })}
         {admin.then(|| view! { <StuckOrders /> })}
     }
 }
@@ -369,5 +370,61 @@ fn StuckOrders() -> impl IntoView {
                 }).collect_view().into_any()
             })}
         </section>
+    }
+}
+
+#[component]
+fn SettingsPanel(admin: bool) -> impl IntoView {
+    let lang = use_lang();
+    let list = RwSignal::new(Vec::<Value>::new());
+    let error = RwSignal::new(String::new());
+    let load = move || {
+        spawn_local(async move {
+            match api::get::<Value>("/api/console/settings").await {
+                Ok(v) => list.set(v["settings"].as_array().cloned().unwrap_or_default()),
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    load();
+    let save = move |key: String, value: String| {
+        let token = csrf();
+        spawn_local(async move {
+            let body = json!({ "key": key, "value": value });
+            match api::post::<Value>("/api/console/settings", &token, &body).await {
+                Ok(_) => {
+                    error.set(String::new());
+                    load();
+                }
+                Err(f) => error.set(f.words(lang.get_untracked())),
+            }
+        });
+    };
+    view! {
+        <details class="card">
+            <summary>{tr("核验设置", "Check settings")}</summary>
+            <p class="hint">{tr("修改立即生效并记入审计日志。", "A change applies at once and is audited.")}</p>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <dl class="facts settings">
+                {move || list.get().into_iter().map(|item| {
+                    let key = item["key"].as_str().unwrap_or_default().to_owned();
+                    let words = lang.get().pick(
+                        item["zh"].as_str().unwrap_or_default(),
+                        item["en"].as_str().unwrap_or_default(),
+                    ).to_owned();
+                    let value = item["value"].to_string();
+                    let default = item["default"].to_string();
+                    view! {
+                        <dt>{words}</dt>
+                        <dd>
+                            <input type="text" inputmode="decimal" data-setting=key.clone() value=value
+                                disabled=!admin
+                                on:change=move |ev| save(key.clone(), event_target_value(&ev)) />
+                            <span class="hint">{move || format!("{} {default}", lang.get().pick("默认", "default"))}</span>
+                        </dd>
+                    }
+                }).collect_view()}
+            </dl>
+        </details>
     }
 }
