@@ -45,6 +45,46 @@ pub fn parse_sides(value: Option<&str>) -> Vec<PhotoSide> {
     }
 }
 
+/// What the capture page posted, as the page that opened it reads it.
+pub enum Posted {
+    /// A finished photo.
+    Photo {
+        /// Which photo it is (by its part name).
+        side: Option<PhotoSide>,
+        /// The JPEG.
+        blob: web_sys::Blob,
+        /// Its `QualityFlag` JSON (empty when it passed).
+        flag: String,
+    },
+    /// The page is finished ("done") or was left ("cancel").
+    Finished,
+}
+
+/// Read a message from the capture page; `None` for anything else, and for anything not
+/// from this origin.
+pub fn read_posted(e: &web_sys::MessageEvent) -> Option<Posted> {
+    use wasm_bindgen::JsCast;
+    let here = window().location().origin().unwrap_or_default();
+    if e.origin() != here {
+        return None;
+    }
+    let data = e.data();
+    let field = |k: &str| Reflect::get(&data, &k.into()).ok();
+    let text = |k: &str| field(k).and_then(|v| v.as_string()).unwrap_or_default();
+    if text("type") != MESSAGE_TYPE {
+        return None;
+    }
+    match text("event").as_str() {
+        "photo" => Some(Posted::Photo {
+            side: side_of(&text("side")),
+            blob: field("blob")?.dyn_into::<web_sys::Blob>().ok()?,
+            flag: text("flag"),
+        }),
+        "done" | "cancel" => Some(Posted::Finished),
+        _ => None,
+    }
+}
+
 fn query(name: &str) -> Option<String> {
     let search = window().location().search().unwrap_or_default();
     web_sys::UrlSearchParams::new_with_str(&search)

@@ -4,10 +4,9 @@
 //! first load; each finished photo comes back as a JPEG `Blob` by `postMessage`.
 
 use leptos::{ev, prelude::*};
-use wasm_bindgen::JsCast;
 
 use crate::{
-    capture::embed::{MESSAGE_TYPE, PHOTOS_QUERY, part, side_of},
+    capture::embed::{PHOTOS_QUERY, Posted, part, read_posted},
     i18n::{tr, use_lang},
     photo::{PhotoSet, PhotoSide, PhotoState, from_capture},
 };
@@ -116,29 +115,18 @@ pub fn PhotoFields(
 }
 
 /// A message from the capture page: a photo (kept in its slot), or the page is finished.
-/// Only messages from this origin count.
 fn on_message(e: &web_sys::MessageEvent, photos: PhotoSet, open: RwSignal<Option<Vec<PhotoSide>>>) {
-    let here = window().location().origin().unwrap_or_default();
-    if e.origin() != here {
-        return;
-    }
-    let data = e.data();
-    let field = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
-    let text = |k: &str| field(k).and_then(|v| v.as_string()).unwrap_or_default();
-    if text("type") != MESSAGE_TYPE {
-        return;
-    }
-    match text("event").as_str() {
-        "photo" => {
-            let side = side_of(&text("side"));
-            let blob = field("blob").and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
-            if let (Some(side), Some(blob)) = (side, blob)
-                && let Some(photo) = from_capture(side, &blob, text("flag"))
-            {
+    match read_posted(e) {
+        Some(Posted::Photo {
+            side: Some(side),
+            blob,
+            flag,
+        }) => {
+            if let Some(photo) = from_capture(side, &blob, flag) {
                 photos.slot(side).set(PhotoState::Ready(photo));
             }
         }
-        "done" | "cancel" => open.set(None),
+        Some(Posted::Finished) => open.set(None),
         _ => {}
     }
 }

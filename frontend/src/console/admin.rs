@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{api, csrf};
-use crate::i18n::{tr, use_lang};
+use crate::i18n::{Lang, tr, use_lang};
 
 #[derive(Debug, Clone, Deserialize)]
 struct Account {
@@ -33,6 +33,27 @@ fn this_month() -> String {
 /// ¥ from fen.
 fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, fen % 100)
+}
+
+/// POST `body` to `path` with the session's CSRF token; then clear `error` and run `then`,
+/// or show the refusal's words in `error`.
+fn send_then(
+    path: String,
+    body: Value,
+    lang: Signal<Lang>,
+    error: RwSignal<String>,
+    then: impl Fn() + 'static,
+) {
+    let token = csrf();
+    spawn_local(async move {
+        match api::post::<Value>(&path, &token, &body).await {
+            Ok(_) => {
+                error.set(String::new());
+                then();
+            }
+            Err(f) => error.set(f.words(lang.get_untracked())),
+        }
+    });
 }
 
 /// The management screen.
@@ -68,17 +89,13 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
     };
     load();
     let change = move |username: String, body: Value| {
-        let token = csrf();
-        spawn_local(async move {
-            let path = format!("/api/console/accounts/{username}");
-            match api::post::<Value>(&path, &token, &body).await {
-                Ok(_) => {
-                    error.set(String::new());
-                    load();
-                }
-                Err(f) => error.set(f.words(lang.get_untracked())),
-            }
-        });
+        send_then(
+            format!("/api/console/accounts/{username}"),
+            body,
+            lang,
+            error,
+            load,
+        );
     };
     let fields = ["username", "display_name", "role", "store", "password"].map(|k| {
         (
@@ -267,17 +284,8 @@ fn PricesPanel() -> impl IntoView {
             return;
         };
         let fen = (yuan * 100.0).round() as i64;
-        let token = csrf();
-        spawn_local(async move {
-            let body = json!({ "check": check, "fen": fen });
-            match api::post::<Value>("/api/console/prices", &token, &body).await {
-                Ok(_) => {
-                    error.set(String::new());
-                    load();
-                }
-                Err(f) => error.set(f.words(lang.get_untracked())),
-            }
-        });
+        let body = json!({ "check": check, "fen": fen });
+        send_then("/api/console/prices".into(), body, lang, error, load);
     };
     view! {
         <details class="card">
@@ -320,17 +328,8 @@ fn StuckOrders() -> impl IntoView {
     };
     load();
     let settle = move |order: String, action: &'static str| {
-        let token = csrf();
-        spawn_local(async move {
-            let path = format!("/api/admin/orders/{order}/settle");
-            match api::post::<Value>(&path, &token, &json!({ "action": action })).await {
-                Ok(_) => {
-                    error.set(String::new());
-                    load();
-                }
-                Err(f) => error.set(f.words(lang.get_untracked())),
-            }
-        });
+        let path = format!("/api/admin/orders/{order}/settle");
+        send_then(path, json!({ "action": action }), lang, error, load);
     };
     let actions: [(&'static str, &'static str, &'static str); 3] = [
         ("confirm", "上游已收到", "Vendor has it"),
@@ -388,17 +387,8 @@ fn SettingsPanel(admin: bool) -> impl IntoView {
     };
     load();
     let save = move |key: String, value: String| {
-        let token = csrf();
-        spawn_local(async move {
-            let body = json!({ "key": key, "value": value });
-            match api::post::<Value>("/api/console/settings", &token, &body).await {
-                Ok(_) => {
-                    error.set(String::new());
-                    load();
-                }
-                Err(f) => error.set(f.words(lang.get_untracked())),
-            }
-        });
+        let body = json!({ "key": key, "value": value });
+        send_then("/api/console/settings".into(), body, lang, error, load);
     };
     view! {
         <details class="card">

@@ -17,7 +17,6 @@ use haoka_shared::{
 };
 use leptos::{ev, prelude::*, task::spawn_local};
 use serde_json::json;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::moxie::MoxieFlow;
@@ -26,7 +25,7 @@ use super::{
     csrf, when,
 };
 use crate::{
-    capture::embed::{MESSAGE_TYPE, PHOTOS_QUERY},
+    capture::embed::{PHOTOS_QUERY, Posted, read_posted},
     i18n::{Lang, tr, use_lang},
 };
 
@@ -314,22 +313,9 @@ fn on_photo(
     values: RwSignal<BTreeMap<String, String>>,
     thumbs: RwSignal<BTreeMap<String, String>>,
 ) {
-    let here = window().location().origin().unwrap_or_default();
-    if e.origin() != here {
-        return;
-    }
-    let data = e.data();
-    let field = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
-    let text = |k: &str| field(k).and_then(|v| v.as_string()).unwrap_or_default();
-    if text("type") != MESSAGE_TYPE {
-        return;
-    }
-    match text("event").as_str() {
-        "photo" => {
+    match read_posted(e) {
+        Some(Posted::Photo { blob, .. }) => {
             let Some(param) = capturing.get_untracked() else {
-                return;
-            };
-            let Some(blob) = field("blob").and_then(|b| b.dyn_into::<web_sys::Blob>().ok()) else {
                 return;
             };
             if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
@@ -346,8 +332,8 @@ fn on_photo(
                 }
             });
         }
-        "done" | "cancel" => capturing.set(None),
-        _ => {}
+        Some(Posted::Finished) => capturing.set(None),
+        None => {}
     }
 }
 

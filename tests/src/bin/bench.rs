@@ -218,14 +218,7 @@ impl Bench {
                 .post(format!("{}/api/console/login", self.worker))
                 .json(&serde_json::json!({ "username": "bench", "password": BENCH_PASSWORD }))
         };
-        let first = login().send().await?;
-        let cookie = first
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .ok_or("no session cookie")?
-            .to_owned();
+        let (cookie, _) = self.login().await?;
         let (mut logins, mut mes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             let t = std::time::Instant::now();
@@ -264,11 +257,8 @@ impl Bench {
         Ok(out)
     }
 
-    /// A console `namecheck` that reaches the sandbox (a new name each time) against the same
-    /// question again (answered from the last result, no upstream call) and a signed-in
-    /// `GET /api/console/me`, interleaved: the check's own cost at the edge (validation,
-    /// signing, sealing, audit, D1) next to the session floor.
-    async fn checks(&mut self, n: usize) -> Result<String> {
+    /// Sign the bench account in: its session cookie and the `/login` answer.
+    async fn login(&self) -> Result<(String, serde_json::Value)> {
         let resp = self
             .client
             .post(format!("{}/api/console/login", self.worker))
@@ -282,7 +272,15 @@ impl Bench {
             .and_then(|v| v.split(';').next())
             .ok_or("no session cookie")?
             .to_owned();
-        let me: serde_json::Value = resp.json().await?;
+        Ok((cookie, resp.json().await?))
+    }
+
+    /// A console `namecheck` that reaches the sandbox (a new name each time) against the same
+    /// question again (answered from the last result, no upstream call) and a signed-in
+    /// `GET /api/console/me`, interleaved: the check's own cost at the edge (validation,
+    /// signing, sealing, audit, D1) next to the session floor.
+    async fn checks(&mut self, n: usize) -> Result<String> {
+        let (cookie, me) = self.login().await?;
         let csrf = me["csrf"].as_str().ok_or("no csrf")?.to_owned();
         const GIVEN: [char; 20] = [
             '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟',
