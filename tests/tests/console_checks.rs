@@ -143,6 +143,19 @@ async fn setup(s: &Stack) -> Console {
     Console::sign_in(s, "agent1").await
 }
 
+/// A stack with the check rate limits out of the way plus `vars`, the accounts of
+/// [`setup`], and agent1 signed in.
+async fn started(vars: &[(&str, String)]) -> (Stack, Console) {
+    let mut all = vec![
+        ("CHECKS_PER_MINUTE_AGENT", "1000".to_owned()),
+        ("CHECKS_PER_MINUTE_IP", "1000".to_owned()),
+    ];
+    all.extend(vars.iter().cloned());
+    let s = Stack::start(&all, 600);
+    let agent = setup(&s).await;
+    (s, agent)
+}
+
 fn luhn_complete(prefix: &str) -> String {
     for d in 0..10 {
         let candidate = format!("{prefix}{d}");
@@ -260,15 +273,7 @@ async fn sandbox_requests(s: &Stack, prefix: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() {
-    let s = Stack::start(
-        &[
-            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
-            ("CHECKS_PER_MINUTE_IP", "1000".into()),
-            ("CHECK_REUSE_S", "0".into()),
-        ],
-        600,
-    );
-    let agent = setup(&s).await;
+    let (s, agent) = started(&[("CHECK_REUSE_S", "0".into())]).await;
     let mut pending = Vec::new();
     let mut table = Vec::new();
     // Moxie's carrier flow runs in the table's order: create a task, enter the SMS code,
@@ -436,15 +441,7 @@ fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn async_results_failover_reuse_consent_and_cases() {
-    let s = Stack::start(
-        &[
-            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
-            ("CHECKS_PER_MINUTE_IP", "1000".into()),
-            ("CHECK_POLL_S", "1".into()),
-        ],
-        600,
-    );
-    let agent = setup(&s).await;
+    let (s, agent) = started(&[("CHECK_POLL_S", "1".into())]).await;
     let face = CHECKS.iter().find(|c| c.name == "staticfacecheck").unwrap();
 
     // Consent first; face and bank card checks need the separate tick.
@@ -791,17 +788,12 @@ async fn async_results_failover_reuse_consent_and_cases() {
 
 #[tokio::test]
 async fn spend_prices_stuck_orders_and_retention() {
-    let s = Stack::start(
-        &[
-            ("CHECKS_PER_MINUTE_AGENT", "1000".into()),
-            ("CHECKS_PER_MINUTE_IP", "1000".into()),
-            ("CHECK_INPUTS_DAYS", "0".into()),
-            ("CHECK_RECORDS_DAYS", "0".into()),
-            ("AUDIT_DAYS", "0".into()),
-        ],
-        600,
-    );
-    let agent = setup(&s).await;
+    let (s, agent) = started(&[
+        ("CHECK_INPUTS_DAYS", "0".into()),
+        ("CHECK_RECORDS_DAYS", "0".into()),
+        ("AUDIT_DAYS", "0".into()),
+    ])
+    .await;
     let admin = Console::sign_in(&s, "boss").await;
 
     // Prices: anyone signed in reads them, only an admin sets one (audited).
