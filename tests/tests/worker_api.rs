@@ -252,6 +252,7 @@ async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() 
         ("/", "haoka-frontend"),
         ("/orders/anything", "haoka-frontend"),
         ("/capture/?photos=face", "haoka-capture"),
+        ("/console/", "haoka-console"),
     ] {
         let resp = navigate(path).await;
         assert_eq!(resp.status().as_u16(), 200, "{path}");
@@ -272,10 +273,11 @@ async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() 
             .map(str::trim)
             .find(|d| d.starts_with("script-src "))
             .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
-        // 'self', wasm compilation, and the pages' two start-up scripts: nothing else runs.
+        // 'self', wasm compilation, and the three apps' start-up scripts (order form, capture
+        // page, console): nothing else runs.
         let sources: Vec<&str> = script_src.split_whitespace().skip(1).collect();
         assert_eq!(sources[..2], ["'self'", "'wasm-unsafe-eval'"], "{path}");
-        assert_eq!(sources.len(), 4, "{path}: {script_src}");
+        assert_eq!(sources.len(), 5, "{path}: {script_src}");
         for hash in inline_script_hashes(&html) {
             assert!(
                 sources.contains(&hash.as_str()),
