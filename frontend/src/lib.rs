@@ -22,6 +22,15 @@ use crate::{
     pages::{Page, TOKEN_QUERY, not_found::NotFound, order::OrderPage, status::StatusPage},
 };
 
+/// Wait `ms` milliseconds (the browser's timer).
+pub(crate) async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = leptos::prelude::window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Send panic messages to the browser console (a panic in wasm otherwise shows only as
 /// "unreachable"). What `console_error_panic_hook` does, without its JS stack capture: the
 /// message and its location are what a report needs, and it costs the first load less.

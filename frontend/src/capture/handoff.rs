@@ -9,6 +9,7 @@
 //!   same tab keeps its claim in `sessionStorage`), then takes the photos with the same
 //!   screens and uploads each one instead of posting it to a parent page.
 
+use crate::sleep;
 use std::sync::{
     Arc,
     atomic::{AtomicU32, Ordering},
@@ -31,14 +32,6 @@ pub fn offer_phone() -> bool {
         .ok()
         .flatten()
         .is_some_and(|m| m.matches())
-}
-
-/// Wait `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// An object URL showing `svg`.

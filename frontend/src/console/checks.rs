@@ -4,6 +4,7 @@
 //! result card, which polls while the check is pending and reveals a masked input on a stated
 //! reason.
 
+use crate::sleep;
 use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -335,14 +336,6 @@ fn on_photo(
         Some(Posted::Finished) => capturing.set(None),
         None => {}
     }
-}
-
-/// Wait `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// A state in words.

@@ -4,6 +4,7 @@
 //! like any other (so it is validated, consented, costed and audited, and its card joins the
 //! case); the password and the code are sent and never kept, here or at the edge.
 
+use crate::sleep;
 use std::collections::BTreeMap;
 
 use haoka_shared::{consent::CHECK_CONSENT_VERSION, realme, realme_form};
@@ -69,14 +70,6 @@ fn fields(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
         .filter(|(_, v)| !v.trim().is_empty())
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect()
-}
-
-/// Wait `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// The guided carrier flow of a case.
