@@ -26,10 +26,11 @@ CALLBACK_HMAC_KEY=$(rnd)
 SESSION_KEY=$(rnd)
 PII_KEY=$(rnd)
 ADMIN_TOKEN=$(rnd)
+AUDIT_KEY=$(rnd)
 VARS
 fi
-# A .dev.vars from before the orders issue lacks the newer keys: add them.
-for k in PII_KEY ADMIN_TOKEN; do
+# A .dev.vars from an earlier version lacks the newer keys: add them.
+for k in PII_KEY ADMIN_TOKEN AUDIT_KEY; do
   grep -q "^$k=" .dev.vars || { rnd() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }; echo "$k=$(rnd)" >> .dev.vars; }
 done
 

@@ -369,6 +369,27 @@ impl Attempts {
     }
 }
 
+/// Whether a sign-in request may be processed at all: its body is JSON (a browser posts a
+/// form or `text/plain` from any other site without asking first, so those are refused: login
+/// CSRF), and when the browser says where the request comes from, that is this origin
+/// (`Origin`) and this site (`Sec-Fetch-Site`: `same-origin`, or `none` for a typed address).
+pub fn login_request_ok(
+    content_type: Option<&str>,
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+    public_base: &str,
+) -> bool {
+    let json = content_type.is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    let same_origin =
+        origin.is_none_or(|o| o.trim_end_matches('/') == public_base.trim_end_matches('/'));
+    let same_site = fetch_site.is_none_or(|s| matches!(s.trim(), "same-origin" | "none"));
+    json && same_origin && same_site
+}
+
 /// Whether a state-changing call carries the session's CSRF token (and, when the browser
 /// says where it comes from, comes from this origin).
 pub fn csrf_ok(
@@ -391,6 +412,32 @@ mod tests {
     use super::*;
 
     const T0: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn sign_in_takes_json_from_this_origin_only() {
+        let base = "https://haoka.example";
+        let ok = |ct, o, f| login_request_ok(ct, o, f, base);
+        assert!(ok(Some("application/json"), None, None));
+        assert!(ok(
+            Some("application/json; charset=utf-8"),
+            Some("https://haoka.example"),
+            Some("same-origin")
+        ));
+        assert!(
+            !ok(Some("text/plain"), None, None),
+            "text/plain is what a cross-site form sends"
+        );
+        assert!(!ok(Some("application/x-www-form-urlencoded"), None, None));
+        assert!(!ok(None, None, None));
+        assert!(!ok(
+            Some("application/json"),
+            Some("https://evil.example"),
+            None
+        ));
+        assert!(!ok(Some("application/json"), None, Some("cross-site")));
+        assert!(!ok(Some("application/json"), None, Some("same-site")));
+        assert!(ok(Some("Application/JSON"), None, Some("none")));
+    }
 
     #[test]
     fn the_iteration_count_is_what_a_deployed_worker_accepts() {

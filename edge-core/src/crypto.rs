@@ -30,7 +30,7 @@ const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
 /// HMAC-SHA256 of the concatenated `parts` under `key` (any length, RFC 2104).
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // RFC 2104 §2: a key longer than the block is hashed, a shorter one zero-padded. Doing it
     // here gives the block-sized key `Mac::new` takes, with no fallible constructor to handle.
     let mut block = hmac::digest::Key::<HmacSha256>::default();

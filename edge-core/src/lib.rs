@@ -8,16 +8,19 @@
 
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod checks;
 pub mod crypto;
 pub mod export;
 pub mod handoff;
 pub mod http;
+pub mod netpolicy;
 pub mod phone3;
 pub mod realme;
 mod reply;
 pub mod retry;
 pub mod settings;
+pub mod turnstile;
 pub mod verdict;
 pub mod xingguang;
 

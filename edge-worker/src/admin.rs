@@ -61,6 +61,9 @@ struct ListQuery {
     state: Option<String>,
     /// Only orders unchanged for at least this many minutes.
     older_than_min: Option<i64>,
+    /// Only orders flagged for an operator (background steps kept failing).
+    #[serde(default)]
+    flagged: Option<bool>,
 }
 
 /// One order as an operator sees it in a list.
@@ -81,6 +84,8 @@ struct Row {
     created_at_ms: i64,
     updated_at_ms: i64,
     stuck: bool,
+    /// Background steps kept failing (or its job reached the dead-letter queue): look at it.
+    flagged: bool,
 }
 
 fn row(cfg: &Config, o: &OrderRow, now: i64) -> Result<Row, AppError> {
@@ -103,6 +108,7 @@ fn row(cfg: &Config, o: &OrderRow, now: i64) -> Result<Row, AppError> {
         created_at_ms: o.created_at_ms,
         updated_at_ms: o.updated_at_ms,
         stuck: state == OrderState::Unconfirmed && now - o.updated_at_ms > cfg.unconfirmed_alert_ms,
+        flagged: o.flagged_ms.is_some(),
     })
 }
 
@@ -125,9 +131,13 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
         .d1(DB)?
         .prepare(
             "SELECT * FROM orders WHERE (?1 IS NULL OR state = ?1) AND updated_at_ms <= ?2 \
-             ORDER BY created_at_ms DESC LIMIT 200",
+             AND (?3 = 0 OR flagged_ms IS NOT NULL) ORDER BY created_at_ms DESC LIMIT 200",
         )
-        .bind(&[store::opt(state.map(OrderState::as_str)), int(before)])?
+        .bind(&[
+            store::opt(state.map(OrderState::as_str)),
+            int(before),
+            int(i64::from(q.flagged == Some(true))),
+        ])?
         .all()
         .await?
         .results::<OrderRow>()?;
@@ -214,6 +224,7 @@ pub async fn settle(
     console_log!("settled id={} -> {}", order.id, to.as_str());
     crate::audit::append(
         &db,
+        &cfg.audit_key,
         &actor,
         "order_settle",
         &order.id,

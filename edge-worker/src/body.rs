@@ -1,7 +1,9 @@
 //! Reading request bodies, once for every route: a cap checked against the declared length
-//! before anything is read (so a huge body is refused unread) and again on what arrived, and
+//! before anything is read (so a huge body is refused unread) and again while it streams in
+//! (so a body without a length is refused at the cap, not after reading it all), and
 //! one JSON decoder whose failure is a 400.
 
+use futures_util::StreamExt;
 use serde::Deserialize;
 use worker::Request;
 
@@ -16,9 +18,18 @@ pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppErr
     if declared.is_some_and(|n| n > cap) {
         return Err(AppError::PayloadTooLarge);
     }
-    let body = req.bytes().await?;
-    if body.len() > cap {
-        return Err(AppError::PayloadTooLarge);
+    // Read chunk by chunk and stop at the cap: a body sent without Content-Length (chunked)
+    // is refused once it passes the cap, never read whole first.
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new()); // no body at all
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len().saturating_add(chunk.len()) > cap {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
     }
     Ok(body)
 }

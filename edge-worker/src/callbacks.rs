@@ -1,7 +1,11 @@
 //! `POST /callbacks/xingguang/{api_xid}/{token}`: the vendor's status callbacks. The vendor
 //! does not sign them, so the URL's HMAC token is the authentication: a wrong token is a 404
 //! and nothing is stored. The body is stored raw (once: a repeat is recognised by its hash)
-//! and read; the state machine decides whether it moves the order.
+//! and read; the state machine decides whether it moves the order. A callback is applied
+//! even when its body was seen before (a vendor's retry after our answer was lost must still
+//! land), and one that loses the compare-and-set to a concurrent callback reloads the order
+//! and applies again: the state machine refuses backward and repeated moves, so 审核中 and
+//! 已发货 arriving together always end at 已发货, with one event each.
 
 use haoka_edge_core::{
     crypto,
@@ -72,10 +76,7 @@ pub async fn xingguang(
         ])?
         .run()
         .await?;
-    if stored.meta()?.and_then(|m| m.changes).unwrap_or(0) == 0 {
-        console_log!("callback repeat ignored id={}", order.id);
-        return ok("duplicate");
-    }
+    let repeat = stored.meta()?.and_then(|m| m.changes).unwrap_or(0) == 0;
     let cb = match parsed {
         Ok(cb) => cb,
         Err(e) => {
@@ -83,8 +84,35 @@ pub async fn xingguang(
             return Err(AppError::BadRequest(e.to_string()));
         }
     };
-    apply(env, &order, &cb, now).await?;
-    ok("ok")
+    let mut order = order;
+    for _ in 0..APPLY_TRIES {
+        match apply(env, &order, &cb, now).await? {
+            Applied::Done => return ok(if repeat { "duplicate" } else { "ok" }),
+            Applied::Raced => {
+                // Another callback moved the order between our read and our write: read it
+                // again and apply this one to what it is now.
+                order = store::load(&db, &order.id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            }
+        }
+    }
+    // Still racing after every try: answer an error, so the vendor sends it again.
+    Err(AppError::Internal(format!(
+        "callback for {} lost {APPLY_TRIES} compare-and-sets",
+        order.id
+    )))
+}
+
+/// How often a callback that lost its compare-and-set is applied again.
+const APPLY_TRIES: usize = 8;
+
+/// What applying one callback did.
+enum Applied {
+    /// Moved the order, or the state machine said it does not apply (late, repeated).
+    Done,
+    /// The order changed under us: reload and apply again.
+    Raced,
 }
 
 async fn apply(
@@ -92,8 +120,18 @@ async fn apply(
     order: &store::OrderRow,
     cb: &Callback,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<Applied, AppError> {
     let db = env.d1(DB)?;
+    let from = order.state()?;
+    if haoka_shared::lifecycle::next(from, Input::Callback(cb.status)).is_none() {
+        console_log!(
+            "callback id={} status={} does not apply in {}",
+            order.id,
+            cb.status_text,
+            from.as_str()
+        );
+        return Ok(Applied::Done);
+    }
     let mut patch = Patch::new().set("vendor_status", cb.status_text.as_str());
     if order.apiorder.is_none()
         && let Some(apiorder) = &cb.apiorder
@@ -129,6 +167,7 @@ async fn apply(
         moved.map_or("no", OrderState::as_str)
     );
     match moved {
+        None => return Ok(Applied::Raced),
         Some(s) if s.is_terminal() && order.has_photos() => {
             jobs::forget_photos(env, &order.id).await?
         }
@@ -138,5 +177,5 @@ async fn apply(
         }
         _ => {}
     }
-    Ok(())
+    Ok(Applied::Done)
 }

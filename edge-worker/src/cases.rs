@@ -144,7 +144,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     ])?
     .run()
     .await?;
-    audit::append(&db, &who.username, "case_open", &id, "").await?;
+    audit::append(&db, &cfg.audit_key, &who.username, "case_open", &id, "").await?;
     let case = load(&db, &id).await?.ok_or(NO_CASE)?;
     Ok(Response::from_json(&case)?.with_status(201))
 }
@@ -261,6 +261,7 @@ pub async fn close(
     }
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "case_close",
         id,

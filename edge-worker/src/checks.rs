@@ -622,7 +622,15 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             ""
         }
     );
-    audit::append(&db, &who.username, "check_run", &id, &detail).await?;
+    audit::append(
+        &db,
+        &cfg.audit_key,
+        &who.username,
+        "check_run",
+        &id,
+        &detail,
+    )
+    .await?;
     let row = load(&db, &id).await?.ok_or(NO_CHECK)?;
     Ok(Response::from_json(&view(&row, cfg.realme_pass_score))?.with_status(201))
 }
@@ -750,7 +758,7 @@ async fn settle(
         .await?;
     if changed.is_some() {
         let detail = format!("{} by {by}", cols.verdict.unwrap_or(cols.state));
-        audit::note(db, "realme", "check_settled", id, &detail).await;
+        audit::note(db, &cfg.audit_key, "realme", "check_settled", id, &detail).await;
     }
     Ok(changed.is_some())
 }
@@ -821,7 +829,15 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
                 .first::<serde_json::Value>(None)
                 .await?;
             if changed.is_some() {
-                audit::note(&db, "cron", "check_timed_out", &row.id, &row.check_name).await;
+                audit::note(
+                    &db,
+                    &cfg.audit_key,
+                    "cron",
+                    "check_timed_out",
+                    &row.id,
+                    &row.check_name,
+                )
+                .await;
             }
             continue;
         }
@@ -918,6 +934,7 @@ pub async fn reveal(
     let value = inputs.get(&body.field).ok_or(NOT_REVEALABLE)?;
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "reveal",
         id,
@@ -987,20 +1004,14 @@ pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError
             now - cfg.check_records_ms,
         )
         .await?,
-        audit: count_returned(
-            &db,
-            "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log \
-             WHERE at_ms < ?1 ORDER BY seq LIMIT 500) RETURNING seq",
-            now - cfg.audit_ms,
-        )
-        .await?,
+        audit: audit::purge(&db, &cfg.audit_key, now - cfg.audit_ms).await?,
     };
     if purged.inputs_cleared + purged.checks + purged.cases + purged.audit > 0 {
         let detail = format!(
             "inputs {} checks {} cases {} audit {}",
             purged.inputs_cleared, purged.checks, purged.cases, purged.audit
         );
-        audit::note(&db, "cron", "retention_purge", "", &detail).await;
+        audit::note(&db, &cfg.audit_key, "cron", "retention_purge", "", &detail).await;
     }
     Ok(purged)
 }

@@ -1,7 +1,12 @@
 //! Configuration and secrets, read once per invocation from the Worker's bindings. Names are
 //! constants here; values never reach a response or a log.
 
-use haoka_edge_core::{realme::RealmeCredentials, retry::SendPolicy, xingguang::Credentials};
+use haoka_edge_core::{
+    budget::{Budgets, PerMinute},
+    realme::RealmeCredentials,
+    retry::SendPolicy,
+    xingguang::Credentials,
+};
 use worker::Env;
 
 use crate::error::AppError;
@@ -40,6 +45,8 @@ pub struct Config {
     pub pii_key: String,
     /// Bearer token of the operator endpoints.
     pub admin_token: String,
+    /// Key of the audit chain's HMACs (its own secret).
+    pub audit_key: String,
     /// Upstream call timeout.
     pub upstream_timeout_ms: u32,
     /// Resend policy for unknown-outcome sends.
@@ -52,10 +59,15 @@ pub struct Config {
     pub limit_per_product: u32,
     /// Open orders one person may hold in all.
     pub limit_total: u32,
-    /// Status lookups allowed per IP per minute.
-    pub lookups_per_minute: u32,
-    /// Pre-checks allowed per IP per minute.
-    pub prechecks_per_minute: u32,
+    /// Orders, pre-checks and lookups per address, person, device and for everyone per
+    /// minute, and paid checks per day.
+    pub budgets: haoka_edge_core::budget::Budgets,
+    /// Cloudflare Turnstile's secret: when set, orders and pre-checks need a solved widget.
+    pub turnstile_secret: Option<String>,
+    /// Turnstile's siteverify URL (the sandbox's locally).
+    pub turnstile_url: String,
+    /// The host of `public_base` (siteverify must say the widget was solved there).
+    pub public_host: String,
     /// How long a desktop → phone handoff's QR code lives.
     pub handoff_ttl_ms: i64,
     /// Handoffs opened or claimed per IP per minute.
@@ -98,10 +110,48 @@ fn required(env: &Env, name: &str) -> Result<String, AppError> {
     text(env, name).ok_or_else(|| AppError::Internal(format!("configuration {name} is not set")))
 }
 
+/// An upstream URL: https, or plain http to loopback only (PII, ID photos and credentials
+/// never travel in clear over a network).
+fn upstream(env: &Env, name: &str) -> Result<String, AppError> {
+    let url = required(env, name)?;
+    haoka_edge_core::netpolicy::upstream_url_ok(&url)
+        .map_err(|e| AppError::Internal(format!("configuration {name} refused: {e}")))?;
+    Ok(url)
+}
+
+/// The host part of an origin such as `https://haoka.example:8443`.
+fn host_of(origin: &str) -> String {
+    let rest = origin.split_once("://").map_or(origin, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("").to_owned();
+    }
+    authority.split(':').next().unwrap_or("").to_owned()
+}
+
 fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
     text(env, name)
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default)
+}
+
+fn per_minute(env: &Env, what: &str, d: PerMinute) -> PerMinute {
+    PerMinute {
+        address: number(env, &format!("{what}_PER_MINUTE"), d.address),
+        person: number(env, &format!("{what}_PER_MINUTE_PERSON"), d.person),
+        device: number(env, &format!("{what}_PER_MINUTE_DEVICE"), d.device),
+        global: number(env, &format!("{what}_PER_MINUTE_ALL"), d.global),
+    }
+}
+
+fn budgets(env: &Env) -> Budgets {
+    let d = Budgets::default();
+    Budgets {
+        orders: per_minute(env, "ORDERS", d.orders),
+        prechecks: per_minute(env, "PRECHECKS", d.prechecks),
+        lookups: per_minute(env, "LOOKUPS", d.lookups),
+        paid_checks_per_day: number(env, "PAID_CHECKS_PER_DAY", d.paid_checks_per_day),
+    }
 }
 
 impl Config {
@@ -109,10 +159,16 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Config, AppError> {
         let defaults = SendPolicy::default();
         Ok(Config {
-            xingguang_base: required(env, "XINGGUANG_BASE_URL")?,
-            realme_base: required(env, "REALME_BASE_URL")?,
-            phone3_url: required(env, "PHONE3_URL")?,
+            xingguang_base: upstream(env, "XINGGUANG_BASE_URL")?,
+            realme_base: upstream(env, "REALME_BASE_URL")?,
+            phone3_url: upstream(env, "PHONE3_URL")?,
             public_base: required(env, "PUBLIC_BASE_URL")?,
+            public_host: host_of(&required(env, "PUBLIC_BASE_URL")?),
+            turnstile_secret: text(env, "TURNSTILE_SECRET"),
+            turnstile_url: match text(env, "TURNSTILE_SITEVERIFY_URL") {
+                Some(_) => upstream(env, "TURNSTILE_SITEVERIFY_URL")?,
+                None => haoka_edge_core::turnstile::SITEVERIFY_URL.to_owned(),
+            },
             xingguang: Credentials {
                 api_user: required(env, "XINGGUANG_API_USER")?,
                 api_key: required(env, "XINGGUANG_API_KEY")?,
@@ -126,6 +182,7 @@ impl Config {
             session_key: required(env, "SESSION_KEY")?,
             pii_key: required(env, "PII_KEY")?,
             admin_token: required(env, "ADMIN_TOKEN")?,
+            audit_key: required(env, "AUDIT_KEY")?,
             upstream_timeout_ms: number(env, "UPSTREAM_TIMEOUT_MS", 10_000),
             send_policy: SendPolicy {
                 max_attempts: number(env, "SEND_MAX_ATTEMPTS", defaults.max_attempts),
@@ -136,8 +193,7 @@ impl Config {
             unconfirmed_alert_ms: number::<i64>(env, "UNCONFIRMED_ALERT_MIN", 60) * 60_000,
             limit_per_product: number(env, "ORDER_LIMIT_PER_PRODUCT", 1),
             limit_total: number(env, "ORDER_LIMIT_TOTAL", 5),
-            lookups_per_minute: number(env, "LOOKUPS_PER_MINUTE", 10),
-            prechecks_per_minute: number(env, "PRECHECKS_PER_MINUTE", 10),
+            budgets: budgets(env),
             handoff_ttl_ms: number::<i64>(env, "HANDOFF_TTL_S", 600).saturating_mul(1000),
             handoffs_per_minute: number(env, "HANDOFFS_PER_MINUTE", 20),
             logins_per_minute: number(env, "LOGINS_PER_MINUTE", 10),

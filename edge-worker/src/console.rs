@@ -44,17 +44,25 @@ const SESSION_EXPIRED: AppError = AppError::Refused {
     zh: "登录已超过 12 小时，请重新登录",
     en: "Your sign-in is over 12 hours old; please sign in again",
 };
+/// One answer for a wrong password, an unknown name and a locked account alike (after the
+/// same work), so the sign-in form tells no one which names exist or are locked.
 const BAD_CREDENTIALS: AppError = AppError::Refused {
     status: 401,
     code: "bad_credentials",
-    zh: "用户名或密码错误",
-    en: "Wrong user name or password",
+    zh: "用户名或密码错误；连续输错 5 次，账号会锁定 15 分钟（管理员可解锁）",
+    en: "Wrong user name or password; after 5 wrong passwords in a row the account is locked for 15 minutes (an admin can unlock it)",
 };
-const LOCKED: AppError = AppError::Refused {
-    status: 423,
-    code: "account_locked",
-    zh: "密码错误次数过多，账号已锁定 15 分钟，请稍后再试或联系管理员",
-    en: "Too many wrong passwords: the account is locked for 15 minutes; try later or ask an admin",
+const LOGIN_REFUSED: AppError = AppError::Refused {
+    status: 403,
+    code: "login_refused",
+    zh: "请从本站的登录页面登录",
+    en: "Please sign in from this site's sign-in page",
+};
+const CURRENT_PASSWORD: AppError = AppError::Refused {
+    status: 422,
+    code: "current_password_required",
+    zh: "修改自己的密码需要输入当前密码",
+    en: "Changing your own password needs your current password",
 };
 const DISABLED: AppError = AppError::Refused {
     status: 403,
@@ -240,14 +248,6 @@ async fn load_account(db: &D1Database, username: &str) -> Result<Option<AccountR
         .await?)
 }
 
-fn ip_hash(req: &Request, cfg: &Config) -> Result<String, AppError> {
-    let ip = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
-    Ok(crypto::lookup_hash(&cfg.pii_key, "ip", &ip))
-}
-
 fn token_hash(cfg: &Config, token: &str) -> String {
     crypto::lookup_hash(&cfg.pii_key, "session", token)
 }
@@ -324,7 +324,15 @@ pub async fn actor_for_change(req: &Request, env: &Env, cfg: &Config) -> Result<
         origin.as_deref(),
         &cfg.public_base,
     ) {
-        audit::note(&env.d1(DB)?, &who.username, "csrf_refused", &req.path(), "").await;
+        audit::note(
+            &env.d1(DB)?,
+            &cfg.audit_key,
+            &who.username,
+            "csrf_refused",
+            &req.path(),
+            "",
+        )
+        .await;
         return Err(CSRF);
     }
     Ok(who)
@@ -346,8 +354,22 @@ pub async fn require(
 /// The 403 for `who` on this request, written to the audit log first.
 pub async fn forbidden(env: &Env, req: &Request, who: &Actor, detail: &str) -> AppError {
     let target = format!("{} {}", req.method(), req.path());
+    let cfg = match Config::from_env(env) {
+        Ok(cfg) => cfg,
+        Err(e) => return e,
+    };
     match env.d1(DB) {
-        Ok(db) => audit::note(&db, &who.username, "forbidden", &target, detail).await,
+        Ok(db) => {
+            audit::note(
+                &db,
+                &cfg.audit_key,
+                &who.username,
+                "forbidden",
+                &target,
+                detail,
+            )
+            .await
+        }
         Err(e) => return e.into(),
     }
     FORBIDDEN
@@ -364,11 +386,32 @@ struct NewAccount {
     store: String,
 }
 
+/// Which condition an account is inserted under.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Insert {
+    /// Any new name.
+    Any,
+    /// The first admin: only while no working admin exists, decided in the same statement
+    /// (two bootstraps at once make one admin).
+    OnlyAdmin,
+}
+
+/// Whether an admin account that is not disabled exists.
+async fn working_admin(db: &D1Database) -> Result<bool, AppError> {
+    let n: Option<i64> = db
+        .prepare("SELECT COUNT(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0")
+        .first(Some("n"))
+        .await?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// Insert an account; `None` when `Insert::OnlyAdmin` found a working admin already.
 async fn insert_account(
     db: &D1Database,
     a: &NewAccount,
     role: Role,
-) -> Result<AccountRow, AppError> {
+    when: Insert,
+) -> Result<Option<AccountRow>, AppError> {
     let username = a.username.trim().to_lowercase();
     if !username_ok(&username) {
         return Err(invalid(
@@ -380,15 +423,22 @@ async fn insert_account(
     check_display_name(&a.display_name)?;
     check_store(&a.store)?;
     auth::check_password(&a.password, &username).map_err(password_refused)?;
+    if when == Insert::OnlyAdmin && working_admin(db).await? {
+        // The cheap early answer; the insert below decides for certain.
+        return Ok(None);
+    }
     if load_account(db, &username).await?.is_some() {
         return Err(ACCOUNT_EXISTS);
     }
     let phc = passwords::hash(&a.password).await?;
     let now = now_ms();
+    let only_first = i64::from(when == Insert::OnlyAdmin);
     let inserted = db
         .prepare(
             "INSERT INTO accounts (username, display_name, role, store, password, created_at_ms, updated_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (username) DO NOTHING RETURNING username",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE ?7 = 0 OR NOT EXISTS \
+             (SELECT 1 FROM accounts WHERE role = 'admin' AND disabled = 0) \
+             ON CONFLICT (username) DO NOTHING RETURNING username",
         )
         .bind(&[
             username.as_str().into(),
@@ -397,15 +447,20 @@ async fn insert_account(
             a.store.trim().into(),
             phc.into(),
             int(now),
+            int(only_first),
         ])?
         .first::<serde_json::Value>(None)
         .await?;
     if inserted.is_none() {
+        if when == Insert::OnlyAdmin && working_admin(db).await? {
+            return Ok(None);
+        }
         return Err(ACCOUNT_EXISTS);
     }
     load_account(db, &username)
         .await?
         .ok_or_else(|| AppError::Internal("account vanished".into()))
+        .map(Some)
 }
 
 /// `POST /api/console/bootstrap` (operator bearer): the first admin, once.
@@ -413,16 +468,12 @@ pub async fn bootstrap(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     admin::authorise(&req, cfg)?;
     let body: NewAccount = read_json(&mut req, MAX_JSON_BYTES).await?;
     let db = env.d1(DB)?;
-    let admins: Option<i64> = db
-        .prepare("SELECT COUNT(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0")
-        .first(Some("n"))
-        .await?;
-    if admins.unwrap_or(0) > 0 {
-        return Err(BOOTSTRAP_DONE);
-    }
-    let row = insert_account(&db, &body, Role::Admin).await?;
+    let row = insert_account(&db, &body, Role::Admin, Insert::OnlyAdmin)
+        .await?
+        .ok_or(BOOTSTRAP_DONE)?;
     audit::append(
         &db,
+        &cfg.audit_key,
         "operator",
         "account_create",
         &row.username,
@@ -432,17 +483,69 @@ pub async fn bootstrap(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     Ok(Response::from_json(&row.view())?.with_status(201))
 }
 
+/// One more wrong password, in one statement: counted afresh once a lock ran out, and the
+/// `MAX_FAILURES`th locks the account for `LOCK_MS` (the rule of `auth::Attempts::failed`).
+/// Returns the failures in a row.
+async fn count_failure(db: &D1Database, username: &str, now: i64) -> Result<i64, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        failures: i64,
+    }
+    let row = db
+        .prepare(
+            "UPDATE accounts SET \
+             failures = CASE WHEN locked_until_ms IS NOT NULL AND locked_until_ms <= ?2 THEN 1 ELSE failures + 1 END, \
+             locked_until_ms = CASE \
+                 WHEN (CASE WHEN locked_until_ms IS NOT NULL AND locked_until_ms <= ?2 THEN 1 ELSE failures + 1 END) >= ?3 THEN ?4 \
+                 WHEN locked_until_ms IS NOT NULL AND locked_until_ms > ?2 THEN locked_until_ms \
+                 ELSE NULL END \
+             WHERE username = ?1 RETURNING failures",
+        )
+        .bind(&[
+            username.into(),
+            int(now),
+            int(auth::MAX_FAILURES),
+            int(now + auth::LOCK_MS),
+        ])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map_or(0, |r| r.failures))
+}
+
 #[derive(Deserialize)]
 struct Login {
     username: String,
     password: String,
 }
 
-/// `POST /api/console/login`.
+/// `POST /api/console/login`: JSON from this origin only (login CSRF), throttled per address
+/// (audited once per address and minute), the failure count kept by one atomic statement (so
+/// parallel wrong passwords all count), and one answer for a wrong password, an unknown name
+/// and a locked account, after the same work.
 pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let db = env.d1(DB)?;
+    let headers = req.headers();
+    if !auth::login_request_ok(
+        headers.get("content-type")?.as_deref(),
+        headers.get("origin")?.as_deref(),
+        headers.get("sec-fetch-site")?.as_deref(),
+        &cfg.public_base,
+    ) {
+        return Err(LOGIN_REFUSED);
+    }
     if let Err(e) = ratelimit::check(&req, env, cfg, "login", cfg.logins_per_minute).await {
-        audit::note(&db, "anonymous", "login_throttled", "", "per-IP limit").await;
+        let ip = ratelimit::address_hash(&req, cfg)?;
+        if ratelimit::first_in_window(env, "login_throttled", &ip).await? {
+            audit::note(
+                &db,
+                &cfg.audit_key,
+                "anonymous",
+                "login_throttled",
+                "",
+                "per-address limit",
+            )
+            .await;
+        }
         return Err(match e {
             AppError::Refused { status: 429, .. } => THROTTLED,
             other => other,
@@ -459,6 +562,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
         passwords::verify(&body.password, "").await?;
         audit::note(
             &db,
+            &cfg.audit_key,
             "anonymous",
             "login_failed",
             &username.chars().take(32).collect::<String>(),
@@ -472,31 +576,45 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
         locked_until_ms: account.locked_until_ms,
     };
     if attempts.locked(now) {
-        audit::note(&db, &username, "login_locked", &username, "").await;
-        return Err(LOCKED);
+        // The same work and the same answer as a wrong password.
+        passwords::verify(&body.password, "").await?;
+        audit::note(
+            &db,
+            &cfg.audit_key,
+            &username,
+            "login_locked",
+            &username,
+            "",
+        )
+        .await;
+        return Err(BAD_CREDENTIALS);
     }
     if body.password.chars().count() > auth::PASSWORD_CHARS.1
         || !passwords::verify(&body.password, &account.password).await?
     {
-        let after = attempts.failed(now);
-        db.prepare("UPDATE accounts SET failures = ?1, locked_until_ms = ?2 WHERE username = ?3")
-            .bind(&[
-                int(after.failures),
-                crate::store::opt_int(after.locked_until_ms),
-                username.as_str().into(),
-            ])?
-            .run()
-            .await?;
-        let detail = format!("failures={}", after.failures);
-        audit::note(&db, &username, "login_failed", &username, &detail).await;
-        return Err(if after.locked(now) {
-            LOCKED
-        } else {
-            BAD_CREDENTIALS
-        });
+        let failures = count_failure(&db, &username, now).await?;
+        let detail = format!("failures={failures}");
+        audit::note(
+            &db,
+            &cfg.audit_key,
+            &username,
+            "login_failed",
+            &username,
+            &detail,
+        )
+        .await;
+        return Err(BAD_CREDENTIALS);
     }
     if account.disabled != 0 {
-        audit::note(&db, &username, "login_disabled", &username, "").await;
+        audit::note(
+            &db,
+            &cfg.audit_key,
+            &username,
+            "login_disabled",
+            &username,
+            "",
+        )
+        .await;
         return Err(DISABLED);
     }
     let mut reset = db
@@ -520,11 +638,11 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             username.as_str().into(),
             csrf.as_str().into(),
             int(now),
-            ip_hash(&req, cfg)?.into(),
+            ratelimit::address_hash(&req, cfg)?.into(),
         ])?,
     ])
     .await?;
-    audit::append(&db, &username, "login", &username, "").await?;
+    audit::append(&db, &cfg.audit_key, &username, "login", &username, "").await?;
     let life: Lifetimes = cfg.session_life;
     let session = Session {
         created_ms: now,
@@ -566,7 +684,15 @@ pub async fn logout(req: &Request, env: &Env, cfg: &Config) -> Result<Response, 
         .bind(&[who.token_hash.as_str().into()])?
         .run()
         .await?;
-    audit::append(&db, &who.username, "logout", &who.username, "").await?;
+    audit::append(
+        &db,
+        &cfg.audit_key,
+        &who.username,
+        "logout",
+        &who.username,
+        "",
+    )
+    .await?;
     signed_out()
 }
 
@@ -575,7 +701,15 @@ pub async fn logout_all(req: &Request, env: &Env, cfg: &Config) -> Result<Respon
     let who = actor_for_change(req, env, cfg).await?;
     let db = env.d1(DB)?;
     end_sessions(&db, &who.username).await?;
-    audit::append(&db, &who.username, "logout_all", &who.username, "").await?;
+    audit::append(
+        &db,
+        &cfg.audit_key,
+        &who.username,
+        "logout_all",
+        &who.username,
+        "",
+    )
+    .await?;
     signed_out()
 }
 
@@ -645,9 +779,19 @@ pub async fn create_account(
         .await);
     }
     let db = env.d1(DB)?;
-    let row = insert_account(&db, &body, role).await?;
+    let row = insert_account(&db, &body, role, Insert::Any)
+        .await?
+        .ok_or(ACCOUNT_EXISTS)?;
     let detail = format!("role={} store={}", row.role, row.store);
-    audit::append(&db, &who.username, "account_create", &row.username, &detail).await?;
+    audit::append(
+        &db,
+        &cfg.audit_key,
+        &who.username,
+        "account_create",
+        &row.username,
+        &detail,
+    )
+    .await?;
     Ok(Response::from_json(&row.view())?.with_status(201))
 }
 
@@ -663,6 +807,9 @@ struct AccountChange {
     disabled: Option<bool>,
     #[serde(default)]
     password: Option<String>,
+    /// One's own current password, needed to change it.
+    #[serde(default)]
+    current_password: Option<String>,
     /// Clear a lockout.
     #[serde(default)]
     unlock: Option<bool>,
@@ -715,6 +862,21 @@ pub async fn change_account(
         None => account.display_name.clone(),
     };
     check_store(&new_store)?;
+    if body.password.is_some() && who.username == account.username {
+        let current = body.current_password.as_deref().unwrap_or("");
+        if !passwords::verify(current, &account.password).await? {
+            audit::note(
+                &db,
+                &cfg.audit_key,
+                &who.username,
+                "password_change_refused",
+                &who.username,
+                "",
+            )
+            .await;
+            return Err(CURRENT_PASSWORD);
+        }
+    }
     let password = match &body.password {
         Some(p) => {
             auth::check_password(p, &account.username).map_err(password_refused)?;
@@ -768,6 +930,7 @@ pub async fn change_account(
     }
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "account_change",
         &account.username,
@@ -791,7 +954,8 @@ struct AuditView {
 }
 
 /// `GET /api/console/audit?before=seq`: the newest 100 entries (before `before`), and whether
-/// the whole chain verifies.
+/// the chain holds for them (verified from the nearest checkpoint, and against the head kept
+/// in R2).
 pub async fn audit_log(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = actor(req, env, cfg).await?;
     require(env, req, &who, Permission::ReadAudit).await?;
@@ -802,18 +966,11 @@ pub async fn audit_log(req: &Request, env: &Env, cfg: &Config) -> Result<Respons
         .find(|(k, _)| k == "before")
         .and_then(|(_, v)| v.parse::<i64>().ok())
         .unwrap_or(i64::MAX);
-    let rows = db
-        .prepare("SELECT * FROM audit_log ORDER BY seq")
-        .all()
-        .await?
-        .results::<audit::Row>()?;
-    let links: Vec<_> = rows.iter().map(audit::Row::link).collect();
-    let chain = haoka_edge_core::audit::verify(&links);
-    let entries: Vec<AuditView> = rows
+    let page = audit::page(env, &db, &cfg.audit_key, before).await?;
+    let chain = page.chain;
+    let entries: Vec<AuditView> = page
+        .rows
         .into_iter()
-        .rev()
-        .filter(|r| r.seq < before)
-        .take(100)
         .map(|r| AuditView {
             seq: r.seq,
             at_ms: r.at_ms,

@@ -2,18 +2,24 @@
 //! Worker) carries "advance order X" messages; the cron re-enqueues what is due in case a
 //! message was lost. Advancing does whatever the order's state needs next — the pre-check,
 //! `pushorder` (resent with the same `api_xid` when its outcome was unknown), `getimg` — under
-//! a lease, so two consumers never send the same order at once.
+//! a lease that names its holder and is renewed before every upstream call, so two consumers
+//! never call out for the same order at once, and only when the order's work is due, so a
+//! duplicate or redelivered message changes nothing. A step that fails (D1, bad data) backs
+//! the order off and, after a few failures in a row, flags it for an operator; it never
+//! returns to the head of the line. Messages the queue gives up on land in the dead-letter
+//! queue, whose consumer flags their orders.
 
+use haoka_edge_core::retry;
 use haoka_edge_core::xingguang::{
     GetimgOutcome, PushOrder, PushOutcome, getimg_request, parse_getimg_reply,
     parse_pushorder_reply, pushorder_request,
 };
 use haoka_shared::lifecycle::{Input, OrderState, RejectReason, Source, VendorStatus};
 use serde::{Deserialize, Serialize};
-use worker::{Env, MessageBatch, MessageExt, console_error, console_log, console_warn};
+use worker::{D1Database, Env, MessageBatch, MessageExt, console_error, console_log, console_warn};
 
 use crate::{
-    config::{Config, DB, JOBS, now_ms},
+    config::{Config, DB, JOBS, now_ms, random},
     error::AppError,
     orders::open,
     photos, precheck,
@@ -21,8 +27,27 @@ use crate::{
     upstream::{self, Transport},
 };
 
-/// How long one consumer may hold an order (longer than two upstream timeouts).
-const LEASE_MS: i64 = 60_000;
+/// The dead-letter queue (`wrangler.toml`): messages the queue gave up on.
+pub const DEAD_LETTERS: &str = "haoka-jobs-dead";
+
+/// One consumer's hold on an order: its own random token, renewed before each upstream call.
+pub struct Lease {
+    owner: String,
+    timeout_ms: u32,
+}
+
+impl Lease {
+    /// Extend the lease to cover `calls` upstream calls from now; false when it is no longer
+    /// ours (then nothing may be sent).
+    async fn renew(&self, db: &D1Database, order_id: &str, calls: u32) -> Result<bool, AppError> {
+        let ms = retry::lease_ms(self.timeout_ms).saturating_mul(i64::from(calls.max(1)));
+        let ours = store::renew(db, order_id, &self.owner, now_ms(), ms).await?;
+        if !ours {
+            console_warn!("advance {order_id}: lease lost before an upstream call; stopping");
+        }
+        Ok(ours)
+    }
+}
 
 /// A queue message.
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,8 +78,10 @@ pub async fn enqueue(env: &Env, order_id: &str, delay_s: u32) {
     }
 }
 
-/// The queue consumer: advance each order; never let an error escape (it would kill the
-/// isolate), retry the message instead.
+/// The queue consumer: advance each order. Never lets an error escape (it would kill the
+/// isolate): a failed step backs the order off in D1 and the message is acknowledged (the cron
+/// brings the order back when it is due); only when even that write fails is the message
+/// retried, and after the queue's retries it goes to the dead-letter queue.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) {
     let messages = match batch.messages() {
         Ok(m) => m,
@@ -64,6 +91,18 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             return;
         }
     };
+    if batch.queue() == DEAD_LETTERS {
+        for m in &messages {
+            match flag_dead(&env, &m.body().order_id).await {
+                Ok(()) => m.ack(),
+                Err(e) => {
+                    console_error!("dead letter {}: {e}", m.body().order_id);
+                    m.retry();
+                }
+            }
+        }
+        return;
+    }
     let cfg = match Config::from_env(&env) {
         Ok(c) => c,
         Err(e) => {
@@ -78,17 +117,49 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
         .map(|m| advance(&env, &cfg, &m.body().order_id, Source::Retry));
     let results = futures_util::future::join_all(runs).await;
     for (m, result) in messages.iter().zip(results) {
+        let order_id = &m.body().order_id;
         match result {
             Ok(()) => m.ack(),
             Err(e) => {
-                console_error!("advance {} failed: {e}", m.body().order_id);
-                m.retry();
+                console_error!("advance {order_id} failed: {e}");
+                match failed(&env, order_id).await {
+                    Ok(()) => m.ack(),
+                    Err(e) => {
+                        console_error!("advance {order_id}: could not back off ({e})");
+                        m.retry();
+                    }
+                }
             }
         }
     }
 }
 
-/// Do the next step for one order, under its lease.
+/// Back a failed order off; flag it once it keeps failing.
+async fn failed(env: &Env, order_id: &str) -> Result<(), AppError> {
+    let failures =
+        store::job_failed(&env.d1(DB)?, order_id, now_ms(), retry::JOB_FLAG_AFTER).await?;
+    if failures >= retry::JOB_FLAG_AFTER {
+        console_warn!(
+            "order {order_id} failed {failures} background steps in a row: flagged for an operator (GET /api/admin/orders?flagged=true)"
+        );
+    }
+    Ok(())
+}
+
+/// A message the queue gave up on: its order is flagged for an operator.
+async fn flag_dead(env: &Env, order_id: &str) -> Result<(), AppError> {
+    env.d1(DB)?
+        .prepare("UPDATE orders SET flagged_ms = COALESCE(flagged_ms, ?2) WHERE id = ?1")
+        .bind(&[order_id.into(), int(now_ms())])?
+        .run()
+        .await?;
+    console_warn!(
+        "order {order_id}: its job reached the dead-letter queue; flagged for an operator"
+    );
+    Ok(())
+}
+
+/// Do the next step for one order, under its lease, if its work is due.
 pub async fn advance(
     env: &Env,
     cfg: &Config,
@@ -97,27 +168,55 @@ pub async fn advance(
 ) -> Result<(), AppError> {
     let db = env.d1(DB)?;
     let now = now_ms();
-    if !store::lease(&db, order_id, now, LEASE_MS).await? {
+    let lease = Lease {
+        owner: haoka_edge_core::handoff::token(&random::<16>()?),
+        timeout_ms: cfg.upstream_timeout_ms,
+    };
+    if !store::lease(
+        &db,
+        order_id,
+        &lease.owner,
+        now,
+        retry::lease_ms(cfg.upstream_timeout_ms),
+    )
+    .await?
+    {
         console_log!("advance {order_id}: leased elsewhere");
         return Ok(());
     }
-    let result = step(env, cfg, order_id, source).await;
-    store::release(&db, order_id).await?;
+    let result = step(env, cfg, order_id, source, &lease).await;
+    store::release(&db, order_id, &lease.owner).await?;
     result
 }
 
-async fn step(env: &Env, cfg: &Config, order_id: &str, source: Source) -> Result<(), AppError> {
+async fn step(
+    env: &Env,
+    cfg: &Config,
+    order_id: &str,
+    source: Source,
+    lease: &Lease,
+) -> Result<(), AppError> {
     let db = env.d1(DB)?;
     let mut order = store::load(&db, order_id)
         .await?
         .ok_or_else(|| AppError::Internal(format!("no order {order_id}")))?;
+    if !retry::due(order.next_try_ms, now_ms(), source == Source::Operator)
+        && !order.state()?.is_terminal()
+    {
+        console_log!("advance {order_id}: not due");
+        return Ok(());
+    }
     // Each pass may unlock the next (a pass → send; an accepted send → getimg).
     for _ in 0..3 {
         let moved = match order.state()? {
-            OrderState::Received | OrderState::Checking => check(env, cfg, &order).await?,
-            OrderState::Sending => send(env, cfg, &order, source).await?,
+            OrderState::Received | OrderState::Checking => {
+                lease.renew(&db, order_id, 3).await? && check(env, cfg, &order).await?
+            }
+            OrderState::Sending => {
+                lease.renew(&db, order_id, 1).await? && send(env, cfg, &order, source).await?
+            }
             OrderState::AwaitingPhotos if order.has_photos() => {
-                upload_photos(env, cfg, &order).await?
+                lease.renew(&db, order_id, 1).await? && upload_photos(env, cfg, &order).await?
             }
             _ => false,
         };
@@ -131,6 +230,10 @@ async fn step(env: &Env, cfg: &Config, order_id: &str, source: Source) -> Result
     if order.state()?.is_terminal() && order.has_photos() {
         forget_photos(env, &order.id).await?;
     }
+    if order.job_failures > 0 {
+        store::job_ok(&db, order_id).await?;
+    }
+    console_log!("advance {order_id}: done in {}", order.state);
     Ok(())
 }
 
@@ -359,7 +462,9 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool
         order.apiorder.as_deref(),
         photos::get(env, &order.id).await?,
     ) else {
-        store::update(&db, &order.id, Patch::new().set("photos", int(0))).await?;
+        // Nothing to send them with (no vendor number yet) or not all there: drop what is
+        // there (flag and objects together), so the customer is asked again.
+        forget_photos(env, &order.id).await?;
         return Ok(false);
     };
     let req = getimg_request(&cfg.xingguang_base, apiorder, &photos);

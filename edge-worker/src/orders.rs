@@ -1,8 +1,10 @@
-//! Customers' order endpoints: drafts (kept from the walking skeleton), placing an order
-//! (idempotent, answered at once: the vendor is called in the background), the status page's
-//! view, photos sent later, and the lookup by order number plus the ID number's last 6.
+//! Customers' order endpoints: placing an order (idempotent, held to the person's limits and
+//! the abuse budgets, answered at once: the vendor is called in the background), the status
+//! page's view, photos sent later, and the lookup by order number plus the ID number's last 6
+//! (locked after a few wrong tries).
 
 use haoka_capture_core::QualityFlags;
+use haoka_edge_core::budget::{self, Action};
 use haoka_edge_core::{
     crypto::{self, Sealer},
     xingguang::Photos,
@@ -16,7 +18,7 @@ use haoka_shared::{
     china_date_from_unix_millis, ids,
     lifecycle::{OrderState, RejectReason},
     mask,
-    order::{DraftAccepted, DraftOrderRequest, ValidDraft, validate_draft},
+    order::{DraftOrderRequest, ValidDraft, validate_draft},
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -27,10 +29,10 @@ use crate::{
     config::{Config, DB, now_ms, random},
     error::AppError,
     jobs, photos, precheck, products, ratelimit,
-    store::{self, OrderRow, Patch, int},
+    store::{self, Limits, OrderRow, Patch, int},
 };
 
-/// Drafts and orders without photos are small JSON documents.
+/// Orders without photos are small JSON documents.
 const MAX_JSON_BYTES: usize = 16 * 1024;
 /// The `quality` part: three flags of five problems each fit in well under this.
 const MAX_FLAGS_BYTES: usize = 1024;
@@ -39,46 +41,6 @@ const MAX_MULTIPART_BYTES: usize = 3 * haoka_shared::photo::PHOTO_MAX_BYTES + 64
 
 fn today() -> haoka_shared::Date {
     china_date_from_unix_millis(now_ms())
-}
-
-/// `POST /api/orders/draft`: validate, store, answer 201 with the draft id.
-pub async fn create_draft(mut req: Request, env: &Env) -> Result<Response, AppError> {
-    let body = body_bytes(&mut req, MAX_JSON_BYTES).await?;
-    let draft: DraftOrderRequest = parse_json(&body)?;
-    let db = env.d1(DB)?;
-    let product = products::find(&db, &draft.product_id).await?;
-    let now = now_ms();
-    let valid = validate_draft(&draft, product.as_ref(), today()).map_err(AppError::Validation)?;
-    let id = ids::mint_id("DR", now, &random::<10>()?);
-    db.prepare(
-        "INSERT INTO draft_orders (id, product_id, name, mobile, id_number, order_province, address, number, status, created_at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', ?9)",
-    )
-    .bind(&[
-        id.as_str().into(),
-        valid.product_id.as_str().into(),
-        valid.name.as_str().into(),
-        valid.mobile.as_str().into(),
-        valid.id_number.as_str().into(),
-        valid.order_province.as_str().into(),
-        valid.address.as_str().into(),
-        valid.number.as_str().into(),
-        int(now),
-    ])?
-    .run()
-    .await?;
-    console_log!(
-        "draft stored id={id} product={} name={} mobile={} id_number={}",
-        valid.product_id,
-        mask::mask_name(&valid.name),
-        mask::mask_phone(&valid.mobile),
-        mask::mask_id(&valid.id_number),
-    );
-    let reply = DraftAccepted {
-        draft_id: id,
-        warnings: valid.warnings,
-    };
-    Ok(Response::from_json(&reply)?.with_status(201))
 }
 
 /// The `Idempotency-Key` header: 8–64 letters, digits, `-` or `_`.
@@ -185,46 +147,32 @@ fn repeat(order: &OrderRow, hash: &str, cfg: &Config) -> Result<Response, AppErr
     Ok(Response::from_json(&reply)?.with_status(200))
 }
 
-/// Refuse a person's order beyond the limits (open orders only; this key's own order aside).
-async fn check_limits(
+const LIMIT_PRODUCT: AppError = AppError::Refused {
+    status: 409,
+    code: "order_limit_product",
+    zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
+    en: "You already have an open order for this product; please wait until it is done",
+};
+const LIMIT_TOTAL: AppError = AppError::Refused {
+    status: 409,
+    code: "order_limit_total",
+    zh: "您名下正在办理的号卡订单已达上限",
+    en: "You have reached the limit of open number-card orders",
+};
+
+/// Which limit refused an insert that stored nothing and had no key conflict.
+async fn limit_refusal(
     db: &worker::D1Database,
     cfg: &Config,
     id_hash: &str,
     product_id: &str,
-    key: &str,
-) -> Result<(), AppError> {
-    #[derive(Deserialize)]
-    struct Counts {
-        same: Option<i64>,
-        total: Option<i64>,
-    }
-    let counts = db
-        .prepare(
-            "SELECT SUM(product_id = ?2) AS same, COUNT(*) AS total FROM orders \
-             WHERE id_hash = ?1 AND idempotency_key != ?3 \
-             AND state NOT IN ('check_failed', 'shipped', 'rejected')",
-        )
-        .bind(&[id_hash.into(), product_id.into(), key.into()])?
-        .first::<Counts>(None)
-        .await?;
-    let (same, total) = counts.map_or((0, 0), |c| (c.same.unwrap_or(0), c.total.unwrap_or(0)));
-    if same >= i64::from(cfg.limit_per_product) {
-        return Err(AppError::Refused {
-            status: 409,
-            code: "order_limit_product",
-            zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
-            en: "You already have an open order for this product; please wait until it is done",
-        });
-    }
-    if total >= i64::from(cfg.limit_total) {
-        return Err(AppError::Refused {
-            status: 409,
-            code: "order_limit_total",
-            zh: "您名下正在办理的号卡订单已达上限",
-            en: "You have reached the limit of open number-card orders",
-        });
-    }
-    Ok(())
+) -> Result<AppError, AppError> {
+    let (same, _total) = store::open_counts(db, id_hash, product_id).await?;
+    Ok(if same >= i64::from(cfg.limit_per_product) {
+        LIMIT_PRODUCT
+    } else {
+        LIMIT_TOTAL
+    })
 }
 
 fn sealed_columns(
@@ -294,7 +242,18 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let valid = valid.map_err(AppError::Validation)?;
     let product = product.ok_or(AppError::Internal("validated without a product".into()))?;
     let id_hash = crypto::lookup_hash(&cfg.pii_key, "id", &valid.id_number);
-    check_limits(&db, cfg, &id_hash, &product.pid, &key).await?;
+    // The cheap refusals first (nothing upstream has been paid for yet): an open order of this
+    // person's blocks it with a link-worthy reason before any budget is spent.
+    let (same, total) = store::open_counts(&db, &id_hash, &product.pid).await?;
+    if same >= i64::from(cfg.limit_per_product) {
+        return Err(LIMIT_PRODUCT);
+    }
+    if total >= i64::from(cfg.limit_total) {
+        return Err(LIMIT_TOTAL);
+    }
+    let asker = ratelimit::asker(&req, cfg, &key).await?;
+    ratelimit::spend(env, cfg, Action::Order, &asker.client(Some(&id_hash))).await?;
+    ratelimit::spend(env, cfg, Action::PaidCheck, &asker.client(None)).await?;
 
     let id = ids::mint_id("HK", now, &random::<10>()?);
     let api_xid = ids::mint_id("XG", now, &random::<10>()?);
@@ -320,13 +279,28 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         ("created_at_ms", int(now)),
         ("updated_at_ms", int(now)),
     ];
+    if keep_photos.is_some() {
+        // The purge time is stored before any object is written: whatever happens between
+        // the puts and the flag, the cron deletes the order's objects at that time.
+        columns.push(("photos_expire_ms", int(now + cfg.photo_retention_ms)));
+    }
+    if let Some(device) = &asker.device {
+        columns.push(("device_hash", device.as_str().into()));
+    }
     columns.extend(sealed_columns(cfg, &id, &valid)?);
-    if !store::insert(&db, &columns, &id, now).await? {
+    let limits = Limits {
+        id_hash: &id_hash,
+        product_id: &product.pid,
+        per_product: cfg.limit_per_product,
+        total: cfg.limit_total,
+    };
+    if !store::insert(&db, &columns, &id, now, &limits).await? {
         // Someone with the same key got there first (a double tap, a retry): same answer.
-        let existing = store::load_by_key(&db, &key).await?.ok_or_else(|| {
-            AppError::Internal("insert conflicted but no order has the key".into())
-        })?;
-        return repeat(&existing, &hash, cfg);
+        if let Some(existing) = store::load_by_key(&db, &key).await? {
+            return repeat(&existing, &hash, cfg);
+        }
+        // Or a parallel submit for the same person took the last place.
+        return Err(limit_refusal(&db, cfg, &id_hash, &product.pid).await?);
     }
     if let Some(p) = keep_photos {
         photos::put(env, &id, p).await?;
@@ -506,14 +480,20 @@ pub async fn put_photos(
         });
     }
     let now = now_ms();
-    photos::put(env, &order.id, &photos).await?;
     let db = env.d1(DB)?;
+    // The purge time first (see `create`), then the objects, then the flag.
+    store::update(
+        &db,
+        &order.id,
+        Patch::new().set("photos_expire_ms", int(now + cfg.photo_retention_ms)),
+    )
+    .await?;
+    photos::put(env, &order.id, &photos).await?;
     store::update(
         &db,
         &order.id,
         Patch::new()
             .set("photos", int(1))
-            .set("photos_expire_ms", int(now + cfg.photo_retention_ms))
             .set(
                 "photo_flags",
                 flags.as_deref().map_or(JsValue::NULL, JsValue::from),
@@ -529,10 +509,18 @@ pub async fn put_photos(
     Ok(Response::from_json(&view(env, cfg, &order).await?)?)
 }
 
+const LOOKUP_LOCKED: AppError = AppError::Refused {
+    status: 429,
+    code: "lookup_locked",
+    zh: "该订单的查询错误次数过多，已暂停查询 1 小时；请使用下单后收到的链接，或稍后再试",
+    en: "Too many wrong tries for this order: lookups are paused for an hour; use the link you got when ordering, or try later",
+};
+
 /// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
-/// Rate-limited per IP; a miss says nothing about which part was wrong.
+/// Held to the lookup budgets (address, device, everyone); a miss says nothing about which
+/// part was wrong, and after `LOOKUP_MISSES_MAX` misses in a row the order refuses lookups for
+/// an hour (counted by one atomic statement, so parallel guesses all count).
 pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
-    ratelimit::check(&req, env, cfg, "lookup", cfg.lookups_per_minute).await?;
     let body = body_bytes(&mut req, 1024).await?;
     let ask: OrderLookupRequest = parse_json(&body)?;
     let order_id = ask.order_id.trim().to_ascii_uppercase();
@@ -545,14 +533,35 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
             message_en: "Enter the order number and the last 6 characters of the ID number".into(),
         }]));
     }
-    let order = store::load(&env.d1(DB)?, &order_id)
+    let asker = ratelimit::asker_unchecked(&req, cfg)?;
+    ratelimit::spend(env, cfg, Action::Lookup, &asker.client(None)).await?;
+    let db = env.d1(DB)?;
+    let order = store::load(&db, &order_id)
         .await?
         .ok_or(AppError::ORDER_NOT_FOUND)?;
+    let now = now_ms();
+    if budget::lookup_locked(order.lookup_locked_until_ms, now) {
+        return Err(LOOKUP_LOCKED);
+    }
     let id_number = open(cfg, &order, "id_number_enc", &order.id_number_enc)?;
     let tail: String = id_number.chars().skip(12).collect();
     if !haoka_shared::sign::constant_time_eq(tail.as_bytes(), last6.as_bytes()) {
-        return Err(AppError::ORDER_NOT_FOUND);
+        let locked = store::lookup_missed(
+            &db,
+            &order.id,
+            now,
+            budget::LOOKUP_MISSES_MAX,
+            budget::LOOKUP_LOCK_MS,
+        )
+        .await?;
+        console_log!("lookup miss id={} locked={locked}", order.id);
+        return Err(if locked {
+            LOOKUP_LOCKED
+        } else {
+            AppError::ORDER_NOT_FOUND
+        });
     }
+    store::lookup_hit(&db, &order.id).await?;
     let link = OrderLink {
         token: crypto::order_token(&cfg.session_key, &order.id),
         order_id: order.id,

@@ -5,6 +5,7 @@
 //! give `Pending`: the order waits in 身份核验中 and is retried, never refused.
 
 use haoka_edge_core::{
+    budget::Action,
     crypto,
     http::HttpRequest,
     phone3, realme,
@@ -12,7 +13,7 @@ use haoka_edge_core::{
 };
 use haoka_shared::{
     ChinaDateTime, Field, FieldIssue,
-    api::{PrecheckReply, PrecheckRequest, PrecheckResult},
+    api::{IDEMPOTENCY_HEADER, PrecheckReply, PrecheckRequest, PrecheckResult},
     china_date_from_unix_millis, idcard, ids,
     mask::mask_id,
     mobile::parse_mobile,
@@ -251,7 +252,19 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
     let (Ok(name), Ok(id), Ok(mobile), Some(product)) = (name, id, mobile, product) else {
         return Err(AppError::Validation(issues));
     };
-    ratelimit::check(&req, env, cfg, "precheck", cfg.prechecks_per_minute).await?;
+    // The bot check and the budgets before anything is paid for: per address (IPv6 by /64),
+    // person, device and everyone per minute, and the day's paid checks.
+    let key = req.headers().get(IDEMPOTENCY_HEADER)?.unwrap_or_default();
+    let asker = ratelimit::asker(&req, cfg, &key).await?;
+    let person_hash = crypto::lookup_hash(&cfg.pii_key, "id", id.as_str());
+    ratelimit::spend(
+        env,
+        cfg,
+        Action::Precheck,
+        &asker.client(Some(&person_hash)),
+    )
+    .await?;
+    ratelimit::spend(env, cfg, Action::PaidCheck, &asker.client(None)).await?;
     let person = Person {
         name: &name,
         id_number: id.as_str(),

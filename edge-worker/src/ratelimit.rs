@@ -1,18 +1,205 @@
-//! Fixed-window rate limits per client IP (or per account), counted in D1 (`rate_limits`). The
-//! IP is stored only as a keyed hash.
+//! Budgets and the bot check at the edge (rules in `haoka_edge_core::budget`, `netpolicy` and
+//! `turnstile`): fixed-window counters in D1 (`rate_limits`), each bumped by one atomic
+//! upsert, keyed by keyed hashes only (of the address, IPv6 by /64; of the person; of the
+//! device id), and Cloudflare Turnstile verified with `siteverify` when `TURNSTILE_SECRET` is
+//! set.
 
-use haoka_edge_core::crypto;
-use worker::{Env, Request};
+use haoka_edge_core::{
+    budget::{self, Action, Bucket, Client},
+    crypto, netpolicy, turnstile,
+};
+use worker::{Env, Request, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
     error::AppError,
     store::int,
+    upstream::{self, Transport},
 };
 
 const WINDOW_MS: i64 = 60_000;
 
-/// Count one call of `what` from this client; refuse (429) above `per_minute`.
+/// The client's address as the edge sees it (`CF-Connecting-IP`; Cloudflare sets it).
+fn client_ip(req: &Request) -> Result<String, AppError> {
+    Ok(req
+        .headers()
+        .get("cf-connecting-ip")?
+        .unwrap_or_else(|| "unknown".into()))
+}
+
+/// The keyed hash budgets and sessions store for the client's address (IPv6 by /64).
+pub fn address_hash(req: &Request, cfg: &Config) -> Result<String, AppError> {
+    let key = netpolicy::client_key(&client_ip(req)?);
+    Ok(crypto::lookup_hash(&cfg.pii_key, "ip", &key))
+}
+
+/// The keyed hash of the browser's device id, when it sent a well-formed one.
+pub fn device_hash(req: &Request, cfg: &Config) -> Result<Option<String>, AppError> {
+    Ok(req
+        .headers()
+        .get(budget::DEVICE_HEADER)?
+        .filter(|d| budget::device_ok(d))
+        .map(|d| crypto::lookup_hash(&cfg.pii_key, "device", &d)))
+}
+
+/// Bump every bucket once, in one batch; each bucket's count after the bump.
+async fn bump(env: &Env, buckets: &[Bucket]) -> Result<Vec<i64>, AppError> {
+    if buckets.is_empty() {
+        return Ok(vec![]);
+    }
+    let db = env.d1(DB)?;
+    let mut statements = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        statements.push(
+            db.prepare(
+                "INSERT INTO rate_limits (bucket, hits, expires_ms) VALUES (?1, 1, ?2) \
+                 ON CONFLICT (bucket) DO UPDATE SET hits = hits + 1 RETURNING hits",
+            )
+            .bind(&[b.key.as_str().into(), int(b.expires_ms)])?,
+        );
+    }
+    let mut hits = Vec::with_capacity(buckets.len());
+    for result in db.batch(statements).await? {
+        #[derive(serde::Deserialize)]
+        struct Hits {
+            hits: i64,
+        }
+        let row = result.results::<Hits>()?.into_iter().next();
+        hits.push(row.map_or(0, |h| h.hits));
+    }
+    Ok(hits)
+}
+
+/// Spend one `action` from `client`'s budgets; a spent budget refuses in plain words (429,
+/// or 503 for the day's paid checks) before anything costs money upstream.
+pub async fn spend(
+    env: &Env,
+    cfg: &Config,
+    action: Action,
+    client: &Client<'_>,
+) -> Result<(), AppError> {
+    let buckets = budget::buckets(action, client, &cfg.budgets, now_ms());
+    let hits = bump(env, &buckets).await?;
+    match budget::first_over(&buckets, &hits) {
+        None => Ok(()),
+        Some(scope) => {
+            console_log!("budget spent: {action:?} by {scope:?}");
+            let r = budget::refusal(action, scope);
+            Err(AppError::Refused {
+                status: r.status,
+                code: r.code,
+                zh: r.zh,
+                en: r.en,
+            })
+        }
+    }
+}
+
+/// The customer-facing client of `req`, with `person` when the request names one.
+pub struct Asker {
+    /// Keyed hash of the address.
+    pub address: String,
+    /// Keyed hash of the device id.
+    pub device: Option<String>,
+    /// Whether the request passed the bot check.
+    pub bot_checked: bool,
+}
+
+impl Asker {
+    /// As a budget client, for `person` (a keyed hash) if any.
+    pub fn client<'a>(&'a self, person: Option<&'a str>) -> Client<'a> {
+        Client {
+            address: &self.address,
+            person,
+            device: self.device.as_deref(),
+            bot_checked: self.bot_checked,
+        }
+    }
+}
+
+/// Who is asking, without a bot check (lookups: they cost nothing upstream).
+pub fn asker_unchecked(req: &Request, cfg: &Config) -> Result<Asker, AppError> {
+    Ok(Asker {
+        address: address_hash(req, cfg)?,
+        device: device_hash(req, cfg)?,
+        bot_checked: false,
+    })
+}
+
+const BOT_CHECK_FAILED: AppError = AppError::Refused {
+    status: 403,
+    code: "bot_check_failed",
+    zh: "人机验证未通过或已过期，请重新验证后再提交",
+    en: "The human check failed or expired; please complete it again and resubmit",
+};
+
+/// Who is asking: the address and device keys, and the bot check's verdict. With Turnstile
+/// on (`TURNSTILE_SECRET` set), a missing or failed token is refused (403); when siteverify
+/// itself cannot answer, the request goes on with the narrower budgets of an unchecked
+/// client, so an outage at Cloudflare does not stop real customers while the budgets still
+/// cap what a bot can cost.
+pub async fn asker(req: &Request, cfg: &Config, idempotency: &str) -> Result<Asker, AppError> {
+    let address = address_hash(req, cfg)?;
+    let device = device_hash(req, cfg)?;
+    let Some(secret) = cfg.turnstile_secret.as_deref() else {
+        return Ok(Asker {
+            address,
+            device,
+            bot_checked: false,
+        });
+    };
+    let token = req
+        .headers()
+        .get(turnstile::TOKEN_HEADER)?
+        .filter(|t| turnstile::token_shape_ok(t))
+        .ok_or(BOT_CHECK_FAILED)?;
+    let ip = client_ip(req)?;
+    let idempotency = match idempotency {
+        "" => haoka_edge_core::handoff::token(&crate::config::random::<16>()?),
+        key => key.to_owned(),
+    };
+    let call = turnstile::siteverify_request(
+        &cfg.turnstile_url,
+        secret,
+        &token,
+        Some(ip.as_str()).filter(|i| *i != "unknown"),
+        &idempotency,
+    );
+    let outcome = match upstream::execute(&call, cfg.upstream_timeout_ms).await {
+        Transport::Reply { status, body } => {
+            turnstile::parse_siteverify_reply(status, &body, None, Some(&cfg.public_host))
+        }
+        Transport::Failed { why } => turnstile::unavailable(&why),
+    };
+    match outcome {
+        turnstile::Outcome::Passed => Ok(Asker {
+            address,
+            device,
+            bot_checked: true,
+        }),
+        turnstile::Outcome::Failed { codes } => {
+            if codes
+                .iter()
+                .any(|c| c == "invalid-input-secret" || c == "missing-input-secret")
+            {
+                console_warn!("turnstile: siteverify refused TURNSTILE_SECRET (check the secret)");
+            }
+            console_log!("turnstile failed: {}", codes.join(","));
+            Err(BOT_CHECK_FAILED)
+        }
+        turnstile::Outcome::Unavailable { why } => {
+            console_warn!("turnstile unavailable ({why}): going on with unchecked budgets");
+            Ok(Asker {
+                address,
+                device,
+                bot_checked: false,
+            })
+        }
+    }
+}
+
+/// Count one call of `what` from this client's address (IPv6 by /64); refuse (429) above
+/// `per_minute`.
 pub async fn check(
     req: &Request,
     env: &Env,
@@ -20,36 +207,42 @@ pub async fn check(
     what: &str,
     per_minute: u32,
 ) -> Result<(), AppError> {
-    let ip = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
-    check_key(
-        env,
-        what,
-        &crypto::lookup_hash(&cfg.pii_key, "ip", &ip),
-        per_minute,
-    )
-    .await
+    check_key(env, what, &address_hash(req, cfg)?, per_minute).await
 }
 
-/// Count one call of `what` by `key` (an account name, an IP's keyed hash); refuse (429)
-/// above `per_minute`.
+/// Count one call of `what` by `key` (an account name, an address's keyed hash); refuse
+/// (429) above `per_minute`.
 pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Result<(), AppError> {
     let now = now_ms();
     let window = now / WINDOW_MS;
-    let bucket = format!("{what}:{key}:{window}");
-    let hits: Option<i64> = env
-        .d1(DB)?
-        .prepare(
-            "INSERT INTO rate_limits (bucket, hits, expires_ms) VALUES (?1, 1, ?2) \
-             ON CONFLICT (bucket) DO UPDATE SET hits = hits + 1 RETURNING hits",
-        )
-        .bind(&[bucket.into(), int((window + 1) * WINDOW_MS)])?
-        .first(Some("hits"))
-        .await?;
-    if hits.unwrap_or(0) > i64::from(per_minute) {
+    let bucket = Bucket {
+        key: format!("{what}:{key}:{window}"),
+        limit: per_minute,
+        expires_ms: (window + 1) * WINDOW_MS,
+        scope: budget::Scope::Address,
+    };
+    let hits = bump(env, std::slice::from_ref(&bucket)).await?;
+    if hits.first().copied().unwrap_or(0) > i64::from(per_minute) {
         return Err(AppError::RATE_LIMITED);
     }
     Ok(())
+}
+
+/// Whether `key` is new in this window: the first call answers true, every later one in the
+/// same window false (one audit entry per address and window, however many tries).
+pub async fn first_in_window(env: &Env, what: &str, key: &str) -> Result<bool, AppError> {
+    let now = now_ms();
+    let window = now / WINDOW_MS;
+    let r = env
+        .d1(DB)?
+        .prepare(
+            "INSERT INTO audit_once (bucket, expires_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            format!("{what}:{key}:{window}").into(),
+            int((window + 1) * WINDOW_MS),
+        ])?
+        .run()
+        .await?;
+    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }

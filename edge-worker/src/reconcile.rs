@@ -1,7 +1,8 @@
 //! The reconciler, run by the Cron trigger: re-enqueue work that is due (unknown-outcome
 //! resends, pre-checks and `getimg` waiting for a retry, orders whose queue message was lost),
 //! purge photos past their retention and expired photo handoffs, list orders stuck in 待确认
-//! for an operator, and drop expired rate-limit and pre-check rows and console sessions.
+//! for an operator, write the audit chain's head (a checkpoint in D1, the sealed head in R2), and
+//! drop expired rate-limit and pre-check rows and console sessions.
 
 use serde::{Deserialize, Serialize};
 use worker::{Env, console_log, console_warn};
@@ -55,7 +56,9 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         jobs::enqueue(env, &o.id, 0).await;
     }
     let expired = db
-        .prepare("SELECT id FROM orders WHERE photos = 1 AND photos_expire_ms < ?1 LIMIT 100")
+        // By the purge time alone, not the flag: it is written before the first object, so
+        // objects left by a put that failed half-way are purged too.
+        .prepare("SELECT id FROM orders WHERE photos_expire_ms < ?1 LIMIT 100")
         .bind(&[int(now)])?
         .all()
         .await?
@@ -66,6 +69,8 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     let handoffs_purged = handoff::purge(env, now).await?;
     let checks_settled = crate::checks::poll(env, cfg).await?;
     let purged = crate::checks::purge(env, cfg, now).await?;
+    // After the purge (its own entry included): the chain head, sealed, to D1 and R2.
+    crate::audit::checkpoint(env, &db, &cfg.audit_key).await?;
     let stuck = db
         .prepare(
             "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
@@ -85,6 +90,8 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     }
     db.batch(vec![
         db.prepare("DELETE FROM rate_limits WHERE expires_ms < ?1")
+            .bind(&[int(now)])?,
+        db.prepare("DELETE FROM audit_once WHERE expires_ms < ?1")
             .bind(&[int(now)])?,
         db.prepare("DELETE FROM identity_checks WHERE passed_ms < ?1")
             .bind(&[int(now - 24 * 3_600_000)])?,

@@ -149,6 +149,7 @@ pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     .await?;
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "price_change",
         &body.check,
@@ -193,6 +194,7 @@ pub async fn export_checks(req: &Request, env: &Env, cfg: &Config) -> Result<Res
         .collect();
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "export",
         "checks",

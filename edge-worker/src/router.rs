@@ -2,8 +2,8 @@
 //! API errors become JSON bodies here, once.
 
 use haoka_shared::api::{
-    DRAFT_PATH, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HEALTH_PATH,
-    ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
+    HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HEALTH_PATH, ORDER_LOOKUP_PATH,
+    ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
 };
 use worker::{Env, Method, Request, Response, Result};
 
@@ -46,9 +46,30 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         Ok(resp) => resp,
         Err(e) => e.into_response()?,
     };
-    resp.headers_mut().set("cache-control", "no-store")?;
+    let headers = resp.headers_mut();
+    for (name, value) in API_HEADERS {
+        headers.set(name, value)?;
+    }
     Ok(resp)
 }
+
+/// On every API and callback answer: never cached (they carry personal data or tokens),
+/// never sniffed into something executable, never framed by another site, no referrer
+/// leaves, and HTTPS only from the first visit on. The app's files get the same from
+/// `dist/_headers` (`frontend/headers.in`).
+pub const API_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'self'",
+    ),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    ),
+];
 
 async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Response, AppError> {
     let method = req.method();
@@ -56,7 +77,6 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
     match (method.clone(), path) {
         (Method::Get, HEALTH_PATH) => return health::get(env).await,
         (Method::Get, PRODUCTS_PATH) => return products::get(&env.d1(DB)?).await,
-        (Method::Post, DRAFT_PATH) => return orders::create_draft(req, env).await,
         (Method::Post, PRECHECK_PATH) => return precheck::post(req, env, &cfg()?).await,
         (Method::Post, ORDERS_PATH) => return orders::create(req, env, &cfg()?).await,
         (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
@@ -95,7 +115,6 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
             _,
             HEALTH_PATH
             | PRODUCTS_PATH
-            | DRAFT_PATH
             | PRECHECK_PATH
             | ORDERS_PATH
             | ORDER_LOOKUP_PATH

@@ -139,6 +139,7 @@ pub async fn change(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     .await?;
     audit::append(
         &db,
+        &cfg.audit_key,
         &who.username,
         "settings_change",
         &body.key,

@@ -55,6 +55,18 @@ pub struct OrderRow {
     /// The photos' kept quality problems (`QualityFlags` JSON), if any.
     #[serde(default)]
     pub photo_flags: Option<String>,
+    /// Background steps that failed in a row.
+    #[serde(default)]
+    pub job_failures: i64,
+    /// When background work is next due (`None`: nothing scheduled).
+    #[serde(default)]
+    pub next_try_ms: Option<i64>,
+    /// Set when an operator should look at it (background steps kept failing).
+    #[serde(default)]
+    pub flagged_ms: Option<i64>,
+    /// Until when the order refuses status lookups (too many wrong ID tails).
+    #[serde(default)]
+    pub lookup_locked_until_ms: Option<i64>,
     /// Created, Unix ms.
     pub created_at_ms: i64,
     /// Last change, Unix ms.
@@ -163,22 +175,68 @@ fn event(
         ])?)
 }
 
+/// The per-person limits an insert is held to.
+pub struct Limits<'a> {
+    /// Keyed hash of the ID number.
+    pub id_hash: &'a str,
+    /// The product ordered.
+    pub product_id: &'a str,
+    /// Open orders allowed for this product.
+    pub per_product: u32,
+    /// Open orders allowed in all.
+    pub total: u32,
+}
+
+/// The open states, for `state IN (…)`: the names come from [`OrderState::is_open`], never
+/// spelled here.
+fn open_states() -> Vec<&'static str> {
+    lifecycle::ALL_STATES
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}
+
 /// Insert a new order (columns and values as given) unless its idempotency key, id or
-/// `api_xid` exists; its creation event is written with it. Returns whether it was inserted.
+/// `api_xid` exists, or the person already holds `limits` open orders; its creation event is
+/// written with it. One statement decides and inserts, so parallel submits for one person
+/// cannot all pass a count that was read before any of them was stored. Returns whether it
+/// was inserted.
 pub async fn insert(
     db: &D1Database,
     columns: &[(&'static str, JsValue)],
     order_id: &str,
     now: i64,
+    limits: &Limits<'_>,
 ) -> Result<bool, AppError> {
     let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
-    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let n = columns.len();
+    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+    let states = open_states();
+    let open: Vec<String> = (0..states.len())
+        .map(|i| format!("?{}", n + 5 + i))
+        .collect();
+    let open = open.join(", ");
     let sql = format!(
-        "INSERT INTO orders ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+        "INSERT INTO orders ({}) SELECT {} WHERE \
+         (SELECT COUNT(*) FROM orders WHERE id_hash = ?{a} AND product_id = ?{b} AND state IN ({open})) < ?{c} \
+         AND (SELECT COUNT(*) FROM orders WHERE id_hash = ?{a} AND state IN ({open})) < ?{d} \
+         ON CONFLICT DO NOTHING",
         names.join(", "),
-        marks.join(", ")
+        marks.join(", "),
+        a = n + 1,
+        b = n + 2,
+        c = n + 3,
+        d = n + 4,
     );
-    let values: Vec<JsValue> = columns.iter().map(|(_, v)| v.clone()).collect();
+    let mut values: Vec<JsValue> = columns.iter().map(|(_, v)| v.clone()).collect();
+    values.extend([
+        JsValue::from_str(limits.id_hash),
+        JsValue::from_str(limits.product_id),
+        int(i64::from(limits.per_product)),
+        int(i64::from(limits.total)),
+    ]);
+    values.extend(states.iter().map(|s| JsValue::from_str(s)));
     let results = db
         .batch(vec![
             db.prepare(sql).bind(&values)?,
@@ -194,6 +252,33 @@ pub async fn insert(
         ])
         .await?;
     Ok(changed(results.first()))
+}
+
+/// A person's open orders: of this product, and in all (to say which limit refused).
+pub async fn open_counts(
+    db: &D1Database,
+    id_hash: &str,
+    product_id: &str,
+) -> Result<(i64, i64), AppError> {
+    #[derive(Deserialize)]
+    struct Counts {
+        same: Option<i64>,
+        total: Option<i64>,
+    }
+    let states = open_states();
+    let marks: Vec<String> = (0..states.len()).map(|i| format!("?{}", i + 3)).collect();
+    let mut values = vec![JsValue::from_str(id_hash), JsValue::from_str(product_id)];
+    values.extend(states.iter().map(|s| JsValue::from_str(s)));
+    let counts = db
+        .prepare(format!(
+            "SELECT SUM(product_id = ?2) AS same, COUNT(*) AS total FROM orders \
+             WHERE id_hash = ?1 AND state IN ({})",
+            marks.join(", ")
+        ))
+        .bind(&values)?
+        .first::<Counts>(None)
+        .await?;
+    Ok(counts.map_or((0, 0), |c| (c.same.unwrap_or(0), c.total.unwrap_or(0))))
 }
 
 fn changed(result: Option<&worker::D1Result>) -> bool {
@@ -270,22 +355,97 @@ pub async fn transition(
     Ok(changed(results.first()).then_some(to))
 }
 
-/// Take the order's lease for `ms` (one background worker at a time); false if held.
-pub async fn lease(db: &D1Database, id: &str, now: i64, ms: i64) -> Result<bool, AppError> {
+/// Take the order's lease for `ms` as `owner` (one background worker at a time); false if
+/// someone else holds it.
+pub async fn lease(
+    db: &D1Database,
+    id: &str,
+    owner: &str,
+    now: i64,
+    ms: i64,
+) -> Result<bool, AppError> {
     let r = db
         .prepare(
-            "UPDATE orders SET lease_until_ms = ?2 WHERE id = ?1 \
-             AND (lease_until_ms IS NULL OR lease_until_ms < ?3)",
+            "UPDATE orders SET lease_until_ms = ?2, lease_owner = ?4 WHERE id = ?1 \
+             AND (lease_until_ms IS NULL OR lease_until_ms < ?3 OR lease_owner = ?4)",
         )
-        .bind(&[id.into(), int(now + ms), int(now)])?
+        .bind(&[id.into(), int(now + ms), int(now), owner.into()])?
         .run()
         .await?;
     Ok(changed(Some(&r)))
 }
 
-/// Give the lease back.
-pub async fn release(db: &D1Database, id: &str) -> Result<(), AppError> {
-    update(db, id, Patch::new().set("lease_until_ms", JsValue::NULL)).await
+/// Extend `owner`'s lease to `now + ms` before an upstream call; false when the lease is no
+/// longer `owner`'s (it ran out and someone else took it): the caller must not call out.
+pub async fn renew(
+    db: &D1Database,
+    id: &str,
+    owner: &str,
+    now: i64,
+    ms: i64,
+) -> Result<bool, AppError> {
+    let r = db
+        .prepare(
+            "UPDATE orders SET lease_until_ms = ?2 WHERE id = ?1 AND lease_owner = ?3 \
+             AND lease_until_ms >= ?4",
+        )
+        .bind(&[id.into(), int(now + ms), owner.into(), int(now)])?
+        .run()
+        .await?;
+    Ok(changed(Some(&r)))
+}
+
+/// Give `owner`'s lease back (someone else's is left alone).
+pub async fn release(db: &D1Database, id: &str, owner: &str) -> Result<(), AppError> {
+    db.prepare(
+        "UPDATE orders SET lease_until_ms = NULL, lease_owner = NULL \
+         WHERE id = ?1 AND lease_owner = ?2",
+    )
+    .bind(&[id.into(), owner.into()])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A background step failed: one more failure in a row, the next try backed off, and the
+/// order flagged for an operator from the `flag_after`th failure, in one statement (parallel
+/// failures all count). Returns the failures so far.
+pub async fn job_failed(
+    db: &D1Database,
+    id: &str,
+    now: i64,
+    flag_after: i64,
+) -> Result<i64, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        job_failures: i64,
+    }
+    let row = db
+        .prepare(
+            "UPDATE orders SET job_failures = job_failures + 1, \
+             flagged_ms = CASE WHEN job_failures + 1 >= ?3 THEN COALESCE(flagged_ms, ?2) ELSE flagged_ms END \
+             WHERE id = ?1 RETURNING job_failures",
+        )
+        .bind(&[id.into(), int(now), int(flag_after)])?
+        .first::<Row>(None)
+        .await?;
+    let failures = row.map_or(0, |r| r.job_failures);
+    let backoff = haoka_edge_core::retry::job_backoff_ms(failures);
+    db.prepare("UPDATE orders SET next_try_ms = ?2 WHERE id = ?1")
+        .bind(&[id.into(), int(now + backoff)])?
+        .run()
+        .await?;
+    Ok(failures)
+}
+
+/// A background step succeeded: the failures in a row start again from 0 (a flag stays for
+/// the operator who looks at it).
+pub async fn job_ok(db: &D1Database, id: &str) -> Result<(), AppError> {
+    db.prepare("UPDATE orders SET job_failures = 0 WHERE id = ?1 AND job_failures > 0")
+        .bind(&[id.into()])?
+        .run()
+        .await?;
+    Ok(())
 }
 
 /// One timeline row.
@@ -305,4 +465,46 @@ pub async fn events(db: &D1Database, id: &str) -> Result<Vec<EventRow>, AppError
         .all()
         .await?
         .results::<EventRow>()?)
+}
+
+/// A wrong ID tail in a status lookup: one more miss in a row (counted afresh once a lock has
+/// run out), and the order locked for `lock_ms` from the `max`th. One statement, so parallel
+/// guesses all count. Returns whether the order is now locked.
+pub async fn lookup_missed(
+    db: &D1Database,
+    id: &str,
+    now: i64,
+    max: i64,
+    lock_ms: i64,
+) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        lookup_locked_until_ms: Option<i64>,
+    }
+    let row = db
+        .prepare(
+            "UPDATE orders SET \
+             lookup_misses = CASE WHEN lookup_locked_until_ms IS NOT NULL AND lookup_locked_until_ms <= ?2 \
+                 THEN 1 ELSE lookup_misses + 1 END, \
+             lookup_locked_until_ms = CASE \
+                 WHEN lookup_locked_until_ms IS NOT NULL AND lookup_locked_until_ms > ?2 THEN lookup_locked_until_ms \
+                 WHEN (CASE WHEN lookup_locked_until_ms IS NOT NULL THEN 1 ELSE lookup_misses + 1 END) >= ?3 THEN ?4 \
+                 ELSE NULL END \
+             WHERE id = ?1 RETURNING lookup_locked_until_ms",
+        )
+        .bind(&[id.into(), int(now), int(max), int(now + lock_ms)])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row
+        .and_then(|r| r.lookup_locked_until_ms)
+        .is_some_and(|t| now < t))
+}
+
+/// A right answer: the misses start again from 0.
+pub async fn lookup_hit(db: &D1Database, id: &str) -> Result<(), AppError> {
+    db.prepare("UPDATE orders SET lookup_misses = 0 WHERE id = ?1 AND lookup_misses > 0")
+        .bind(&[id.into()])?
+        .run()
+        .await?;
+    Ok(())
 }

@@ -4,11 +4,11 @@
 use haoka_shared::{
     FieldIssue,
     api::{
-        ApiError, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HANDOFF_QUALITY_HEADER,
-        HandoffClaim, HandoffClaimed, HandoffCreated, HandoffRequest, HandoffStatus,
-        IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
-        OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply,
-        PrecheckRequest, QUALITY_PART, order_path, order_photos_path,
+        ApiError, DEVICE_HEADER, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH,
+        HANDOFF_QUALITY_HEADER, HandoffClaim, HandoffClaimed, HandoffCreated, HandoffRequest,
+        HandoffStatus, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted,
+        OrderLink, OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH,
+        PrecheckReply, PrecheckRequest, QUALITY_PART, order_path, order_photos_path,
     },
     order::DraftOrderRequest,
     product::Catalogue,
@@ -261,9 +261,16 @@ pub async fn products() -> Result<Catalogue, ClientError> {
     decode(call("GET", PRODUCTS_PATH, &[], Body::Empty).await?)
 }
 
+/// The device id header (see [`crate::storage::device_id`]), when there is one.
+fn device() -> Option<String> {
+    crate::storage::device_id()
+}
+
 /// `POST /api/precheck`.
 pub async fn precheck(req: &PrecheckRequest) -> Result<PrecheckReply, ClientError> {
-    decode(call("POST", PRECHECK_PATH, &[], Body::json(req)?).await?)
+    let id = device();
+    let headers: Vec<(&str, &str)> = id.iter().map(|d| (DEVICE_HEADER, d.as_str())).collect();
+    decode(call("POST", PRECHECK_PATH, &headers, Body::json(req)?).await?)
 }
 
 /// `POST /api/orders` with the attempt's idempotency key: JSON, or multipart with the three
@@ -273,7 +280,9 @@ pub async fn place_order(
     draft: &DraftOrderRequest,
     photos: Option<&[ChosenPhoto; 3]>,
 ) -> Result<OrderAccepted, ClientError> {
-    let headers = [(IDEMPOTENCY_HEADER, key)];
+    let id = device();
+    let mut headers = vec![(IDEMPOTENCY_HEADER, key)];
+    headers.extend(id.iter().map(|d| (DEVICE_HEADER, d.as_str())));
     let reply = match photos {
         None => call("POST", ORDERS_PATH, &headers, Body::json(draft)?).await?,
         Some(photos) => {
@@ -288,7 +297,9 @@ pub async fn place_order(
 
 /// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
 pub async fn lookup(req: &OrderLookupRequest) -> Result<OrderLink, ClientError> {
-    decode(call("POST", ORDER_LOOKUP_PATH, &[], Body::json(req)?).await?)
+    let id = device();
+    let headers: Vec<(&str, &str)> = id.iter().map(|d| (DEVICE_HEADER, d.as_str())).collect();
+    decode(call("POST", ORDER_LOOKUP_PATH, &headers, Body::json(req)?).await?)
 }
 
 /// `GET /api/orders/{id}?token=…`.

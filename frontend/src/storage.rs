@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 const ATTEMPT_KEY: &str = "haoka.attempt";
 const ORDERS_KEY: &str = "haoka.orders";
+const DEVICE_KEY: &str = "haoka.device";
 /// How many orders "my orders" remembers.
 pub const MY_ORDERS_MAX: usize = 20;
 
@@ -113,6 +114,19 @@ pub fn new_idempotency_key() -> String {
         bytes[8..].copy_from_slice(&rnd);
     }
     hex_key(bytes)
+}
+
+/// This browser's device id (random, made once and kept in `localStorage`), sent with
+/// orders, pre-checks and lookups so the edge can budget one device apart from the others
+/// behind the same address (a carrier NAT, a shop's Wi-Fi). `None` without storage.
+pub fn device_id() -> Option<String> {
+    let store = local()?;
+    if let Some(id) = store.get_item(DEVICE_KEY).ok().flatten() {
+        return Some(id);
+    }
+    let id = new_idempotency_key();
+    store.set_item(DEVICE_KEY, &id).ok()?;
+    Some(id)
 }
 
 fn session() -> Option<web_sys::Storage> {

@@ -16,6 +16,8 @@ pub struct Config {
     pub realme_sign_key: String,
     /// Phone three-factor `Authorization` token.
     pub phone3_token: String,
+    /// Turnstile siteverify `secret`.
+    pub turnstile_secret: String,
     /// Whether `/__sandbox/*` is served.
     pub admin: bool,
     /// Time between Xingguang status callbacks.
@@ -38,6 +40,7 @@ impl Default for Config {
             realme_app_token: "local-app-token".into(),
             realme_sign_key: "local-sign-key".into(),
             phone3_token: "local-phone3-token".into(),
+            turnstile_secret: "local-turnstile-secret".into(),
             admin: false,
             xg_step: Duration::from_secs(3),
             realme_delay: Duration::from_secs(2),
@@ -80,6 +83,7 @@ impl Config {
         set("REALME_APP_TOKEN", &mut self.realme_app_token);
         set("REALME_SIGN_KEY", &mut self.realme_sign_key);
         set("PHONE3_TOKEN", &mut self.phone3_token);
+        set("TURNSTILE_SECRET", &mut self.turnstile_secret);
     }
 
     /// Read a `.dev.vars` file.
@@ -104,5 +108,8 @@ mod tests {
         c.apply_vars(&parse_dev_vars("XINGGUANG_API_KEY=k\nPHONE3_TOKEN=\n"));
         assert_eq!(c.xg_api_key, "k");
         assert_eq!(c.phone3_token, "local-phone3-token");
+        assert_eq!(c.turnstile_secret, "local-turnstile-secret");
+        c.apply_vars(&parse_dev_vars("TURNSTILE_SECRET=ts\n"));
+        assert_eq!(c.turnstile_secret, "ts");
     }
 }

@@ -1,7 +1,8 @@
 //! haoka-sandbox: one loopback program that behaves like haoka's three upstreams —
 //! Xingguang (orders, photo re-upload), RealMe (27 identity checks, result polling, signed
 //! notifications) and the phone three-factor service — faithfully and strictly, from
-//! `../shared/upstream/` as read by `../shared/API-CONTRACTS.md`.
+//! `../shared/upstream/` as read by `../shared/API-CONTRACTS.md`; and like Cloudflare
+//! Turnstile's siteverify (`turnstile`), with the token choosing the answer.
 //!
 //! Run: `cargo run -p haoka-sandbox -- --port 8788 --dev-vars .dev.vars [--admin]`.
 //! Endpoints, scenario inputs and the admin API are in `sandbox/README.md`.
@@ -16,6 +17,7 @@ pub mod realme;
 pub mod scenario;
 pub mod server;
 pub mod state;
+pub mod turnstile;
 pub mod xingguang;
 
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/realme/{version}/trade/{name}", post(realme::trade))
         .route("/api/realme/v4/checkresult", get(realme::checkresult))
         .route(phone3::PATH, post(phone3::verify))
+        .route(turnstile::PATH, post(turnstile::siteverify))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults::apply,

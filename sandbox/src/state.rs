@@ -162,6 +162,8 @@ pub struct State {
     pub deliveries: Vec<Delivery>,
     /// Counter for ids.
     pub counter: u64,
+    /// Turnstile tokens that passed siteverify, each good once.
+    pub turnstile_used: HashMap<String, crate::turnstile::Used>,
 }
 
 /// Shared between handlers and the delivery task.

@@ -4,10 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldIssue;
 
+/// Header in which the browser sends its device id (random, kept in `localStorage`): the
+/// edge budgets orders, pre-checks and lookups per device as well as per address.
+pub const DEVICE_HEADER: &str = "x-haoka-device";
+
 /// Path of the health check.
 pub const HEALTH_PATH: &str = "/api/health";
-/// Path the order form posts drafts to.
-pub const DRAFT_PATH: &str = "/api/orders/draft";
 
 /// Every non-2xx JSON body the edge sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

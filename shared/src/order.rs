@@ -148,16 +148,6 @@ pub fn validate_draft(
     }
 }
 
-/// Reply to an accepted draft.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DraftAccepted {
-    /// The stored draft's id.
-    pub draft_id: String,
-    /// Soft warnings the customer may want to read.
-    #[serde(default)]
-    pub warnings: Vec<FieldIssue>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

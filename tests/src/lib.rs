@@ -211,6 +211,13 @@ impl Workerd {
             ("WRANGLER_SEND_METRICS", "false".to_owned()),
             ("CLOUDFLARE_CF_FETCH_ENABLED", "false".to_owned()),
             ("CI", "true".to_owned()),
+            // Each instance its own dev registry: in the shared one, every other test's
+            // `wrangler dev` starting or stopping makes this one reload its runtime, which
+            // answers its requests in flight with 503 "worker restarted mid-request".
+            (
+                "WRANGLER_REGISTRY_PATH",
+                state.join("registry").display().to_string(),
+            ),
         ];
         let migrate = Command::new(&wrangler)
             .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
@@ -267,6 +274,31 @@ impl Workerd {
             .sqlite_file("d1/miniflare-D1DatabaseObject")
             .unwrap_or_else(|| panic!("no local D1 file under {:?}", self.state));
         sqlite_read(&db, sql, &[])
+    }
+
+    /// Run `sql` on this instance's local D1 file directly, read-write, as someone with the
+    /// database itself would (bypassing the Worker): for tests of what tampering shows. The
+    /// error text of a statement D1 refuses (a trigger's), or `Ok(())`.
+    pub fn tamper(&self, sql: &str) -> Result<(), String> {
+        let db = self
+            .sqlite_file("d1/miniflare-D1DatabaseObject")
+            .unwrap_or_else(|| panic!("no local D1 file under {:?}", self.state));
+        const SCRIPT: &str = "import sqlite3, sys\n\
+            c = sqlite3.connect(sys.argv[1], timeout=10)\n\
+            c.executescript(sys.argv[2])\n\
+            c.commit()\n";
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg(&db)
+            .arg(sql)
+            .output()
+            .unwrap_or_else(|e| panic!("run python3: {e}"));
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     }
 
     /// The database file of a local binding (not its `metadata.sqlite`), once it exists.
@@ -344,6 +376,19 @@ fn random_hex(bytes: usize) -> String {
     out
 }
 
+/// Budgets no journey of the suite reaches (later `--var`s override them).
+pub const WIDE_BUDGETS: [(&str, &str); 9] = [
+    ("ORDERS_PER_MINUTE", "100000"),
+    ("ORDERS_PER_MINUTE_PERSON", "100000"),
+    ("ORDERS_PER_MINUTE_DEVICE", "100000"),
+    ("ORDERS_PER_MINUTE_ALL", "100000"),
+    ("PRECHECKS_PER_MINUTE_PERSON", "100000"),
+    ("PRECHECKS_PER_MINUTE_DEVICE", "100000"),
+    ("PRECHECKS_PER_MINUTE_ALL", "100000"),
+    ("LOOKUPS_PER_MINUTE_DEVICE", "100000"),
+    ("LOOKUPS_PER_MINUTE_ALL", "100000"),
+];
+
 /// The whole product on loopback: the upstream sandbox (with its admin API) and the worker
 /// in workerd pointed at it, sharing fresh test-only secrets.
 pub struct Stack {
@@ -382,6 +427,7 @@ impl Stack {
             ("SESSION_KEY", random_hex(24)),
             ("PII_KEY", random_hex(24)),
             ("ADMIN_TOKEN", random_hex(24)),
+            ("AUDIT_KEY", random_hex(24)),
         ];
         let port = free_port();
         let dir = root.join("target").join("e2e");
@@ -413,7 +459,16 @@ impl Stack {
             ("XINGGUANG_BASE_URL", base.clone()),
             ("REALME_BASE_URL", format!("{base}/api/realme/")),
             ("PHONE3_URL", format!("{base}/tech/ai/celerity/universal")),
+            // Turnstile stays off unless a test sets TURNSTILE_SECRET; its siteverify is the
+            // sandbox's.
+            (
+                "TURNSTILE_SITEVERIFY_URL",
+                format!("{base}/turnstile/v0/siteverify"),
+            ),
         ];
+        // Every test comes from 127.0.0.1: the per-minute abuse budgets are wide unless a
+        // test sets its own (the abuse suite runs the real defaults).
+        all.extend(WIDE_BUDGETS.iter().map(|(k, v)| (*k, (*v).to_owned())));
         all.extend(secrets.iter().cloned());
         all.extend(vars.iter().cloned());
         let worker = Workerd::start_with(&all, true, face);

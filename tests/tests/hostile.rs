@@ -3,7 +3,7 @@
 //! that are not images or are 2 MiB + 1, path tricks in ids, SQL metacharacters and odd Unicode
 //! in every text field, bad idempotency keys, tokens and bearer tokens, wrong methods. Each
 //! must get a JSON 4xx with a string `error` (never a 5xx), and nothing may be stored: no
-//! order, event, callback, draft or identity check in D1, and no request reaches the sandbox.
+//! order, event, callback or identity check in D1, and no request reaches the sandbox.
 //!
 //! The requests go over a raw HTTP/1.1 socket, so paths, header bytes and bodies reach the
 //! worker exactly as written here (no client normalises `..`, refuses invalid UTF-8 or buffers
@@ -73,7 +73,6 @@ const ORDER: &str = "GET /api/orders/{id}";
 const PHOTOS: &str = "POST /api/orders/{id}/photos";
 const LOOKUP: &str = "POST /api/orders/lookup";
 const PRECHECK: &str = "POST /api/precheck";
-const DRAFT: &str = "POST /api/orders/draft";
 const ADMIN_LIST: &str = "GET /api/admin/orders";
 const SETTLE: &str = "POST /api/admin/orders/{id}/settle";
 const HANDOFF_OPEN: &str = "POST /api/handoff";
@@ -281,25 +280,17 @@ fn raw_json(v: &Value) -> Vec<u8> {
 #[derive(Clone, Copy)]
 enum Form {
     Order,
-    Draft,
     Precheck,
     Lookup,
     Settle,
 }
 
 impl Form {
-    const ALL: [Form; 5] = [
-        Form::Order,
-        Form::Draft,
-        Form::Precheck,
-        Form::Lookup,
-        Form::Settle,
-    ];
+    const ALL: [Form; 4] = [Form::Order, Form::Precheck, Form::Lookup, Form::Settle];
 
     fn endpoint(self) -> &'static str {
         match self {
             Form::Order => ORDERS,
-            Form::Draft => DRAFT,
             Form::Precheck => PRECHECK,
             Form::Lookup => LOOKUP,
             Form::Settle => SETTLE,
@@ -322,7 +313,7 @@ impl Form {
             "consent_version": haoka_shared::consent::NOTICE_VERSION,
         });
         match self {
-            Form::Order | Form::Draft => order,
+            Form::Order => order,
             Form::Precheck => json!({
                 "product_id": "2188",
                 "name": "张三",
@@ -337,7 +328,7 @@ impl Form {
     /// Fields that may be absent (serde defaults).
     fn optional(self) -> &'static [&'static str] {
         match self {
-            Form::Order | Form::Draft => &["number", "consent", "consent_version"],
+            Form::Order => &["number", "consent", "consent_version"],
             Form::Settle => &["apiorder"],
             Form::Precheck | Form::Lookup => &[],
         }
@@ -349,8 +340,6 @@ impl Form {
         match (self, field) {
             (Form::Order, "consent" | "consent_version") => Some(("number", json!("123"))),
             (Form::Order, _) => Some(("consent", json!(false))),
-            (Form::Draft, "number") => Some(("district", json!("朝阳区"))),
-            (Form::Draft, _) => Some(("number", json!("123"))),
             (Form::Precheck, "mobile") => Some(("name", json!("张3"))),
             (Form::Precheck, _) => Some(("mobile", json!("15412345678"))),
             (Form::Lookup | Form::Settle, _) => None,
@@ -413,7 +402,6 @@ impl Form {
     fn path(self) -> String {
         match self {
             Form::Order => "/api/orders".into(),
-            Form::Draft => "/api/orders/draft".into(),
             Form::Precheck => "/api/precheck".into(),
             Form::Lookup => "/api/orders/lookup".into(),
             Form::Settle => format!("/api/admin/orders/{GHOST_ID}/settle"),
@@ -581,7 +569,7 @@ fn json_cases(admin: &str) -> Vec<Case> {
             }
         }
     }
-    for form in [Form::Order, Form::Draft] {
+    for form in [Form::Order] {
         for (what, value) in [
             ("consent is \"true\"", json!("true")),
             ("consent is 1", json!(1)),
@@ -596,7 +584,7 @@ fn json_cases(admin: &str) -> Vec<Case> {
             );
         }
     }
-    for form in [Form::Order, Form::Draft, Form::Precheck] {
+    for form in [Form::Order, Form::Precheck] {
         for pid in ["9999", "0", "-2188", "02188", "2188.0", "2188 2201", "%"] {
             let body = form.with("product_id", Some(json!(pid)));
             cases.push(
@@ -1021,6 +1009,36 @@ fn token_cases() -> Vec<Case> {
 fn console_cases(admin: &str) -> Vec<Case> {
     let mut cases = Vec::new();
     let login = json!({ "username": "root.admin", "password": "correct horse battery staple" });
+    // Login CSRF: what another site's page can send without asking (a form, text/plain) and
+    // JSON that says it comes from elsewhere are refused before anything is read.
+    for (what, content_type) in [
+        ("text/plain", "text/plain"),
+        ("text/plain; charset", "text/plain;charset=UTF-8"),
+        ("a form", "application/x-www-form-urlencoded"),
+        ("multipart", "multipart/form-data; boundary=xyz"),
+        ("JSON-looking type", "application/json-patch+json"),
+    ] {
+        cases.push(
+            Case::post(CONSOLE_LOGIN, "/api/console/login")
+                .named("cross-origin sign-in", what)
+                .body(content_type, raw_json(&login))
+                .status(403),
+        );
+    }
+    for (what, name, value) in [
+        ("another origin", "Origin", "https://evil.example"),
+        ("a null origin", "Origin", "null"),
+        ("cross-site fetch", "Sec-Fetch-Site", "cross-site"),
+        ("same-site fetch", "Sec-Fetch-Site", "same-site"),
+    ] {
+        cases.push(
+            Case::post(CONSOLE_LOGIN, "/api/console/login")
+                .named("cross-origin sign-in", what)
+                .json(raw_json(&login))
+                .header(name, value)
+                .status(403),
+        );
+    }
     for (what, bytes) in bad_json(&login).into_iter().chain(deep_json()) {
         let deep = what.starts_with("10k");
         let case = Case::post(CONSOLE_LOGIN, "/api/console/login")
@@ -1385,7 +1403,7 @@ fn route_cases() -> Vec<Case> {
             None => case,
         });
     }
-    let routes: [(&str, String, &[&str]); 11] = [
+    let routes: [(&str, String, &[&str]); 10] = [
         (HEALTH, "/api/health".into(), &["POST", "DELETE"]),
         (
             PRODUCTS,
@@ -1397,7 +1415,6 @@ fn route_cases() -> Vec<Case> {
         (PHOTOS, format!("/api/orders/{g}/photos"), &["GET", "PUT"]),
         (LOOKUP, "/api/orders/lookup".into(), &["GET"]),
         (PRECHECK, "/api/precheck".into(), &["GET"]),
-        (DRAFT, "/api/orders/draft".into(), &["GET"]),
         (ADMIN_LIST, "/api/admin/orders".into(), &["POST", "DELETE"]),
         (SETTLE, format!("/api/admin/orders/{g}/settle"), &["GET"]),
         (
@@ -1801,7 +1818,7 @@ fn judge(case: &Case, reply: &Reply) -> Option<String> {
 // What is stored
 // ---------------------------------------------------------------------------------------
 
-const STORED: [&str; 11] = [
+const STORED: [&str; 10] = [
     "accounts",
     "cases",
     "checks",
@@ -1811,7 +1828,6 @@ const STORED: [&str; 11] = [
     "orders",
     "order_events",
     "vendor_callbacks",
-    "draft_orders",
     "identity_checks",
 ];
 

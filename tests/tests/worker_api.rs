@@ -1,16 +1,42 @@
-//! The real worker in workerd, called over HTTP: drafts stored, each invalid field → 422 with
-//! its code, health, SPA fallback, JSON 404s.
+//! The real worker in workerd, called over HTTP: an order stored sealed, each invalid field →
+//! 422 with its code and nothing stored, the walking skeleton's draft endpoint gone, health,
+//! the security headers on every answer, SPA fallback, JSON 404s.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    sync::{
+        OnceLock,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
 
 use haoka_e2e::Workerd;
 use serde_json::{Value, json};
 
 fn worker() -> &'static Workerd {
     static W: OnceLock<Workerd> = OnceLock::new();
-    W.get_or_init(|| Workerd::start(&[]))
+    // No sandbox behind it: orders are stored and wait in the background; the budgets are
+    // wide because every test here comes from 127.0.0.1.
+    W.get_or_init(|| {
+        Workerd::start(&[
+            ("XINGGUANG_API_USER", "worker-api".into()),
+            ("XINGGUANG_API_KEY", "worker-api-test-only".into()),
+            ("REALME_APP_TOKEN", "worker-api-test-only".into()),
+            ("REALME_SIGN_KEY", "worker-api-test-only".into()),
+            ("PHONE3_TOKEN", "worker-api-test-only".into()),
+            ("CALLBACK_HMAC_KEY", "worker-api-test-only-callback".into()),
+            ("SESSION_KEY", "worker-api-test-only-session".into()),
+            ("PII_KEY", "worker-api-test-only-pii".into()),
+            ("ADMIN_TOKEN", "worker-api-test-only-admin".into()),
+            ("AUDIT_KEY", "worker-api-test-only-audit".into()),
+            ("ORDERS_PER_MINUTE", "1000".into()),
+            ("ORDERS_PER_MINUTE_PERSON", "1000".into()),
+            ("ORDER_LIMIT_PER_PRODUCT", "1000".into()),
+            ("ORDER_LIMIT_TOTAL", "1000".into()),
+        ])
+    })
 }
 
 fn good() -> Value {
@@ -23,18 +49,42 @@ fn good() -> Value {
         "city": "天津市",
         "district": "和平区",
         "address": "先锋大楼 3单元 201",
+        "consent": true,
+        "consent_version": haoka_shared::consent::NOTICE_VERSION,
     })
 }
 
+/// A fresh idempotency key per call.
+fn key() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "worker-api-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 async fn post(body: &Value) -> (u16, Value) {
+    post_keyed(body, &key()).await
+}
+
+async fn post_keyed(body: &Value, key: &str) -> (u16, Value) {
     let resp = reqwest::Client::new()
-        .post(format!("{}/api/orders/draft", worker().url()))
+        .post(format!("{}/api/orders", worker().url()))
+        .header("Idempotency-Key", key)
         .json(body)
         .send()
         .await
-        .expect("POST draft");
+        .expect("POST /api/orders");
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("JSON body"))
+}
+
+fn orders_count(key_prefix: &str) -> Value {
+    worker().query(&format!(
+        "SELECT COUNT(*) AS n FROM orders WHERE idempotency_key LIKE '{key_prefix}%'"
+    ))[0]["n"]
+        .clone()
 }
 
 #[tokio::test]
@@ -49,66 +99,72 @@ async fn health_reports_worker_and_d1() {
 }
 
 #[tokio::test]
-async fn valid_draft_is_stored_with_an_id() {
-    let (status, body) = post(&good()).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["draft_id"].as_str().expect("draft_id");
-    assert!(
-        id.starts_with("DR") && haoka_shared::ids::is_valid_id(id),
-        "{id}"
-    );
-    // A second identical draft gets a different id.
-    let (_, again) = post(&good()).await;
-    assert_ne!(again["draft_id"], body["draft_id"]);
-    // The log masks PII.
-    let log = worker()
-        .server
-        .wait_log(&format!("draft stored id={id}"), Duration::from_secs(10));
-    assert!(
-        log.contains("188****8336") && !log.contains("18888888336"),
-        "{log}"
-    );
-    assert!(!log.contains("110101200007282906"), "{log}");
-}
-
-#[tokio::test]
-async fn stored_draft_holds_the_normalised_values() {
+async fn a_valid_order_is_stored_sealed_and_logged_masked() {
     // An ID number whose check character is X, typed in lower case with spaces around.
     let body17 = (0..1000)
         .map(|seq| format!("12010119900101{seq:03}"))
         .find(|b| haoka_shared::idcard::check_char(b) == Some('X'))
         .expect("some sequence gives X");
-    let mut draft = good();
-    draft["id_number"] = json!(format!(" {body17}x "));
-    draft["name"] = json!(" 阿依古丽•买买提 ");
-    draft["address"] = json!("  先锋大楼   3单元 ");
-    let (status, reply) = post(&draft).await;
-    assert_eq!(status, 201, "{reply}");
-    let id = reply["draft_id"].as_str().expect("id");
-    let rows = worker().query(&format!(
-        "SELECT name, mobile, id_number, order_province, address, status FROM draft_orders WHERE id = '{id}'"
-    ));
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    let row = &rows[0];
-    assert_eq!(row["id_number"], format!("{body17}X"));
-    assert_eq!(row["name"], "阿依古丽·买买提");
-    assert_eq!(row["order_province"], "天津市 天津市 和平区");
-    assert_eq!(row["address"], "先锋大楼 3单元");
-    assert_eq!(row["mobile"], "18888888336");
-    assert_eq!(row["status"], "draft");
-    // A refused draft stores nothing.
-    let before = worker().query("SELECT COUNT(*) AS n FROM draft_orders")[0]["n"].clone();
-    let mut bad = good();
-    bad["mobile"] = json!("15412345678");
-    assert_eq!(post(&bad).await.0, 422);
-    assert_eq!(
-        worker().query("SELECT COUNT(*) AS n FROM draft_orders")[0]["n"],
-        before
+    let mut order = good();
+    order["id_number"] = json!(format!(" {body17}x "));
+    order["name"] = json!(" 阿依古丽•买买提 ");
+    let (status, body) = post(&order).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["order_id"].as_str().expect("order_id");
+    assert!(
+        id.starts_with("HK") && haoka_shared::ids::is_valid_id(id),
+        "{id}"
     );
+    let rows = worker().query(&format!("SELECT * FROM orders WHERE id = '{id}'"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = rows[0].to_string();
+    assert_eq!(rows[0]["order_province"], "天津市 天津市 和平区");
+    for clear in [body17.as_str(), "阿依古丽", "18888888336", "先锋大楼"] {
+        assert!(!row.contains(clear), "{clear} in clear at rest: {row}");
+    }
+    // The status page shows the normalised values, masked.
+    let view: Value = reqwest::get(format!(
+        "{}/api/orders/{id}?token={}",
+        worker().url(),
+        body["token"].as_str().expect("token")
+    ))
+    .await
+    .expect("GET order")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(view["name"], "阿*******", "{view}");
+    assert!(
+        view["id_number"].as_str().expect("id").ends_with("X"),
+        "{view}"
+    );
+    // The log masks PII.
+    let log = worker()
+        .server
+        .wait_log(&format!("order received id={id}"), Duration::from_secs(10));
+    assert!(
+        log.contains("188****8336") && !log.contains("18888888336"),
+        "{log}"
+    );
+    assert!(!log.contains(&body17), "{log}");
 }
 
 #[tokio::test]
-async fn each_invalid_field_gets_422_with_its_code() {
+async fn the_draft_endpoint_and_its_table_are_gone() {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/orders/draft", worker().url()))
+        .json(&good())
+        .send()
+        .await
+        .expect("POST draft");
+    // The path now names an order (`/api/orders/{id}`), which takes no POST.
+    assert_eq!(resp.status().as_u16(), 405);
+    let tables = worker().query("SELECT name FROM sqlite_master WHERE name = 'draft_orders'");
+    assert!(tables.is_empty(), "{tables:?}");
+}
+
+#[tokio::test]
+async fn each_invalid_field_gets_422_with_its_code_and_nothing_is_stored() {
     let cases: &[(&str, Value, &str, &str)] = &[
         ("product_id", json!("9999"), "product_id", "unknown_product"),
         ("name", json!("张3"), "name", "name_chars"),
@@ -149,10 +205,10 @@ async fn each_invalid_field_gets_422_with_its_code() {
             "address_chars",
         ),
     ];
-    for (key, value, field, code) in cases {
+    for (i, (key, value, field, code)) in cases.iter().enumerate() {
         let mut body = good();
         body[*key] = value.clone();
-        let (status, reply) = post(&body).await;
+        let (status, reply) = post_keyed(&body, &format!("invalid-field-{i:03}")).await;
         assert_eq!(status, 422, "{key}={value}: {reply}");
         assert_eq!(reply["error"], "validation");
         let fields = reply["fields"].as_array().expect("fields");
@@ -162,14 +218,20 @@ async fn each_invalid_field_gets_422_with_its_code() {
         assert!(!fields[0]["message_zh"].as_str().unwrap_or("").is_empty());
         assert!(!fields[0]["message_en"].as_str().unwrap_or("").is_empty());
     }
+    assert_eq!(
+        orders_count("invalid-field-"),
+        0,
+        "a refused order stores nothing"
+    );
 }
 
 #[tokio::test]
 async fn malformed_and_oversized_bodies_get_json_errors() {
     let client = reqwest::Client::new();
-    let url = format!("{}/api/orders/draft", worker().url());
+    let url = format!("{}/api/orders", worker().url());
     let resp = client
         .post(&url)
+        .header("Idempotency-Key", key())
         .body("not json")
         .send()
         .await
@@ -179,13 +241,70 @@ async fn malformed_and_oversized_bodies_get_json_errors() {
     assert_eq!(body["error"], "bad_request");
     let resp = client
         .post(&url)
+        .header("Idempotency-Key", key())
         .body(vec![b' '; 20_000])
         .send()
         .await
         .expect("post");
     assert_eq!(resp.status().as_u16(), 413);
+    // The same without Content-Length (chunked): refused once the cap is passed, not read whole.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..64).map(|_| Ok(vec![b' '; 8192])).collect();
+    let resp = client
+        .post(&url)
+        .header("Idempotency-Key", key())
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .expect("post chunked");
+    assert_eq!(resp.status().as_u16(), 413);
     let resp = client.get(&url).send().await.expect("get");
     assert_eq!(resp.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn every_api_answer_carries_the_security_headers() {
+    let client = reqwest::Client::new();
+    let answers = [
+        client
+            .get(format!("{}/api/health", worker().url()))
+            .send()
+            .await
+            .expect("health"),
+        client
+            .get(format!("{}/api/no/such", worker().url()))
+            .send()
+            .await
+            .expect("404"),
+        client
+            .post(format!("{}/api/orders", worker().url()))
+            .body("x")
+            .send()
+            .await
+            .expect("400"),
+    ];
+    for resp in answers {
+        let h = resp.headers();
+        let get = |n: &str| {
+            h.get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(get("cache-control"), "no-store", "{h:?}");
+        assert_eq!(get("x-content-type-options"), "nosniff", "{h:?}");
+        assert_eq!(get("referrer-policy"), "no-referrer", "{h:?}");
+        assert!(
+            get("strict-transport-security").starts_with("max-age="),
+            "{h:?}"
+        );
+        assert!(
+            get("content-security-policy").contains("frame-ancestors 'self'"),
+            "{h:?}"
+        );
+    }
 }
 
 #[tokio::test]

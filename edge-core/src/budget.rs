@@ -1,0 +1,417 @@
+//! Abuse budgets: how many orders, pre-checks and status lookups one client may make per
+//! minute, and how many paid identity checks the shop pays for per day.
+//!
+//! A budget is counted per *address* (IPv6 by its /64, see [`crate::netpolicy::client_key`]),
+//! per *person* (a keyed hash of the ID number) and per *device* (the random id the browser
+//! keeps), and once for everyone (*global*). The address budget is the backstop against one
+//! machine; it is generous enough for a carrier NAT or a shop's Wi-Fi, and larger still when
+//! the request carries a solved bot check (Turnstile): there each order already cost a person's
+//! effort, so the bot check carries most of the load. Person and device budgets are tight:
+//! they are what a real customer meets, and they never lock out a neighbour.
+//!
+//! Pure: the worker counts each bucket with one atomic upsert and asks [`first_over`] which
+//! budget, if any, is spent; words for the refusal come from [`Refusal`].
+
+/// One minute, the window of every per-minute budget.
+pub const MINUTE_MS: i64 = 60_000;
+/// One day in China time (UTC+8), the window of the paid-check budget.
+pub const DAY_MS: i64 = 86_400_000;
+const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+/// How much larger the address budget is when the request passed the bot check.
+pub const BOT_CHECKED_FACTOR: u32 = 3;
+pub use haoka_shared::api::DEVICE_HEADER;
+
+/// What is being budgeted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `POST /api/orders` (each order costs an identity check at the vendor).
+    Order,
+    /// `POST /api/precheck` (a paid check, answered at once).
+    Precheck,
+    /// `POST /api/orders/lookup`.
+    Lookup,
+    /// A paid identity check (background pre-check or `/api/precheck`), per China day.
+    PaidCheck,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Order => "order",
+            Action::Precheck => "precheck",
+            Action::Lookup => "lookup",
+            Action::PaidCheck => "paid",
+        }
+    }
+}
+
+/// Whose budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The client address (IPv4, or IPv6 /64).
+    Address,
+    /// The person (ID number's keyed hash).
+    Person,
+    /// The browser's device id.
+    Device,
+    /// Everyone together.
+    Global,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Address => "ip",
+            Scope::Person => "person",
+            Scope::Device => "device",
+            Scope::Global => "all",
+        }
+    }
+}
+
+/// Per-minute limits of one action (0 = no budget of that scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerMinute {
+    /// Per address.
+    pub address: u32,
+    /// Per person.
+    pub person: u32,
+    /// Per device.
+    pub device: u32,
+    /// For everyone.
+    pub global: u32,
+}
+
+/// Every budget (configuration: `[vars]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budgets {
+    /// Orders.
+    pub orders: PerMinute,
+    /// Pre-checks.
+    pub prechecks: PerMinute,
+    /// Status lookups.
+    pub lookups: PerMinute,
+    /// Paid identity checks per China day, for everyone (0 = no cap).
+    pub paid_checks_per_day: u32,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            orders: PerMinute {
+                address: 10,
+                person: 3,
+                device: 3,
+                global: 120,
+            },
+            prechecks: PerMinute {
+                address: 10,
+                person: 5,
+                device: 5,
+                global: 240,
+            },
+            lookups: PerMinute {
+                address: 10,
+                person: 0,
+                device: 10,
+                global: 600,
+            },
+            paid_checks_per_day: 5000,
+        }
+    }
+}
+
+/// Who is asking, as keys already hashed by the caller (never a raw IP or ID number).
+#[derive(Debug, Clone, Copy)]
+pub struct Client<'a> {
+    /// Keyed hash of the address key.
+    pub address: &'a str,
+    /// Keyed hash of the ID number, when the request names a person.
+    pub person: Option<&'a str>,
+    /// Keyed hash of the device id, when the browser sent a well-formed one.
+    pub device: Option<&'a str>,
+    /// Whether the request passed the bot check.
+    pub bot_checked: bool,
+}
+
+/// One counter to bump: its D1 key, its limit and when it can be forgotten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// The `rate_limits.bucket` key: `{action}:{scope}:{key}:{window}`.
+    pub key: String,
+    /// Calls allowed in the window.
+    pub limit: u32,
+    /// The end of the window, Unix ms.
+    pub expires_ms: i64,
+    /// Whose budget it is.
+    pub scope: Scope,
+}
+
+fn window(now_ms: i64, len_ms: i64, offset_ms: i64) -> (i64, i64) {
+    let w = (now_ms + offset_ms).div_euclid(len_ms);
+    (w, (w + 1) * len_ms - offset_ms)
+}
+
+/// The counters one call of `action` by `client` bumps at `now_ms`.
+pub fn buckets(action: Action, client: &Client<'_>, budgets: &Budgets, now_ms: i64) -> Vec<Bucket> {
+    let mk = |scope: Scope, key: &str, limit: u32, (w, expires_ms): (i64, i64)| Bucket {
+        key: format!("{}:{}:{key}:{w}", action.name(), scope.name()),
+        limit,
+        expires_ms,
+        scope,
+    };
+    let minute = window(now_ms, MINUTE_MS, 0);
+    let limits = match action {
+        Action::Order => budgets.orders,
+        Action::Precheck => budgets.prechecks,
+        Action::Lookup => budgets.lookups,
+        Action::PaidCheck => {
+            if budgets.paid_checks_per_day == 0 {
+                return vec![];
+            }
+            let day = window(now_ms, DAY_MS, CHINA_OFFSET_MS);
+            return vec![mk(Scope::Global, "", budgets.paid_checks_per_day, day)];
+        }
+    };
+    let address = if client.bot_checked {
+        limits.address.saturating_mul(BOT_CHECKED_FACTOR)
+    } else {
+        limits.address
+    };
+    let mut out = Vec::with_capacity(4);
+    if address > 0 {
+        out.push(mk(Scope::Address, client.address, address, minute));
+    }
+    if let Some(p) = client.person.filter(|_| limits.person > 0) {
+        out.push(mk(Scope::Person, p, limits.person, minute));
+    }
+    if let Some(d) = client.device.filter(|_| limits.device > 0) {
+        out.push(mk(Scope::Device, d, limits.device, minute));
+    }
+    if limits.global > 0 {
+        out.push(mk(Scope::Global, "", limits.global, minute));
+    }
+    out
+}
+
+/// The first budget spent, given each bucket's count after this call (same order as
+/// `buckets`). The narrowest scope is named first, so a customer hears about their own
+/// budget before everyone's.
+pub fn first_over(buckets: &[Bucket], hits: &[i64]) -> Option<Scope> {
+    buckets
+        .iter()
+        .zip(hits)
+        .find(|(b, h)| **h > i64::from(b.limit))
+        .map(|(b, _)| b.scope)
+}
+
+/// A device id as the browser sends it: 16–64 of `A-Za-z0-9-_`; anything else is ignored
+/// (no device budget, the address budget still applies).
+pub fn device_ok(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A spent budget in words (HTTP 429 unless said otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable code.
+    pub code: &'static str,
+    /// Chinese.
+    pub zh: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+/// What the customer reads when `scope`'s budget for `action` is spent.
+pub fn refusal(action: Action, scope: Scope) -> Refusal {
+    let r = |code, zh, en| Refusal {
+        status: 429,
+        code,
+        zh,
+        en,
+    };
+    match (action, scope) {
+        (Action::PaidCheck, _) => Refusal {
+            status: 503,
+            code: "daily_capacity",
+            zh: "今日的办理名额已满，请明天再来",
+            en: "Today's capacity for new orders is used up; please come back tomorrow",
+        },
+        (_, Scope::Global) => r(
+            "busy",
+            "当前办理的人数较多，请几分钟后再试",
+            "We are very busy right now; please try again in a few minutes",
+        ),
+        (Action::Order, Scope::Address) => r(
+            "order_budget_address",
+            "当前网络下提交的订单过多，请几分钟后再试，或换用手机网络",
+            "Too many orders from this network; try again in a few minutes or use mobile data",
+        ),
+        (Action::Order, _) => r(
+            "order_budget",
+            "提交过于频繁，请一分钟后再试",
+            "Too many orders in a short time; please try again in a minute",
+        ),
+        (Action::Precheck, Scope::Address) => r(
+            "precheck_budget_address",
+            "当前网络下的身份核验过多，请几分钟后再试，或换用手机网络",
+            "Too many identity checks from this network; try again in a few minutes or use mobile data",
+        ),
+        (Action::Precheck, _) => r(
+            "rate_limited",
+            "操作过于频繁，请一分钟后再试",
+            "Too many attempts; please try again in a minute",
+        ),
+        (Action::Lookup, _) => r(
+            "rate_limited",
+            "查询过于频繁，请一分钟后再试",
+            "Too many lookups; please try again in a minute",
+        ),
+    }
+}
+
+/// Status lookups by order number + the ID number's last 6: wrong answers in a row before
+/// the order refuses lookups, and for how long.
+pub const LOOKUP_MISSES_MAX: i64 = 5;
+/// How long a locked order refuses lookups.
+pub const LOOKUP_LOCK_MS: i64 = 3_600_000;
+
+/// Whether an order refuses lookups at `now_ms`.
+pub fn lookup_locked(locked_until_ms: Option<i64>, now_ms: i64) -> bool {
+    locked_until_ms.is_some_and(|t| now_ms < t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client<'a>(bot: bool) -> Client<'a> {
+        Client {
+            address: "A",
+            person: Some("P"),
+            device: Some("D"),
+            bot_checked: bot,
+        }
+    }
+
+    #[test]
+    fn an_order_bumps_address_person_device_and_global_for_this_minute() {
+        let b = buckets(Action::Order, &client(false), &Budgets::default(), 125_000);
+        let keys: Vec<&str> = b.iter().map(|b| b.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "order:ip:A:2",
+                "order:person:P:2",
+                "order:device:D:2",
+                "order:all::2"
+            ]
+        );
+        assert!(b.iter().all(|b| b.expires_ms == 180_000));
+        assert_eq!(b[0].limit, 10);
+    }
+
+    #[test]
+    fn a_bot_check_widens_only_the_address_budget() {
+        let plain = buckets(Action::Order, &client(false), &Budgets::default(), 0);
+        let checked = buckets(Action::Order, &client(true), &Budgets::default(), 0);
+        assert_eq!(checked[0].limit, plain[0].limit * BOT_CHECKED_FACTOR);
+        assert_eq!(checked[1..], plain[1..]);
+    }
+
+    #[test]
+    fn absent_keys_and_zero_limits_add_no_bucket() {
+        let anon = Client {
+            address: "A",
+            person: None,
+            device: None,
+            bot_checked: false,
+        };
+        let b = buckets(Action::Lookup, &anon, &Budgets::default(), 0);
+        assert_eq!(
+            b.iter().map(|b| b.scope).collect::<Vec<_>>(),
+            [Scope::Address, Scope::Global]
+        );
+        let none = Budgets {
+            paid_checks_per_day: 0,
+            ..Budgets::default()
+        };
+        assert!(buckets(Action::PaidCheck, &anon, &none, 0).is_empty());
+    }
+
+    #[test]
+    fn the_paid_day_turns_at_china_midnight() {
+        // 2026-12-01T15:59:59.999Z is 23:59:59.999 in China; a millisecond later is the next day.
+        let before = 1_796_140_799_999;
+        let a = buckets(
+            Action::PaidCheck,
+            &client(false),
+            &Budgets::default(),
+            before,
+        );
+        let b = buckets(
+            Action::PaidCheck,
+            &client(false),
+            &Budgets::default(),
+            before + 1,
+        );
+        assert_ne!(a[0].key, b[0].key);
+        assert_eq!(a[0].expires_ms, before + 1);
+        assert_eq!(a[0].scope, Scope::Global);
+    }
+
+    #[test]
+    fn the_narrowest_spent_budget_is_named() {
+        let b = buckets(Action::Order, &client(false), &Budgets::default(), 0);
+        assert_eq!(first_over(&b, &[1, 1, 1, 1]), None);
+        assert_eq!(first_over(&b, &[10, 3, 3, 120]), None);
+        assert_eq!(first_over(&b, &[11, 1, 1, 121]), Some(Scope::Address));
+        assert_eq!(first_over(&b, &[1, 4, 1, 1]), Some(Scope::Person));
+        assert_eq!(first_over(&b, &[1, 1, 1, 121]), Some(Scope::Global));
+        // Fewer counts than buckets (a failed bump) never refuses by accident.
+        assert_eq!(first_over(&b, &[]), None);
+    }
+
+    #[test]
+    fn every_refusal_has_words_in_both_languages() {
+        for action in [
+            Action::Order,
+            Action::Precheck,
+            Action::Lookup,
+            Action::PaidCheck,
+        ] {
+            for scope in [Scope::Address, Scope::Person, Scope::Device, Scope::Global] {
+                let r = refusal(action, scope);
+                assert!(!r.zh.is_empty() && r.zh.chars().all(|c| !c.is_ascii_alphabetic()));
+                assert!(r.en.is_ascii() && !r.en.is_empty());
+                assert!(matches!(r.status, 429 | 503));
+            }
+        }
+        assert_eq!(
+            refusal(Action::PaidCheck, Scope::Global).code,
+            "daily_capacity"
+        );
+    }
+
+    #[test]
+    fn device_ids_have_one_shape() {
+        assert!(device_ok("abcdefgh12345678"));
+        assert!(device_ok(&"a".repeat(64)));
+        assert!(!device_ok("short"));
+        assert!(!device_ok(&"a".repeat(65)));
+        assert!(!device_ok("abcdefgh 12345678"));
+        assert!(!device_ok("abcdefgh1234567é"));
+    }
+
+    #[test]
+    fn a_lookup_lock_lasts_until_its_time() {
+        assert!(!lookup_locked(None, 5));
+        assert!(lookup_locked(Some(10), 9));
+        assert!(!lookup_locked(Some(10), 10));
+    }
+}
