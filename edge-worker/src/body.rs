@@ -27,12 +27,26 @@ pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppErr
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if body.len().saturating_add(chunk.len()) > cap {
+            // Nothing more is kept; the rest is read and dropped (up to DRAIN_MAX), so the
+            // connection it came on stays usable (`wrangler dev`'s proxy breaks the next
+            // requests on a connection whose chunked body was left unread).
+            let mut seen = body.len().saturating_add(chunk.len());
+            drop(body);
+            while seen < DRAIN_MAX {
+                match stream.next().await {
+                    Some(Ok(more)) => seen = seen.saturating_add(more.len()),
+                    _ => break,
+                }
+            }
             return Err(AppError::PayloadTooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
 }
+
+/// How much of an over-size chunked body is read (and dropped) before the 413.
+const DRAIN_MAX: usize = 32 * 1024 * 1024;
 
 /// Decode JSON (HTTP 400 when it does not fit `T`).
 pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, AppError> {

@@ -166,13 +166,40 @@ fn kind_of(check: Option<&Check>, param: &str) -> Option<Kind> {
     from.params.iter().find(|p| p.name == param).map(|p| p.kind)
 }
 
-fn view(row: &Row, pass_score: f64) -> CheckView {
-    let pass_score = row.pass_score.unwrap_or(pass_score);
+/// A check's result as stored: sealed (AES-256-GCM under the PII key, bound to the check's
+/// id: OCR names and ID numbers, credit and carrier data are personal data), or, for a row
+/// written before results were sealed, plain JSON.
+fn seal_result(
+    cfg: &Config,
+    id: &str,
+    json: Option<&str>,
+) -> Result<wasm_bindgen::JsValue, AppError> {
+    let Some(json) = json else {
+        return Ok(wasm_bindgen::JsValue::NULL);
+    };
+    let sealed = Sealer::new(&cfg.pii_key)
+        .seal(&format!("{id}:result_json"), json, random::<12>()?)
+        .map_err(|e| AppError::Internal(format!("seal result of {id}: {e}")))?;
+    Ok(sealed.into())
+}
+
+/// The result of a stored check (see [`seal_result`]); `None` when absent or unreadable.
+fn result_of(cfg: &Config, row: &Row) -> Option<CheckResult> {
+    let stored = row.result_json.as_deref()?;
+    let json = if stored.starts_with("v1.") {
+        Sealer::new(&cfg.pii_key)
+            .open(&format!("{}:result_json", row.id), stored)
+            .ok()?
+    } else {
+        stored.to_owned()
+    };
+    serde_json::from_str(&json).ok()
+}
+
+fn view(row: &Row, cfg: &Config) -> CheckView {
+    let pass_score = row.pass_score.unwrap_or(cfg.realme_pass_score);
     let check = realme::check(&row.check_name);
-    let result: Option<CheckResult> = row
-        .result_json
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok());
+    let result: Option<CheckResult> = result_of(cfg, row);
     // A failover's result is mobilecheck's.
     let answered_by = check.or_else(|| {
         (row.via == "mobilecheck_failover")
@@ -536,10 +563,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     };
     let (cols, via, reused_from, cost) = match &reused {
         Some(prev) => {
-            let r: Option<CheckResult> = prev
-                .result_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok());
+            let r: Option<CheckResult> = result_of(cfg, prev);
             let outcome = r.map_or(
                 Outcome::Failed {
                     code: "reuse".into(),
@@ -598,7 +622,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         int(i64::from(body.consent.sensitive)),
         cols.state.into(),
         opt(cols.verdict),
-        opt(cols.result_json.as_deref()),
+        seal_result(cfg, &id, cols.result_json.as_deref())?,
         opt(cols.error_code.as_deref()),
         opt(cols.seq_id.as_deref()),
         via.into(),
@@ -632,7 +656,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     )
     .await?;
     let row = load(&db, &id).await?.ok_or(NO_CHECK)?;
-    Ok(Response::from_json(&view(&row, cfg.realme_pass_score))?.with_status(201))
+    Ok(Response::from_json(&view(&row, cfg))?.with_status(201))
 }
 
 async fn load(db: &D1Database, id: &str) -> Result<Option<Row>, AppError> {
@@ -657,7 +681,7 @@ pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Res
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, req, &who, &format!("check {id}")).await);
     }
-    Ok(Response::from_json(&view(&row, cfg.realme_pass_score))?)
+    Ok(Response::from_json(&view(&row, cfg))?)
 }
 
 /// `GET /api/console/checks?check=&verdict=&agent=&from_ms=&to_ms=&q=`: newest 100 the
@@ -714,10 +738,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
         .all()
         .await?
         .results::<Row>()?;
-    let views: Vec<CheckView> = rows
-        .iter()
-        .map(|r| view(r, cfg.realme_pass_score))
-        .collect();
+    let views: Vec<CheckView> = rows.iter().map(|r| view(r, cfg)).collect();
     Ok(Response::from_json(
         &serde_json::json!({ "checks": views }),
     )?)
@@ -746,7 +767,7 @@ async fn settle(
         .bind(&[
             cols.state.into(),
             opt(cols.verdict),
-            opt(cols.result_json.as_deref()),
+            seal_result(cfg, id, cols.result_json.as_deref())?,
             opt(cols.error_code.as_deref()),
             opt(cols.seq_id.as_deref()),
             int(now),
@@ -985,8 +1006,9 @@ pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError
     let purged = Purged {
         inputs_cleared: count_returned(
             &db,
-            "UPDATE checks SET inputs_enc = '' WHERE id IN (SELECT id FROM checks \
-             WHERE inputs_enc != '' AND state != 'pending' AND created_at_ms < ?1 LIMIT 500) RETURNING id",
+            "UPDATE checks SET inputs_enc = '', result_json = NULL WHERE id IN (SELECT id FROM checks \
+             WHERE (inputs_enc != '' OR result_json IS NOT NULL) AND state != 'pending' \
+             AND created_at_ms < ?1 LIMIT 500) RETURNING id",
             now - cfg.check_inputs_ms,
         )
         .await?,

@@ -94,6 +94,11 @@ pub struct Config {
     pub check_records_ms: i64,
     /// Audit entries are deleted after this long (oldest first; the chain still verifies).
     pub audit_ms: i64,
+    /// Ended orders (shipped, rejected, check failed) and their events are deleted this long
+    /// after their last change.
+    pub order_records_ms: i64,
+    /// Raw vendor callbacks are deleted after this long.
+    pub vendor_callbacks_ms: i64,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -206,6 +211,9 @@ impl Config {
             check_inputs_ms: number::<i64>(env, "CHECK_INPUTS_DAYS", 90).saturating_mul(DAY_MS),
             check_records_ms: number::<i64>(env, "CHECK_RECORDS_DAYS", 1095).saturating_mul(DAY_MS),
             audit_ms: number::<i64>(env, "AUDIT_DAYS", 1095).saturating_mul(DAY_MS),
+            order_records_ms: number::<i64>(env, "ORDER_RECORDS_DAYS", 1095).saturating_mul(DAY_MS),
+            vendor_callbacks_ms: number::<i64>(env, "VENDOR_CALLBACKS_DAYS", 90)
+                .saturating_mul(DAY_MS),
             session_life: haoka_edge_core::auth::Lifetimes {
                 idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
                 absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),

@@ -28,12 +28,58 @@ pub struct Report {
     pub photos_purged: usize,
     /// Expired photo handoffs deleted with their photos.
     pub handoffs_purged: usize,
+    /// Ended orders past their retention, deleted with their events and callbacks.
+    pub orders_purged: usize,
     /// Pending identity checks settled by polling `checkresult`.
     pub checks_settled: usize,
     /// Checks, cases and audit entries past their retention time.
     pub purged: crate::checks::Purged,
     /// Orders waiting in 待确认 past the alert time.
     pub unconfirmed: Vec<String>,
+}
+
+/// Ended orders past `ORDER_RECORDS_DAYS` go with their events and callbacks (at most 200 a
+/// pass), and raw callbacks past `VENDOR_CALLBACKS_DAYS` in any case. The ended states are
+/// bound from `OrderState::is_terminal`, never spelled here. Returns the orders deleted.
+async fn purge_orders(env: &Env, cfg: &Config, now: i64) -> Result<usize, AppError> {
+    let db = env.d1(DB)?;
+    let ended: Vec<&str> = haoka_shared::lifecycle::ALL_STATES
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| s.as_str())
+        .collect();
+    let marks: Vec<String> = (0..ended.len()).map(|i| format!("?{}", i + 2)).collect();
+    let mut binds = vec![int(now - cfg.order_records_ms)];
+    binds.extend(ended.iter().map(|s| wasm_bindgen::JsValue::from_str(s)));
+    let doomed = db
+        .prepare(format!(
+            "SELECT id FROM orders WHERE updated_at_ms < ?1 AND state IN ({}) \
+             AND photos_expire_ms IS NULL LIMIT 200",
+            marks.join(", ")
+        ))
+        .bind(&binds)?
+        .all()
+        .await?
+        .results::<Id>()?;
+    let mut statements = Vec::with_capacity(doomed.len() * 3 + 1);
+    for o in &doomed {
+        for sql in [
+            "DELETE FROM order_events WHERE order_id = ?1",
+            "DELETE FROM vendor_callbacks WHERE order_id = ?1",
+            "DELETE FROM orders WHERE id = ?1",
+        ] {
+            statements.push(db.prepare(sql).bind(&[o.id.as_str().into()])?);
+        }
+    }
+    statements.push(
+        db.prepare("DELETE FROM vendor_callbacks WHERE received_ms < ?1")
+            .bind(&[int(now - cfg.vendor_callbacks_ms)])?,
+    );
+    db.batch(statements).await?;
+    if !doomed.is_empty() {
+        console_log!("retention: {} ended orders deleted", doomed.len());
+    }
+    Ok(doomed.len())
 }
 
 /// One reconciler pass.
@@ -67,6 +113,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         jobs::forget_photos(env, &o.id).await?;
     }
     let handoffs_purged = handoff::purge(env, now).await?;
+    let orders_purged = purge_orders(env, cfg, now).await?;
     let checks_settled = crate::checks::poll(env, cfg).await?;
     let purged = crate::checks::purge(env, cfg, now).await?;
     // After the purge (its own entry included): the chain head, sealed, to D1 and R2.
@@ -114,6 +161,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         due: due.len(),
         photos_purged: expired.len(),
         handoffs_purged,
+        orders_purged,
         checks_settled,
         purged,
         unconfirmed: stuck.into_iter().map(|o| o.id).collect(),

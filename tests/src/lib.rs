@@ -116,6 +116,24 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Wait (bounded) until the server listens on its port; false if it exited first or the
+    /// time ran out.
+    pub fn listens_within(&mut self, within: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < within {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // SIGTERM to the watchdog makes it kill the server's whole process group.
@@ -231,37 +249,53 @@ impl Workerd {
             "migrations failed: {}",
             String::from_utf8_lossy(&migrate.stderr)
         );
-        let mut args: Vec<String> = vec!["dev".into()];
-        if face == Face::ApiOnly {
-            args.push("--config".into());
-            args.push(api_only_config(&root, &state).display().to_string());
-        }
-        args.extend([
-            "--ip".into(),
-            "127.0.0.1".into(),
-            "--port".into(),
-            port.to_string(),
-            "--persist-to".into(),
-            state.display().to_string(),
-            "--show-interactive-dev-session=false".into(),
-            "--inspector-port".into(),
-            free_port().to_string(),
-        ]);
-        let own = format!("http://127.0.0.1:{port}");
-        let public = public_base.then_some(("PUBLIC_BASE_URL", own));
-        for (k, v) in vars.iter().cloned().chain(public) {
-            args.push("--var".into());
-            args.push(format!("{k}:{v}"));
-        }
-        let server = Server::spawn(
-            "wrangler",
-            &root,
-            port,
-            &wrangler.display().to_string(),
-            &args,
-            &env,
-        );
-        wait_for_port(port, Duration::from_secs(90), "wrangler dev", &server.log);
+        // A port from `free_port` is free when read, not when wrangler binds it: another
+        // instance starting at the same moment may take it first ("Address already in use").
+        // Then this one exits at once, and it is started again on a fresh port (bounded).
+        let mut attempt = 0;
+        let server = loop {
+            attempt += 1;
+            let port = if attempt == 1 { port } else { free_port() };
+            let mut args: Vec<String> = vec!["dev".into()];
+            if face == Face::ApiOnly {
+                args.push("--config".into());
+                args.push(api_only_config(&root, &state).display().to_string());
+            }
+            args.extend([
+                "--ip".into(),
+                "127.0.0.1".into(),
+                "--port".into(),
+                port.to_string(),
+                "--persist-to".into(),
+                state.display().to_string(),
+                "--show-interactive-dev-session=false".into(),
+                "--inspector-port".into(),
+                free_port().to_string(),
+            ]);
+            let own = format!("http://127.0.0.1:{port}");
+            let public = public_base.then_some(("PUBLIC_BASE_URL", own));
+            for (k, v) in vars.iter().cloned().chain(public) {
+                args.push("--var".into());
+                args.push(format!("{k}:{v}"));
+            }
+            let mut server = Server::spawn(
+                "wrangler",
+                &root,
+                port,
+                &wrangler.display().to_string(),
+                &args,
+                &env,
+            );
+            if server.listens_within(Duration::from_secs(90)) {
+                break server;
+            }
+            let log = server.log_text();
+            assert!(
+                attempt < 3 && log.contains("Address already in use"),
+                "wrangler dev did not listen on 127.0.0.1:{port} (attempt {attempt}); log:\n{log}"
+            );
+            eprintln!("wrangler dev lost its port {port} to another process; starting it again");
+        };
         Workerd { server, state }
     }
 

@@ -775,10 +775,18 @@ async fn async_results_failover_reuse_consent_and_cases() {
 
     let stored = s
         .worker
-        .query("SELECT inputs_enc, inputs_masked FROM checks");
+        .query("SELECT inputs_enc, inputs_masked, result_json FROM checks");
     assert!(
         !format!("{stored:?}").contains("110101200007282906"),
         "an ID number in clear at rest"
+    );
+    // Results are sealed too (OCR names and ID numbers, credit and carrier data).
+    assert!(
+        stored
+            .iter()
+            .filter_map(|r| r["result_json"].as_str())
+            .all(|r| r.starts_with("v1.")),
+        "a result in clear at rest: {stored:?}"
     );
     assert!(
         !s.worker.server.log_text().contains("110101200007282906"),

@@ -367,11 +367,14 @@ async fn duplicate_job_messages_never_send_twice_and_attempts_stay_honest() {
         let id = accepted["order_id"].as_str().unwrap().to_owned();
         // Eight reconcile passes at once, while the order is due: each puts another "advance"
         // message on the queue (a cron pass racing the queue, a redelivery).
-        let passes = (0..8).map(|_| {
-            let url = format!("{}/api/admin/reconcile", s.worker.url());
-            let token = s.admin_token.clone();
-            async move { json_of(client().post(url).bearer_auth(token).send().await.unwrap()).await }
-        });
+        let passes =
+            (0..8).map(|_| {
+                let url = format!("{}/api/admin/reconcile", s.worker.url());
+                let token = s.admin_token.clone();
+                async move {
+                    json_of(send_retrying(|| client().post(&url).bearer_auth(&token)).await).await
+                }
+            });
         let reports = join_all(passes).await;
         let messages: usize = 1 + reports
             .iter()
@@ -923,4 +926,55 @@ async fn the_audit_chain_shows_a_deleted_newest_entry() {
     let log = audit().await;
     assert_eq!(log["chain_ok"], false, "{log}");
     assert_eq!(log["first_bad_seq"], newest, "{log}");
+}
+
+#[tokio::test]
+async fn ended_orders_go_with_their_events_after_their_retention() {
+    let s = Stack::start(&[("ORDER_RECORDS_DAYS", "0".into())], 600_000);
+    // 李四 fails the pre-check (the sandbox's mismatch): the order ends in check_failed.
+    let mut ended = order(950);
+    ended["name"] = json!("李四");
+    let (code, gone) = submit(&s, "retention-ended", &ended, "192.0.2.50", &[]).await;
+    assert_eq!(code, 201, "{gone}");
+    let (code, kept) = submit(&s, "retention-open", &order(951), "192.0.2.50", &[]).await;
+    assert_eq!(code, 201, "{kept}");
+    let gone = gone["order_id"].as_str().unwrap().to_owned();
+    let kept = kept["order_id"].as_str().unwrap().to_owned();
+    wait_count(
+        &s,
+        &format!("SELECT COUNT(*) AS n FROM orders WHERE id = '{gone}' AND state = 'check_failed'"),
+        1,
+        Duration::from_secs(60),
+    );
+    wait_count(
+        &s,
+        &format!("SELECT COUNT(*) AS n FROM orders WHERE id = '{kept}' AND state = 'submitted'"),
+        1,
+        Duration::from_secs(60),
+    );
+    let (code, report) = json_of(
+        client()
+            .post(format!("{}/api/admin/reconcile", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{report}");
+    assert!(report["orders_purged"].as_u64().unwrap() >= 1, "{report}");
+    for (id, want) in [(&gone, 0), (&kept, 1)] {
+        assert_eq!(
+            count(
+                &s,
+                &format!("SELECT COUNT(*) AS n FROM orders WHERE id = '{id}'")
+            ),
+            want
+        );
+        let events = count(
+            &s,
+            &format!("SELECT COUNT(*) AS n FROM order_events WHERE order_id = '{id}'"),
+        );
+        assert_eq!(events > 0, want == 1, "{id}: {events} events");
+    }
 }
