@@ -410,6 +410,30 @@ fn random_hex(bytes: usize) -> String {
     out
 }
 
+/// Send, and send again (at most twice more) when `wrangler dev`'s proxy answers that the
+/// local runtime restarted under the request: under this suite's load (several instances on
+/// two cores) miniflare now and then restarts a runtime, and its proxy answers a non-GET in
+/// flight 503 "Your worker restarted mid-request" without the Worker having answered. That is
+/// the dev server, not the product; a real client retries the same way (orders carry their
+/// idempotency key). Every other answer is returned as it came.
+pub async fn send_retrying(make: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
+    let mut tries = 0;
+    loop {
+        let resp = make().send().await.expect("request");
+        tries += 1;
+        let restarted = resp.status().as_u16() == 503
+            && resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|t| !t.contains("json"));
+        if !restarted || tries == 3 {
+            return resp;
+        }
+        eprintln!("dev server restarted under a request; sending it again");
+    }
+}
+
 /// Budgets no journey of the suite reaches (later `--var`s override them).
 pub const WIDE_BUDGETS: [(&str, &str); 9] = [
     ("ORDERS_PER_MINUTE", "100000"),

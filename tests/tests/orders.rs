@@ -89,7 +89,20 @@ async fn submit(s: &Stack, key: &str, body: &Value, photos: Option<&[Vec<u8>; 3]
             p.clone(),
         )),
     };
-    json_of(req.send().await.expect("POST /api/orders")).await
+    // A multipart form cannot be cloned, so it is sent once; a JSON submit is resent (same
+    // key) when the dev server restarted under it (see `haoka_e2e::send_retrying`).
+    match photos {
+        None => {
+            let make = || {
+                client()
+                    .post(format!("{}/api/orders", s.worker.url()))
+                    .header("Idempotency-Key", key)
+                    .json(body)
+            };
+            json_of(haoka_e2e::send_retrying(make).await).await
+        }
+        Some(_) => json_of(req.send().await.expect("POST /api/orders")).await,
+    }
 }
 
 /// `form` with the parts `face`, `back`, `hand` (named `.jpg` whatever the bytes are: the edge
