@@ -17,8 +17,10 @@ use crate::{
 
 /// Cloudflare's siteverify endpoint (the default of `TURNSTILE_SITEVERIFY_URL`).
 pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+/// Cloudflare's widget script (the default of `TURNSTILE_SCRIPT_URL`).
+pub const SCRIPT_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/api.js";
 /// Header in which the browser sends the widget's token to the edge.
-pub const TOKEN_HEADER: &str = "x-haoka-turnstile";
+pub const TOKEN_HEADER: &str = haoka_shared::api::TURNSTILE_HEADER;
 /// Longest token accepted (Cloudflare documents 2048 characters).
 pub const TOKEN_MAX: usize = 2048;
 

@@ -66,6 +66,9 @@ pub struct Config {
     pub turnstile_secret: Option<String>,
     /// Turnstile's siteverify URL (the sandbox's locally).
     pub turnstile_url: String,
+    /// What the browser needs to show the widget (public): set exactly when
+    /// `turnstile_secret` is.
+    pub turnstile_widget: Option<haoka_shared::api::TurnstileWidget>,
     /// The host of `public_base` (siteverify must say the widget was solved there).
     pub public_host: String,
     /// How long a desktop → phone handoff's QR code lives.
@@ -159,6 +162,23 @@ fn budgets(env: &Env) -> Budgets {
     }
 }
 
+/// The widget's public settings when Turnstile is on. A secret without a site key would refuse
+/// every order while no browser could solve anything, so it is a configuration error.
+fn widget(env: &Env) -> Result<Option<haoka_shared::api::TurnstileWidget>, AppError> {
+    if text(env, "TURNSTILE_SECRET").is_none() {
+        return Ok(None);
+    }
+    let sitekey = required(env, "TURNSTILE_SITEKEY")?;
+    let script_url = match text(env, "TURNSTILE_SCRIPT_URL") {
+        Some(_) => upstream(env, "TURNSTILE_SCRIPT_URL")?,
+        None => haoka_edge_core::turnstile::SCRIPT_URL.to_owned(),
+    };
+    Ok(Some(haoka_shared::api::TurnstileWidget {
+        sitekey,
+        script_url,
+    }))
+}
+
 impl Config {
     /// Read every value; a missing secret is an internal error (logged by name, never value).
     pub fn from_env(env: &Env) -> Result<Config, AppError> {
@@ -174,6 +194,7 @@ impl Config {
                 Some(_) => upstream(env, "TURNSTILE_SITEVERIFY_URL")?,
                 None => haoka_edge_core::turnstile::SITEVERIFY_URL.to_owned(),
             },
+            turnstile_widget: widget(env)?,
             xingguang: Credentials {
                 api_user: required(env, "XINGGUANG_API_USER")?,
                 api_key: required(env, "XINGGUANG_API_KEY")?,

@@ -2,7 +2,7 @@
 //! API errors become JSON bodies here, once.
 
 use haoka_shared::api::{
-    HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HEALTH_PATH, ORDER_LOOKUP_PATH,
+    CLIENT_CONFIG_PATH, ClientConfig, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH, HEALTH_PATH, ORDER_LOOKUP_PATH,
     ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
 };
 use worker::{Env, Method, Request, Response, Result};
@@ -76,6 +76,10 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
     let cfg = || Config::from_env(env);
     match (method.clone(), path) {
         (Method::Get, HEALTH_PATH) => return health::get(env).await,
+        (Method::Get, CLIENT_CONFIG_PATH) => {
+            let turnstile = cfg()?.turnstile_widget;
+            return Ok(Response::from_json(&ClientConfig { turnstile })?);
+        }
         (Method::Get, PRODUCTS_PATH) => return products::get(&env.d1(DB)?).await,
         (Method::Post, PRECHECK_PATH) => return precheck::post(req, env, &cfg()?).await,
         (Method::Post, ORDERS_PATH) => return orders::create(req, env, &cfg()?).await,
@@ -114,6 +118,7 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (
             _,
             HEALTH_PATH
+            | CLIENT_CONFIG_PATH
             | PRODUCTS_PATH
             | PRECHECK_PATH
             | ORDERS_PATH

@@ -36,6 +36,31 @@ pub struct Health {
     pub version: String,
 }
 
+/// `GET` what the browser app needs to know about this deployment ([`ClientConfig`]).
+pub const CLIENT_CONFIG_PATH: &str = "/api/client-config";
+
+/// Header in which the browser sends a solved Turnstile token with an order or a pre-check.
+pub const TURNSTILE_HEADER: &str = "x-haoka-turnstile";
+
+/// `GET /api/client-config` reply: public settings the order form follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientConfig {
+    /// The bot check to solve before a pre-check and before the submit, when the edge has
+    /// Turnstile on (`TURNSTILE_SECRET` set). `None`: no widget, nothing to send.
+    #[serde(default)]
+    pub turnstile: Option<TurnstileWidget>,
+}
+
+/// How to show Cloudflare Turnstile: the public site key and the script to load (Cloudflare's
+/// `api.js`; the sandbox's fake one in the tests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnstileWidget {
+    /// Public site key (`data-sitekey`).
+    pub sitekey: String,
+    /// URL of the widget script, loaded with `?render=explicit`.
+    pub script_url: String,
+}
+
 /// `GET` the product catalogue.
 pub const PRODUCTS_PATH: &str = "/api/products";
 /// `POST` an order (JSON [`crate::order::DraftOrderRequest`], or multipart with a JSON part

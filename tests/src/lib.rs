@@ -523,6 +523,8 @@ impl Stack {
                 "TURNSTILE_SITEVERIFY_URL",
                 format!("{base}/turnstile/v0/siteverify"),
             ),
+            ("TURNSTILE_SITEKEY", "local-sitekey".into()),
+            ("TURNSTILE_SCRIPT_URL", format!("{base}/turnstile/v0/api.js")),
         ];
         // Every test comes from 127.0.0.1: the per-minute abuse budgets are wide unless a
         // test sets its own (the abuse suite runs the real defaults).
