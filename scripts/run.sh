@@ -24,15 +24,24 @@ REALME_SIGN_KEY=$(rnd)
 PHONE3_TOKEN=$(rnd)
 CALLBACK_HMAC_KEY=$(rnd)
 SESSION_KEY=$(rnd)
-PII_KEY=$(rnd)
+PII_KEYS=k1:$(rnd)
+LOOKUP_KEY=$(rnd)
 ADMIN_TOKEN=$(rnd)
 AUDIT_KEY=$(rnd)
 VARS
 fi
-# A .dev.vars from an earlier version lacks the newer keys: add them.
-for k in PII_KEY ADMIN_TOKEN AUDIT_KEY; do
-  grep -q "^$k=" .dev.vars || { rnd() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }; echo "$k=$(rnd)" >> .dev.vars; }
+# A .dev.vars from an earlier version lacks the newer keys: add them. One with the single
+# PII_KEY of before keyrings keeps it (its rows stay readable: README, "Rotating the PII key").
+rnd() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
+for k in ADMIN_TOKEN AUDIT_KEY; do
+  grep -q "^$k=" .dev.vars || echo "$k=$(rnd)" >> .dev.vars
 done
+if ! grep -qE '^PII_KEYS?=' .dev.vars; then
+  echo "PII_KEYS=k1:$(rnd)" >> .dev.vars
+fi
+if grep -q '^PII_KEYS=' .dev.vars && ! grep -q '^LOOKUP_KEY=' .dev.vars; then
+  echo "LOOKUP_KEY=$(rnd)" >> .dev.vars
+fi
 
 say "applying D1 migrations to the local database"
 CI=true npx --no-install wrangler d1 migrations apply DB --local >/dev/null \

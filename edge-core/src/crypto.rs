@@ -24,8 +24,10 @@ const ORDER_TOKEN_PURPOSE: &str = "haoka order token v1";
 const LOOKUP_PURPOSE: &str = "haoka lookup v1";
 /// Purpose of the sealing key.
 const PII_PURPOSE: &str = "haoka pii v1";
-/// Prefix of a sealed value (the format's version).
+/// Prefix of a value sealed before keyrings (no key id: [`LEGACY_KEY_ID`]'s).
 const SEALED_PREFIX: &str = "v1.";
+/// Prefix of a value sealed under a keyring: `v2.{key id}.…`.
+const SEALED_V2: &str = "v2.";
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
@@ -114,9 +116,12 @@ pub fn fingerprint(parts: &[&[u8]]) -> String {
 /// Why a sealed value could not be opened or a value sealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
-    /// Not a `v1.` value.
+    /// Neither a `v1.` nor a `v2.` value.
     #[error("sealed value of an unknown version")]
     UnknownVersion,
+    /// Sealed under a key id the keyring does not hold (a key dropped too early).
+    #[error("sealed under a key this keyring does not hold")]
+    UnknownKey,
     /// Not base64url, too short, or not UTF-8 inside.
     #[error("sealed value is malformed")]
     Malformed,
@@ -128,52 +133,151 @@ pub enum CryptoError {
     TooLong,
 }
 
-/// Seals personal data at rest with AES-256-GCM under `derive_key(pii_key, "haoka pii v1")`.
-/// The associated data binds a value to its place (e.g. `orders.id_number:{order id}`), so a
-/// sealed value copied elsewhere does not open.
+/// Why a keyring specification (`PII_KEYS`) was refused. Never carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringError {
+    /// No key at all.
+    #[error("no key given")]
+    Empty,
+    /// An entry is not `id:secret`, or its id is not 1–16 of `a-z 0-9 _ -`.
+    #[error("entry {0} is not id:secret with an id of 1-16 characters a-z 0-9 _ -")]
+    BadEntry(usize),
+    /// A new key's secret shorter than [`KEY_SECRET_MIN`] characters (the `legacy` key,
+    /// the `PII_KEY` of before keyrings, is taken as it was).
+    #[error("the secret of key {0} is shorter than 32 characters")]
+    ShortSecret(String),
+    /// The same id twice.
+    #[error("key id {0} is listed twice")]
+    DuplicateId(String),
+}
+
+/// Shortest secret a keyring accepts (e.g. 32 hex characters = 128 bits).
+pub const KEY_SECRET_MIN: usize = 32;
+/// The id under which a keyring holds the single `PII_KEY` of before keyrings; it also opens
+/// the `v1.` values sealed then (which carry no id).
+pub const LEGACY_KEY_ID: &str = "legacy";
+
+/// Seals personal data at rest with AES-256-GCM under a keyring: the first key seals, every
+/// key opens. Each key is `derive_key(secret, "haoka pii v1")`. The associated data binds a
+/// value to its place (e.g. `{order id}:name_enc`), so a sealed value copied elsewhere does not
+/// open.
+///
+/// Format: `"v2." + key id + "." + base64url-nopad(nonce ‖ ciphertext ‖ tag)`. Values from
+/// before keyrings, `"v1." + base64url-nopad(…)`, open under the key with id
+/// [`LEGACY_KEY_ID`]. [`Sealer::reseal`] moves a value under the current key (the cron does it
+/// after a rotation).
 #[derive(Clone)]
 pub struct Sealer {
-    cipher: Aes256Gcm,
+    /// `(id, cipher)`, the current key first.
+    keys: Vec<(String, Aes256Gcm)>,
 }
 
 impl fmt::Debug for Sealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Sealer { key: <redacted> }")
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        write!(f, "Sealer {{ ids: {ids:?}, keys: <redacted> }}")
     }
 }
 
+fn key_id_ok(id: &str) -> bool {
+    (1..=16).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 impl Sealer {
-    /// A sealer for the configured PII key.
+    /// A keyring of one key, the `PII_KEY` of before keyrings: id [`LEGACY_KEY_ID`].
     pub fn new(pii_key: &str) -> Sealer {
-        let key = derive_key(pii_key, PII_PURPOSE);
+        Sealer::from_keys(&[(LEGACY_KEY_ID, pii_key)])
+    }
+
+    fn from_keys(keys: &[(&str, &str)]) -> Sealer {
         Sealer {
-            cipher: Aes256Gcm::new(&key.into()),
+            keys: keys
+                .iter()
+                .map(|(id, secret)| {
+                    let key = derive_key(secret, PII_PURPOSE);
+                    ((*id).to_owned(), Aes256Gcm::new(&key.into()))
+                })
+                .collect(),
         }
     }
 
-    /// `"v1." + base64url-nopad(nonce ‖ ciphertext ‖ tag)`. `nonce` must be 12 fresh random
-    /// bytes for every call (a repeated nonce under one key breaks GCM); the caller draws
-    /// them (`crypto.getRandomValues` in the worker).
+    /// The keyring of `PII_KEYS`: `id:secret` entries separated by commas (spaces around them
+    /// ignored), the current key first, e.g. `2026b:…,2026a:…,legacy:…`.
+    pub fn parse(spec: &str) -> Result<Sealer, KeyringError> {
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for (i, entry) in spec.split(',').map(str::trim).enumerate() {
+            if entry.is_empty() && spec.trim().is_empty() {
+                return Err(KeyringError::Empty);
+            }
+            let (id, secret) = entry
+                .split_once(':')
+                .filter(|(id, _)| key_id_ok(id))
+                .ok_or(KeyringError::BadEntry(i + 1))?;
+            // The legacy key is whatever `PII_KEY` was: refusing it would lock its rows away.
+            if secret.is_empty() {
+                return Err(KeyringError::BadEntry(i + 1));
+            }
+            if id != LEGACY_KEY_ID && secret.chars().count() < KEY_SECRET_MIN {
+                return Err(KeyringError::ShortSecret(id.to_owned()));
+            }
+            if keys.iter().any(|(seen, _)| *seen == id) {
+                return Err(KeyringError::DuplicateId(id.to_owned()));
+            }
+            keys.push((id, secret));
+        }
+        if keys.is_empty() {
+            return Err(KeyringError::Empty);
+        }
+        Ok(Sealer::from_keys(&keys))
+    }
+
+    /// The id of the key that seals.
+    pub fn current_id(&self) -> &str {
+        self.keys.first().map_or("", |(id, _)| id.as_str())
+    }
+
+    /// The prefix every value sealed under the current key starts with (`v2.{id}.`): what
+    /// the re-seal pass looks for.
+    pub fn current_prefix(&self) -> String {
+        format!("{SEALED_V2}{}.", self.current_id())
+    }
+
+    fn cipher(&self, id: &str) -> Option<&Aes256Gcm> {
+        self.keys.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+    }
+
+    /// Seal under the current key. `nonce` must be 12 fresh random bytes for every call (a
+    /// repeated nonce under one key breaks GCM); the caller draws them
+    /// (`crypto.getRandomValues` in the worker).
     pub fn seal(&self, aad: &str, plaintext: &str, nonce: [u8; 12]) -> Result<String, CryptoError> {
+        let (id, cipher) = self.keys.first().ok_or(CryptoError::UnknownKey)?;
         let payload = Payload {
             msg: plaintext.as_bytes(),
             aad: aad.as_bytes(),
         };
-        let sealed = self
-            .cipher
+        let sealed = cipher
             .encrypt(&Nonce::from(nonce), payload)
             .map_err(|_| CryptoError::TooLong)?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
-        Ok(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
+        Ok(format!("{SEALED_V2}{id}.{}", URL_SAFE_NO_PAD.encode(out)))
     }
 
-    /// The plaintext of a value from [`Sealer::seal`] with the same key and `aad`.
+    /// The plaintext of a value sealed (now or before keyrings) under any key of the ring,
+    /// with the same `aad`.
     pub fn open(&self, aad: &str, sealed: &str) -> Result<String, CryptoError> {
-        let encoded = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .ok_or(CryptoError::UnknownVersion)?;
+        let (id, encoded) = if let Some(rest) = sealed.strip_prefix(SEALED_V2) {
+            rest.split_once('.').ok_or(CryptoError::Malformed)?
+        } else if let Some(rest) = sealed.strip_prefix(SEALED_PREFIX) {
+            (LEGACY_KEY_ID, rest)
+        } else {
+            return Err(CryptoError::UnknownVersion);
+        };
+        let cipher = self.cipher(id).ok_or(CryptoError::UnknownKey)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(encoded)
             .map_err(|_| CryptoError::Malformed)?;
@@ -185,13 +289,101 @@ impl Sealer {
             msg: sealed,
             aad: aad.as_bytes(),
         };
-        let plain = self
-            .cipher
+        let plain = cipher
             .decrypt(&Nonce::from(*nonce), payload)
             .map_err(|_| CryptoError::Rejected)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Malformed)
     }
+
+    /// Whether `stored` is already sealed under the current key.
+    pub fn is_current(&self, stored: &str) -> bool {
+        stored.starts_with(&self.current_prefix())
+    }
+
+    /// The value to store instead of `stored` so that it is under the current key: `None` when
+    /// it already is. `plain_ok` accepts a value that was never sealed (check results from
+    /// before they were sealed) and seals it; otherwise such a value is
+    /// [`CryptoError::UnknownVersion`].
+    pub fn reseal(
+        &self,
+        aad: &str,
+        stored: &str,
+        plain_ok: bool,
+        nonce: [u8; 12],
+    ) -> Result<Option<String>, CryptoError> {
+        if self.is_current(stored) {
+            return Ok(None);
+        }
+        let plain = match self.open(aad, stored) {
+            Err(CryptoError::UnknownVersion) if plain_ok => stored.to_owned(),
+            other => other?,
+        };
+        self.seal(aad, &plain, nonce).map(Some)
+    }
 }
+
+/// A column holding sealed personal data: its place, and the associated data that binds a
+/// value to its row (`{row id}:{aad}`). One table for the sealing code and the re-seal pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealedColumn {
+    /// Table.
+    pub table: &'static str,
+    /// Column (text; `''` or NULL once cleared).
+    pub column: &'static str,
+    /// What follows the row id in the associated data.
+    pub aad: &'static str,
+    /// Whether rows from before sealing may hold it in clear (check results did): the re-seal
+    /// pass seals those too.
+    pub plain_before: bool,
+}
+
+impl SealedColumn {
+    /// The associated data of this column in row `row_id`.
+    pub fn aad_for(&self, row_id: &str) -> String {
+        format!("{row_id}:{}", self.aad)
+    }
+}
+
+const fn order_column(column: &'static str) -> SealedColumn {
+    SealedColumn {
+        table: "orders",
+        column,
+        aad: column,
+        plain_before: false,
+    }
+}
+
+/// The customer's name on an order.
+pub const ORDER_NAME: SealedColumn = order_column("name_enc");
+/// The customer's mobile number on an order.
+pub const ORDER_MOBILE: SealedColumn = order_column("mobile_enc");
+/// The customer's ID number on an order.
+pub const ORDER_ID_NUMBER: SealedColumn = order_column("id_number_enc");
+/// The delivery address on an order.
+pub const ORDER_ADDRESS: SealedColumn = order_column("address_enc");
+/// A console check's inputs (JSON, no images).
+pub const CHECK_INPUTS: SealedColumn = SealedColumn {
+    table: "checks",
+    column: "inputs_enc",
+    aad: "inputs",
+    plain_before: false,
+};
+/// A console check's result (JSON).
+pub const CHECK_RESULT: SealedColumn = SealedColumn {
+    table: "checks",
+    column: "result_json",
+    aad: "result_json",
+    plain_before: true,
+};
+/// Every sealed column.
+pub const SEALED_COLUMNS: [SealedColumn; 6] = [
+    ORDER_NAME,
+    ORDER_MOBILE,
+    ORDER_ID_NUMBER,
+    ORDER_ADDRESS,
+    CHECK_INPUTS,
+    CHECK_RESULT,
+];
 
 #[cfg(test)]
 mod tests {
@@ -277,6 +469,13 @@ mod tests {
 
     const AAD: &str = "orders.name:HK1";
 
+    /// `v1.…` from before keyrings; `v2.legacy.…` is the same bytes under the keyring format.
+    const V1_ZHANG: &str = "v1.AAECAwQFBgcICQoLwrKdM-Quf_P0_b8igeYBLMLbajZeog";
+
+    fn secret(c: char) -> String {
+        std::iter::repeat_n(c, KEY_SECRET_MIN).collect()
+    }
+
     #[test]
     fn seal_known_answer_and_round_trip() {
         let s = Sealer::new("pii");
@@ -284,12 +483,15 @@ mod tests {
         // python3 -c "import hmac,hashlib,base64
         // from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         // k=hmac.new(b'pii',b'haoka pii v1',hashlib.sha256).digest();n=bytes(range(12))
-        // print('v1.'+base64.urlsafe_b64encode(n+AESGCM(k).encrypt(n,'张三'.encode(),b'orders.name:HK1')).decode().rstrip('='))"
-        let want = "v1.AAECAwQFBgcICQoLwrKdM-Quf_P0_b8igeYBLMLbajZeog";
+        // print(base64.urlsafe_b64encode(n+AESGCM(k).encrypt(n,'张三'.encode(),b'orders.name:HK1')).decode().rstrip('='))"
+        let want = "v2.legacy.AAECAwQFBgcICQoLwrKdM-Quf_P0_b8igeYBLMLbajZeog";
         assert_eq!(s.seal(AAD, "张三", nonce), Ok(want.to_owned()));
         assert_eq!(s.open(AAD, want), Ok("张三".to_owned()));
+        // The same value from before keyrings still opens.
+        assert_eq!(s.open(AAD, V1_ZHANG), Ok("张三".to_owned()));
         let empty = s.seal(AAD, "", [7; 12]).unwrap();
         assert_eq!(s.open(AAD, &empty), Ok(String::new()));
+        assert_eq!(s.current_id(), LEGACY_KEY_ID);
     }
 
     #[test]
@@ -300,6 +502,105 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(s.open(AAD, &a), s.open(AAD, &b));
         assert!(!a.contains("110101"));
+    }
+
+    #[test]
+    fn sealed_columns_bind_their_row() {
+        // The formats rows were sealed under since the start: changing one would lock them away.
+        assert_eq!(ORDER_NAME.aad_for("HK1"), "HK1:name_enc");
+        assert_eq!(ORDER_ADDRESS.aad_for("HK1"), "HK1:address_enc");
+        assert_eq!(CHECK_INPUTS.aad_for("ck1"), "ck1:inputs");
+        assert_eq!(CHECK_RESULT.aad_for("ck1"), "ck1:result_json");
+        let places: std::collections::HashSet<_> =
+            SEALED_COLUMNS.iter().map(|c| (c.table, c.column)).collect();
+        assert_eq!(places.len(), SEALED_COLUMNS.len());
+        assert_eq!(SEALED_COLUMNS.iter().filter(|c| c.plain_before).count(), 1);
+    }
+
+    #[test]
+    fn keyring_specs() {
+        let (a, b) = (secret('a'), secret('b'));
+        let ring = Sealer::parse(&format!(" k2:{b} , legacy:{a}")).unwrap();
+        assert_eq!(ring.current_id(), "k2");
+        assert_eq!(ring.current_prefix(), "v2.k2.");
+        assert_eq!(Sealer::parse("").err(), Some(KeyringError::Empty));
+        assert_eq!(Sealer::parse("  ").err(), Some(KeyringError::Empty));
+        assert_eq!(Sealer::parse(&a).err(), Some(KeyringError::BadEntry(1)));
+        assert_eq!(
+            Sealer::parse(&format!("k1:{a},")).err(),
+            Some(KeyringError::BadEntry(2))
+        );
+        assert_eq!(
+            Sealer::parse(&format!("K1:{a}")).err(),
+            Some(KeyringError::BadEntry(1))
+        );
+        assert_eq!(
+            Sealer::parse(&format!("{}:{a}", "k".repeat(17))).err(),
+            Some(KeyringError::BadEntry(1))
+        );
+        assert_eq!(
+            Sealer::parse("k1:short").err(),
+            Some(KeyringError::ShortSecret("k1".into()))
+        );
+        assert_eq!(
+            Sealer::parse(&format!("k1:{a},k1:{b}")).err(),
+            Some(KeyringError::DuplicateId("k1".into()))
+        );
+        // A secret may itself contain ':' (only the first one splits).
+        assert!(Sealer::parse(&format!("k1:{a}:x")).is_ok());
+        // No error ever carries a secret.
+        let e = Sealer::parse(&format!("k1:{a},k1:{b}")).err().unwrap();
+        assert!(!e.to_string().contains(&a[..8]));
+        let dbg = format!("{ring:?}");
+        assert_eq!(dbg, r#"Sealer { ids: ["k2", "legacy"], keys: <redacted> }"#);
+    }
+
+    #[test]
+    fn rotation_old_values_open_new_ones_use_the_new_key_and_reseal_moves_them() {
+        let (old, new) = (secret('o'), secret('n'));
+        let before = Sealer::parse(&format!("k1:{old}")).unwrap();
+        let v1 = before.seal(AAD, "张三", [1; 12]).unwrap();
+        assert!(v1.starts_with("v2.k1."));
+        let after = Sealer::parse(&format!("k2:{new},k1:{old}")).unwrap();
+        // Old rows stay readable, new rows go under k2.
+        assert_eq!(after.open(AAD, &v1), Ok("张三".to_owned()));
+        let v2 = after.seal(AAD, "李四", [2; 12]).unwrap();
+        assert!(v2.starts_with("v2.k2."));
+        assert_eq!(before.open(AAD, &v2), Err(CryptoError::UnknownKey));
+        // Re-seal: the old value moves, the current one is left alone.
+        assert!(!after.is_current(&v1));
+        let moved = after.reseal(AAD, &v1, false, [3; 12]).unwrap().unwrap();
+        assert!(moved.starts_with("v2.k2."));
+        assert_eq!(after.open(AAD, &moved), Ok("张三".to_owned()));
+        assert_eq!(after.reseal(AAD, &moved, false, [4; 12]), Ok(None));
+        assert_eq!(after.reseal(AAD, &v2, false, [4; 12]), Ok(None));
+        // Once moved, the old key can go.
+        let only_new = Sealer::parse(&format!("k2:{new}")).unwrap();
+        assert_eq!(only_new.open(AAD, &moved), Ok("张三".to_owned()));
+        assert_eq!(only_new.open(AAD, &v1), Err(CryptoError::UnknownKey));
+        // The legacy single key moves into a ring under its id (whatever its length), v1
+        // values included.
+        let legacy = Sealer::parse(&format!("k3:{new},legacy:pii")).unwrap();
+        assert_eq!(Sealer::parse("k1:").err(), Some(KeyringError::BadEntry(1)));
+        let lifted = legacy
+            .reseal(AAD, V1_ZHANG, false, [5; 12])
+            .unwrap()
+            .unwrap();
+        assert!(lifted.starts_with("v2.k3."));
+        assert_eq!(legacy.open(AAD, &lifted), Ok("张三".to_owned()));
+        // A value never sealed is sealed when allowed (old check results), refused otherwise.
+        let plain = r#"{"verdict":"match"}"#;
+        let sealed = legacy.reseal(AAD, plain, true, [6; 12]).unwrap().unwrap();
+        assert_eq!(legacy.open(AAD, &sealed), Ok(plain.to_owned()));
+        assert_eq!(
+            legacy.reseal(AAD, plain, false, [6; 12]),
+            Err(CryptoError::UnknownVersion)
+        );
+        // A value whose key is gone is reported, never overwritten.
+        assert_eq!(
+            only_new.reseal(AAD, &v1, true, [7; 12]),
+            Err(CryptoError::UnknownKey)
+        );
     }
 
     #[test]
@@ -314,25 +615,34 @@ mod tests {
             s.open("orders.name:HK2", &sealed),
             Err(CryptoError::Rejected)
         );
-        // Tamper with every byte in turn: nonce, ciphertext and tag.
-        let raw = URL_SAFE_NO_PAD.decode(&sealed[3..]).unwrap();
+        // Tamper with every byte in turn: nonce, ciphertext and tag, in both formats.
+        let prefix = "v2.legacy.";
+        let raw = URL_SAFE_NO_PAD.decode(&sealed[prefix.len()..]).unwrap();
         for i in 0..raw.len() {
             let mut t = raw.clone();
             t[i] ^= 0x01;
-            let tampered = format!("v1.{}", URL_SAFE_NO_PAD.encode(&t));
-            assert_eq!(
-                s.open(AAD, &tampered),
-                Err(CryptoError::Rejected),
-                "byte {i}"
-            );
+            for p in [prefix, "v1."] {
+                let tampered = format!("{p}{}", URL_SAFE_NO_PAD.encode(&t));
+                assert_eq!(
+                    s.open(AAD, &tampered),
+                    Err(CryptoError::Rejected),
+                    "byte {i} {p}"
+                );
+            }
         }
         assert_eq!(
-            s.open(AAD, &sealed.replacen("v1.", "v2.", 1)),
+            s.open(AAD, &sealed.replacen("v2.", "v3.", 1)),
             Err(CryptoError::UnknownVersion)
         );
+        assert_eq!(
+            s.open(AAD, &sealed.replacen("legacy", "k9", 1)),
+            Err(CryptoError::UnknownKey)
+        );
+        assert_eq!(s.open(AAD, "v2.legacy"), Err(CryptoError::Malformed));
         assert_eq!(s.open(AAD, ""), Err(CryptoError::UnknownVersion));
         assert_eq!(s.open(AAD, "v1.***"), Err(CryptoError::Malformed));
         assert_eq!(s.open(AAD, "v1."), Err(CryptoError::Malformed));
+        assert_eq!(s.open(AAD, "v2.legacy."), Err(CryptoError::Malformed));
         let short = format!("v1.{}", URL_SAFE_NO_PAD.encode([0u8; 27]));
         assert_eq!(s.open(AAD, &short), Err(CryptoError::Malformed));
         let tag_only = format!("v1.{}", URL_SAFE_NO_PAD.encode([0u8; 28]));
@@ -342,6 +652,9 @@ mod tests {
             s.open(AAD, &format!("{sealed}=")),
             Err(CryptoError::Malformed)
         );
-        assert_eq!(format!("{s:?}"), "Sealer { key: <redacted> }");
+        assert_eq!(
+            format!("{s:?}"),
+            r#"Sealer { ids: ["legacy"], keys: <redacted> }"#
+        );
     }
 }

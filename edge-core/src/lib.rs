@@ -20,6 +20,7 @@ pub mod realme;
 mod reply;
 pub mod retry;
 pub mod settings;
+pub mod sweep;
 pub mod turnstile;
 pub mod verdict;
 pub mod xingguang;

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 
 use haoka_edge_core::{
     checks::{self, CheckResult, Outcome, Verdict},
-    crypto::{self, Sealer},
-    phone3,
+    crypto, phone3,
     verdict::Verdict as Phone3Verdict,
 };
 use haoka_shared::{
@@ -177,8 +176,9 @@ fn seal_result(
     let Some(json) = json else {
         return Ok(wasm_bindgen::JsValue::NULL);
     };
-    let sealed = Sealer::new(&cfg.pii_key)
-        .seal(&format!("{id}:result_json"), json, random::<12>()?)
+    let sealed = cfg
+        .sealer
+        .seal(&crypto::CHECK_RESULT.aad_for(id), json, random::<12>()?)
         .map_err(|e| AppError::Internal(format!("seal result of {id}: {e}")))?;
     Ok(sealed.into())
 }
@@ -186,12 +186,14 @@ fn seal_result(
 /// The result of a stored check (see [`seal_result`]); `None` when absent or unreadable.
 fn result_of(cfg: &Config, row: &Row) -> Option<CheckResult> {
     let stored = row.result_json.as_deref()?;
-    let json = if stored.starts_with("v1.") {
-        Sealer::new(&cfg.pii_key)
-            .open(&format!("{}:result_json", row.id), stored)
-            .ok()?
-    } else {
-        stored.to_owned()
+    // Results from before sealing are plain JSON (until the re-seal pass reaches them).
+    let json = match cfg
+        .sealer
+        .open(&crypto::CHECK_RESULT.aad_for(&row.id), stored)
+    {
+        Ok(json) => json,
+        Err(crypto::CryptoError::UnknownVersion) => stored.to_owned(),
+        Err(_) => return None,
     };
     serde_json::from_str(&json).ok()
 }
@@ -290,7 +292,7 @@ fn question_hash(cfg: &Config, name: &str, params: &[(&'static str, String)]) ->
         text.push('=');
         text.push_str(&crypto::fingerprint(&[v.as_bytes()]));
     }
-    crypto::lookup_hash(&cfg.pii_key, "question", &text)
+    crypto::lookup_hash(&cfg.lookup_key, "question", &text)
 }
 
 async fn price(db: &D1Database, name: &str) -> Result<i64, AppError> {
@@ -534,8 +536,13 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             .collect::<BTreeMap<_, _>>(),
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let inputs_enc = Sealer::new(&cfg.pii_key)
-        .seal(&format!("{id}:inputs"), &sealed_json, random::<12>()?)
+    let inputs_enc = cfg
+        .sealer
+        .seal(
+            &crypto::CHECK_INPUTS.aad_for(&id),
+            &sealed_json,
+            random::<12>()?,
+        )
         .map_err(|e| AppError::Internal(format!("seal: {e}")))?;
     let value_of = |k: &str| {
         params
@@ -543,10 +550,11 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             .find(|(p, _)| *p == k)
             .map(|(_, v)| v.as_str())
     };
-    let id_hash = value_of("id_number").map(|v| crypto::lookup_hash(&cfg.pii_key, "id_number", v));
+    let id_hash =
+        value_of("id_number").map(|v| crypto::lookup_hash(&cfg.lookup_key, "id_number", v));
     let phone_hash = value_of("mobile_no")
         .or(value_of("mobile"))
-        .map(|v| crypto::lookup_hash(&cfg.pii_key, "mobile", v));
+        .map(|v| crypto::lookup_hash(&cfg.lookup_key, "mobile", v));
 
     // The same question lately: answer from that result, free (not for a step of a carrier
     // task, whose answer changes as the task goes on).
@@ -725,8 +733,8 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
     }
     if let Some(v) = get("q") {
         let v = v.trim().to_uppercase();
-        let id = crypto::lookup_hash(&cfg.pii_key, "id_number", &v);
-        let phone = crypto::lookup_hash(&cfg.pii_key, "mobile", &v);
+        let id = crypto::lookup_hash(&cfg.lookup_key, "id_number", &v);
+        let phone = crypto::lookup_hash(&cfg.lookup_key, "mobile", &v);
         add(" AND (id_hash = ?", id.into());
         add(" OR phone_hash = ?)", phone.into());
     }
@@ -947,8 +955,9 @@ pub async fn reveal(
             en: "This check's inputs are past their retention time and were deleted",
         });
     }
-    let clear = Sealer::new(&cfg.pii_key)
-        .open(&format!("{id}:inputs"), &sealed)
+    let clear = cfg
+        .sealer
+        .open(&crypto::CHECK_INPUTS.aad_for(id), &sealed)
         .map_err(|e| AppError::Internal(format!("unseal: {e}")))?;
     let inputs: BTreeMap<String, String> =
         serde_json::from_str(&clear).map_err(|e| AppError::Internal(e.to_string()))?;

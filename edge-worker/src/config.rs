@@ -41,8 +41,10 @@ pub struct Config {
     pub callback_key: String,
     /// Key of the status-page tokens.
     pub session_key: String,
-    /// Key sealing PII at rest and keying lookup hashes.
-    pub pii_key: String,
+    /// The keyring sealing PII at rest (`PII_KEYS`, or the single `PII_KEY` of before).
+    pub sealer: haoka_edge_core::crypto::Sealer,
+    /// Key of the lookup hashes (`LOOKUP_KEY`; `PII_KEY` where no keyring is configured).
+    pub lookup_key: String,
     /// Bearer token of the operator endpoints.
     pub admin_token: String,
     /// Key of the audit chain's HMACs (its own secret).
@@ -102,6 +104,8 @@ pub struct Config {
     pub order_records_ms: i64,
     /// Raw vendor callbacks are deleted after this long.
     pub vendor_callbacks_ms: i64,
+    /// An R2 photo with no live order or handoff is deleted once it is this old.
+    pub orphan_grace_ms: i64,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -179,10 +183,31 @@ fn widget(env: &Env) -> Result<Option<haoka_shared::api::TurnstileWidget>, AppEr
     }))
 }
 
+/// The PII keyring and the lookup-hash key. With `PII_KEYS` (ids and secrets, the current one
+/// first) the lookup key is its own secret, `LOOKUP_KEY`. Without it, the single `PII_KEY`
+/// of before keyrings seals (as key id `legacy`) and keys the lookups unless `LOOKUP_KEY` is
+/// set, so a deployment from before keeps finding its rows. README, "Rotating the PII key".
+fn pii_keys(env: &Env) -> Result<(haoka_edge_core::crypto::Sealer, String), AppError> {
+    use haoka_edge_core::crypto::Sealer;
+    match text(env, "PII_KEYS") {
+        Some(spec) => {
+            let sealer = Sealer::parse(&spec)
+                .map_err(|e| AppError::Internal(format!("configuration PII_KEYS refused: {e}")))?;
+            Ok((sealer, required(env, "LOOKUP_KEY")?))
+        }
+        None => {
+            let legacy = required(env, "PII_KEY")?;
+            let lookup = text(env, "LOOKUP_KEY").unwrap_or_else(|| legacy.clone());
+            Ok((Sealer::new(&legacy), lookup))
+        }
+    }
+}
+
 impl Config {
     /// Read every value; a missing secret is an internal error (logged by name, never value).
     pub fn from_env(env: &Env) -> Result<Config, AppError> {
         let defaults = SendPolicy::default();
+        let pii = pii_keys(env)?;
         Ok(Config {
             xingguang_base: upstream(env, "XINGGUANG_BASE_URL")?,
             realme_base: upstream(env, "REALME_BASE_URL")?,
@@ -206,7 +231,8 @@ impl Config {
             phone3_token: required(env, "PHONE3_TOKEN")?,
             callback_key: required(env, "CALLBACK_HMAC_KEY")?,
             session_key: required(env, "SESSION_KEY")?,
-            pii_key: required(env, "PII_KEY")?,
+            sealer: pii.0,
+            lookup_key: pii.1,
             admin_token: required(env, "ADMIN_TOKEN")?,
             audit_key: required(env, "AUDIT_KEY")?,
             upstream_timeout_ms: number(env, "UPSTREAM_TIMEOUT_MS", 10_000),
@@ -235,6 +261,12 @@ impl Config {
             order_records_ms: number::<i64>(env, "ORDER_RECORDS_DAYS", 1095).saturating_mul(DAY_MS),
             vendor_callbacks_ms: number::<i64>(env, "VENDOR_CALLBACKS_DAYS", 90)
                 .saturating_mul(DAY_MS),
+            orphan_grace_ms: number::<i64>(
+                env,
+                "PHOTO_ORPHAN_GRACE_S",
+                haoka_edge_core::sweep::ORPHAN_GRACE_MS / 1000,
+            )
+            .saturating_mul(1000),
             session_life: haoka_edge_core::auth::Lifetimes {
                 idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
                 absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),

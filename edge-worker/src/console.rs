@@ -249,7 +249,7 @@ async fn load_account(db: &D1Database, username: &str) -> Result<Option<AccountR
 }
 
 fn token_hash(cfg: &Config, token: &str) -> String {
-    crypto::lookup_hash(&cfg.pii_key, "session", token)
+    crypto::lookup_hash(&cfg.lookup_key, "session", token)
 }
 
 #[derive(Deserialize)]

@@ -92,11 +92,11 @@ struct PhotoRow {
 }
 
 fn key(id: &str, part: &str) -> String {
-    format!("handoffs/{id}/{part}")
+    haoka_edge_core::sweep::handoff_photo_key(id, part)
 }
 
 fn hash(cfg: &Config, kind: &str, token: &str) -> String {
-    crypto::lookup_hash(&cfg.pii_key, kind, token)
+    crypto::lookup_hash(&cfg.lookup_key, kind, token)
 }
 
 /// The bearer token of a request, if it has the shape of one.
@@ -276,24 +276,40 @@ pub async fn upload(
         .put(key(&row.id, part), bytes)
         .execute()
         .await?;
-    db.batch(vec![
-        db.prepare(
-            "INSERT OR REPLACE INTO handoff_photos (handoff_id, part, bytes, width, height, flag, at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(&[
-            row.id.as_str().into(),
-            part.into(),
-            int(i64::try_from(len).unwrap_or(i64::MAX)),
-            int(i64::from(size.width)),
-            int(i64::from(size.height)),
-            flag.into(),
-            int(now),
-        ])?,
-        db.prepare("UPDATE handoffs SET received = received | ?1 WHERE id = ?2")
-            .bind(&[int(i64::from(bit)), row.id.as_str().into()])?,
-    ])
-    .await?;
+    // Recorded only while the handoff still exists: a desktop that ended it (or the purge)
+    // while this photo was on its way has deleted the objects it knew of, so this one goes too.
+    let done = db
+        .batch(vec![
+            db.prepare(
+                "INSERT OR REPLACE INTO handoff_photos (handoff_id, part, bytes, width, height, flag, at_ms) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM handoffs WHERE id = ?1)",
+            )
+            .bind(&[
+                row.id.as_str().into(),
+                part.into(),
+                int(i64::try_from(len).unwrap_or(i64::MAX)),
+                int(i64::from(size.width)),
+                int(i64::from(size.height)),
+                flag.into(),
+                int(now),
+            ])?,
+            db.prepare("UPDATE handoffs SET received = received | ?1 WHERE id = ?2")
+                .bind(&[int(i64::from(bit)), row.id.as_str().into()])?,
+        ])
+        .await?;
+    let updated = done
+        .get(1)
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    if updated == 0 {
+        env.bucket(PHOTOS)?.delete(key(&row.id, part)).await?;
+        console_log!(
+            "handoff photo id={} part={part}: the handoff ended meanwhile",
+            row.id
+        );
+        return Err(NOT_FOUND);
+    }
     console_log!("handoff photo id={} part={part} bytes={len}", row.id);
     let received: Vec<String> = after.received().into_iter().map(String::from).collect();
     Ok(Response::from_json(

@@ -31,6 +31,7 @@ mod reports;
 mod router;
 mod settings;
 mod store;
+mod upkeep;
 mod upstream;
 
 use worker::{

@@ -5,10 +5,7 @@
 
 use haoka_capture_core::QualityFlags;
 use haoka_edge_core::budget::{self, Action};
-use haoka_edge_core::{
-    crypto::{self, Sealer},
-    xingguang::Photos,
-};
+use haoka_edge_core::{crypto, xingguang::Photos};
 use haoka_shared::{
     Field, FieldIssue, ValidationError,
     api::{
@@ -180,18 +177,18 @@ fn sealed_columns(
     id: &str,
     valid: &ValidDraft,
 ) -> Result<Vec<(&'static str, JsValue)>, AppError> {
-    let sealer = Sealer::new(&cfg.pii_key);
     let mut cols = Vec::new();
     for (column, value) in [
-        ("name_enc", &valid.name),
-        ("mobile_enc", &valid.mobile),
-        ("id_number_enc", &valid.id_number),
-        ("address_enc", &valid.address),
+        (crypto::ORDER_NAME, &valid.name),
+        (crypto::ORDER_MOBILE, &valid.mobile),
+        (crypto::ORDER_ID_NUMBER, &valid.id_number),
+        (crypto::ORDER_ADDRESS, &valid.address),
     ] {
-        let sealed = sealer
-            .seal(&format!("{id}:{column}"), value, random::<12>()?)
-            .map_err(|e| AppError::Internal(format!("seal {column}: {e}")))?;
-        cols.push((column, JsValue::from_str(&sealed)));
+        let sealed = cfg
+            .sealer
+            .seal(&column.aad_for(id), value, random::<12>()?)
+            .map_err(|e| AppError::Internal(format!("seal {}: {e}", column.column)))?;
+        cols.push((column.column, JsValue::from_str(&sealed)));
     }
     Ok(cols)
 }
@@ -203,7 +200,8 @@ pub fn open(
     column: &str,
     sealed: &str,
 ) -> Result<String, AppError> {
-    Sealer::new(&cfg.pii_key)
+    // An order column's associated data is `{id}:{column}` (`crypto::ORDER_NAME` …).
+    cfg.sealer
         .open(&format!("{}:{column}", order.id), sealed)
         .map_err(|e| AppError::Internal(format!("order {} {column}: {e}", order.id)))
 }
@@ -241,7 +239,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     }
     let valid = valid.map_err(AppError::Validation)?;
     let product = product.ok_or(AppError::Internal("validated without a product".into()))?;
-    let id_hash = crypto::lookup_hash(&cfg.pii_key, "id", &valid.id_number);
+    let id_hash = crypto::lookup_hash(&cfg.lookup_key, "id", &valid.id_number);
     // The cheap refusals first (nothing upstream has been paid for yet): an open order of this
     // person's blocks it with a link-worthy reason before any budget is spent.
     let (same, total) = store::open_counts(&db, &id_hash, &product.pid).await?;

@@ -9,7 +9,7 @@ use worker::{Env, FormData, FormEntry};
 use crate::{config::PHOTOS, error::AppError};
 
 fn key(order_id: &str, part: &str) -> String {
-    format!("orders/{order_id}/{part}")
+    haoka_edge_core::sweep::order_photo_key(order_id, part)
 }
 
 /// The form field of a photo part.

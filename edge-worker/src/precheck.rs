@@ -198,7 +198,7 @@ pub async fn run(
     } else {
         format!("{}|{}", p.name, p.id_number)
     };
-    let person = crypto::lookup_hash(&cfg.pii_key, "person", &subject);
+    let person = crypto::lookup_hash(&cfg.lookup_key, "person", &subject);
     let passed: Option<i64> = db
         .prepare("SELECT passed_ms FROM identity_checks WHERE person_hash = ?1 AND passed_ms > ?2")
         .bind(&[person.as_str().into(), int(now - PASS_REUSE_MS)])?
@@ -256,7 +256,7 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
     // person, device and everyone per minute, and the day's paid checks.
     let key = req.headers().get(IDEMPOTENCY_HEADER)?.unwrap_or_default();
     let asker = ratelimit::asker(&req, cfg, &key).await?;
-    let person_hash = crypto::lookup_hash(&cfg.pii_key, "id", id.as_str());
+    let person_hash = crypto::lookup_hash(&cfg.lookup_key, "id", id.as_str());
     ratelimit::spend(
         env,
         cfg,

@@ -30,7 +30,7 @@ fn client_ip(req: &Request) -> Result<String, AppError> {
 /// The keyed hash budgets and sessions store for the client's address (IPv6 by /64).
 pub fn address_hash(req: &Request, cfg: &Config) -> Result<String, AppError> {
     let key = netpolicy::client_key(&client_ip(req)?);
-    Ok(crypto::lookup_hash(&cfg.pii_key, "ip", &key))
+    Ok(crypto::lookup_hash(&cfg.lookup_key, "ip", &key))
 }
 
 /// The keyed hash of the browser's device id, when it sent a well-formed one.
@@ -39,7 +39,7 @@ pub fn device_hash(req: &Request, cfg: &Config) -> Result<Option<String>, AppErr
         .headers()
         .get(budget::DEVICE_HEADER)?
         .filter(|d| budget::device_ok(d))
-        .map(|d| crypto::lookup_hash(&cfg.pii_key, "device", &d)))
+        .map(|d| crypto::lookup_hash(&cfg.lookup_key, "device", &d)))
 }
 
 /// Bump every bucket once, in one batch; each bucket's count after the bump.

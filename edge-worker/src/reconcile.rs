@@ -1,8 +1,9 @@
 //! The reconciler, run by the Cron trigger: re-enqueue work that is due (unknown-outcome
 //! resends, pre-checks and `getimg` waiting for a retry, orders whose queue message was lost),
 //! purge photos past their retention and expired photo handoffs, list orders stuck in 待确认
-//! for an operator, write the audit chain's head (a checkpoint in D1, the sealed head in R2), and
-//! drop expired rate-limit and pre-check rows and console sessions.
+//! for an operator, write the audit chain's head (a checkpoint in D1, the sealed head in R2),
+//! sweep orphan photos and re-seal personal data under the current key (`upkeep`), and drop
+//! expired rate-limit and pre-check rows and console sessions.
 
 use serde::{Deserialize, Serialize};
 use worker::{Env, console_log, console_warn};
@@ -36,6 +37,10 @@ pub struct Report {
     pub purged: crate::checks::Purged,
     /// Orders waiting in 待确认 past the alert time.
     pub unconfirmed: Vec<String>,
+    /// Sealed values moved under the current PII key (and how many are left behind).
+    pub resealed: crate::upkeep::Resealed,
+    /// R2 photo objects deleted because their order or handoff was gone.
+    pub orphans_deleted: usize,
 }
 
 /// Ended orders past `ORDER_RECORDS_DAYS` go with their events and callbacks (at most 200 a
@@ -113,6 +118,8 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         jobs::forget_photos(env, &o.id).await?;
     }
     let handoffs_purged = handoff::purge(env, now).await?;
+    let orphans_deleted = crate::upkeep::sweep_photos(env, cfg, now).await?;
+    let resealed = crate::upkeep::reseal(env, cfg).await?;
     let orders_purged = purge_orders(env, cfg, now).await?;
     let checks_settled = crate::checks::poll(env, cfg).await?;
     let purged = crate::checks::purge(env, cfg, now).await?;
@@ -165,5 +172,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
         checks_settled,
         purged,
         unconfirmed: stuck.into_iter().map(|o| o.id).collect(),
+        resealed,
+        orphans_deleted,
     })
 }

@@ -134,14 +134,24 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    /// Stop the server and wait for it (again is harmless).
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
         // SIGTERM to the watchdog makes it kill the server's whole process group.
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -189,11 +199,92 @@ fn api_only_config(root: &Path, dir: &Path) -> PathBuf {
     path
 }
 
+/// The environment of every wrangler run on `state`.
+fn wrangler_env(state: &Path) -> [(&'static str, String); 4] {
+    [
+        ("WRANGLER_SEND_METRICS", "false".to_owned()),
+        ("CLOUDFLARE_CF_FETCH_ENABLED", "false".to_owned()),
+        ("CI", "true".to_owned()),
+        // Each instance its own dev registry: in the shared one, every other test's
+        // `wrangler dev` starting or stopping makes this one reload its runtime, which
+        // answers its requests in flight with 503 "worker restarted mid-request".
+        (
+            "WRANGLER_REGISTRY_PATH",
+            state.join("registry").display().to_string(),
+        ),
+    ]
+}
+
+/// `wrangler dev` on `state` with `vars` (and its own URL as `PUBLIC_BASE_URL` with
+/// `public_base`), on a fresh loopback port.
+fn spawn_wrangler(
+    state: &Path,
+    vars: &[(String, String)],
+    public_base: bool,
+    face: Face,
+) -> Server {
+    let root = root();
+    let wrangler = root.join("node_modules/.bin/wrangler");
+    let env = wrangler_env(state);
+    let port = free_port();
+    // A port from `free_port` is free when read, not when wrangler binds it: another
+    // instance starting at the same moment may take it first ("Address already in use").
+    // Then this one exits at once, and it is started again on a fresh port (bounded).
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let port = if attempt == 1 { port } else { free_port() };
+        let mut args: Vec<String> = vec!["dev".into()];
+        if face == Face::ApiOnly {
+            args.push("--config".into());
+            args.push(api_only_config(&root, state).display().to_string());
+        }
+        args.extend([
+            "--ip".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            port.to_string(),
+            "--persist-to".into(),
+            state.display().to_string(),
+            "--show-interactive-dev-session=false".into(),
+            "--inspector-port".into(),
+            free_port().to_string(),
+        ]);
+        let own = format!("http://127.0.0.1:{port}");
+        let public = public_base.then_some(("PUBLIC_BASE_URL", own));
+        let public = public.map(|(k, v)| (k.to_owned(), v));
+        for (k, v) in vars.iter().cloned().chain(public) {
+            args.push("--var".into());
+            args.push(format!("{k}:{v}"));
+        }
+        let mut server = Server::spawn(
+            "wrangler",
+            &root,
+            port,
+            &wrangler.display().to_string(),
+            &args,
+            &env,
+        );
+        if server.listens_within(Duration::from_secs(90)) {
+            break server;
+        }
+        let log = server.log_text();
+        assert!(
+            attempt < 3 && log.contains("Address already in use"),
+            "wrangler dev did not listen on 127.0.0.1:{port} (attempt {attempt}); log:\n{log}"
+        );
+        eprintln!("wrangler dev lost its port {port} to another process; starting it again");
+    }
+}
+
 /// The worker in workerd via `wrangler dev`, with its own fresh local D1.
 pub struct Workerd {
     /// The wrangler process.
     pub server: Server,
     state: PathBuf,
+    vars: Vec<(String, String)>,
+    public_base: bool,
+    face: Face,
 }
 
 impl Workerd {
@@ -225,18 +316,7 @@ impl Workerd {
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("create {state:?}: {e}"));
         let wrangler = root.join("node_modules/.bin/wrangler");
-        let env = [
-            ("WRANGLER_SEND_METRICS", "false".to_owned()),
-            ("CLOUDFLARE_CF_FETCH_ENABLED", "false".to_owned()),
-            ("CI", "true".to_owned()),
-            // Each instance its own dev registry: in the shared one, every other test's
-            // `wrangler dev` starting or stopping makes this one reload its runtime, which
-            // answers its requests in flight with 503 "worker restarted mid-request".
-            (
-                "WRANGLER_REGISTRY_PATH",
-                state.join("registry").display().to_string(),
-            ),
-        ];
+        let env = wrangler_env(&state);
         let migrate = Command::new(&wrangler)
             .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
             .arg(&state)
@@ -249,54 +329,32 @@ impl Workerd {
             "migrations failed: {}",
             String::from_utf8_lossy(&migrate.stderr)
         );
-        // A port from `free_port` is free when read, not when wrangler binds it: another
-        // instance starting at the same moment may take it first ("Address already in use").
-        // Then this one exits at once, and it is started again on a fresh port (bounded).
-        let mut attempt = 0;
-        let server = loop {
-            attempt += 1;
-            let port = if attempt == 1 { port } else { free_port() };
-            let mut args: Vec<String> = vec!["dev".into()];
-            if face == Face::ApiOnly {
-                args.push("--config".into());
-                args.push(api_only_config(&root, &state).display().to_string());
-            }
-            args.extend([
-                "--ip".into(),
-                "127.0.0.1".into(),
-                "--port".into(),
-                port.to_string(),
-                "--persist-to".into(),
-                state.display().to_string(),
-                "--show-interactive-dev-session=false".into(),
-                "--inspector-port".into(),
-                free_port().to_string(),
-            ]);
-            let own = format!("http://127.0.0.1:{port}");
-            let public = public_base.then_some(("PUBLIC_BASE_URL", own));
-            for (k, v) in vars.iter().cloned().chain(public) {
-                args.push("--var".into());
-                args.push(format!("{k}:{v}"));
-            }
-            let mut server = Server::spawn(
-                "wrangler",
-                &root,
-                port,
-                &wrangler.display().to_string(),
-                &args,
-                &env,
-            );
-            if server.listens_within(Duration::from_secs(90)) {
-                break server;
-            }
-            let log = server.log_text();
-            assert!(
-                attempt < 3 && log.contains("Address already in use"),
-                "wrangler dev did not listen on 127.0.0.1:{port} (attempt {attempt}); log:\n{log}"
-            );
-            eprintln!("wrangler dev lost its port {port} to another process; starting it again");
-        };
-        Workerd { server, state }
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let server = spawn_wrangler(&state, &vars, public_base, face);
+        Workerd {
+            server,
+            state,
+            vars,
+            public_base,
+            face,
+        }
+    }
+
+    /// Stop this instance and start it again on the same local D1 and R2 (no migration),
+    /// with `changes` set and `removed` unset: a deployment's secrets changed, as after a key
+    /// rotation. The new instance listens on a new port.
+    pub fn restart(&mut self, changes: &[(&str, String)], removed: &[&str]) {
+        self.vars.retain(|(k, _)| {
+            !removed.contains(&k.as_str()) && !changes.iter().any(|(c, _)| c == k)
+        });
+        self.vars
+            .extend(changes.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        // The old process goes first: two wranglers on one state dir would share its locks.
+        self.server.stop();
+        self.server = spawn_wrangler(&self.state, &self.vars, self.public_base, self.face);
     }
 
     /// Run a read-only SQL query against this instance's local D1 and return the rows. It
@@ -360,6 +418,22 @@ impl Workerd {
                 !sqlite_read(&db, "SELECT key FROM _mf_objects WHERE key = ?", &[key]).is_empty()
             }
         }
+    }
+
+    /// Every key in the local R2 bucket starting with `prefix`, sorted.
+    pub fn r2_keys(&self, prefix: &str) -> Vec<String> {
+        let Some(db) = self.sqlite_file("r2/miniflare-R2BucketObject") else {
+            return Vec::new();
+        };
+        let like = format!("{}%", prefix.replace('%', "\\%").replace('_', "\\_"));
+        sqlite_read(
+            &db,
+            "SELECT key FROM _mf_objects WHERE key LIKE ? ESCAPE '\\' ORDER BY key",
+            &[&like],
+        )
+        .into_iter()
+        .filter_map(|r| r["key"].as_str().map(str::to_owned))
+        .collect()
     }
 }
 
@@ -483,7 +557,8 @@ impl Stack {
             ("PHONE3_TOKEN", random_hex(16)),
             ("CALLBACK_HMAC_KEY", random_hex(24)),
             ("SESSION_KEY", random_hex(24)),
-            ("PII_KEY", random_hex(24)),
+            ("PII_KEYS", format!("e2e1:{}", random_hex(24))),
+            ("LOOKUP_KEY", random_hex(24)),
             ("ADMIN_TOKEN", random_hex(24)),
             ("AUDIT_KEY", random_hex(24)),
         ];
@@ -524,12 +599,21 @@ impl Stack {
                 format!("{base}/turnstile/v0/siteverify"),
             ),
             ("TURNSTILE_SITEKEY", "local-sitekey".into()),
-            ("TURNSTILE_SCRIPT_URL", format!("{base}/turnstile/v0/api.js")),
+            (
+                "TURNSTILE_SCRIPT_URL",
+                format!("{base}/turnstile/v0/api.js"),
+            ),
         ];
         // Every test comes from 127.0.0.1: the per-minute abuse budgets are wide unless a
         // test sets its own (the abuse suite runs the real defaults).
         all.extend(WIDE_BUDGETS.iter().map(|(k, v)| (*k, (*v).to_owned())));
-        all.extend(secrets.iter().cloned());
+        // A test's own value of a secret replaces the default one.
+        all.extend(
+            secrets
+                .iter()
+                .filter(|(k, _)| !vars.iter().any(|(v, _)| v == k))
+                .cloned(),
+        );
         all.extend(vars.iter().cloned());
         let worker = Workerd::start_with(&all, true, face);
         Stack {
@@ -542,6 +626,12 @@ impl Stack {
                 .unwrap_or_default(),
             secrets,
         }
+    }
+
+    /// Restart the worker on the same D1 and R2 with `changes` set and `removed` unset
+    /// (see [`Workerd::restart`]).
+    pub fn restart_worker(&mut self, changes: &[(&str, String)], removed: &[&str]) {
+        self.worker.restart(changes, removed);
     }
 
     /// Fire the worker's Cron trigger once, as Cloudflare's scheduler would (needs

@@ -252,6 +252,115 @@ async fn the_link_works_once_for_the_photos_asked_and_not_past_its_lifetime() {
     }
 }
 
+async fn end(s: &Stack, desk: &str) -> u16 {
+    let url = format!("{}/api/handoff", s.worker.url());
+    client()
+        .delete(url)
+        .bearer_auth(desk)
+        .send()
+        .await
+        .expect("end")
+        .status()
+        .as_u16()
+}
+
+/// A handoff opened and claimed for the face photo: (desktop token, upload token, id).
+async fn claimed_handoff(s: &Stack) -> (String, String, String) {
+    let (code, created) = open(s, json!(["face"])).await;
+    assert_eq!(code, 201, "{created}");
+    let desk = created["token"].as_str().unwrap().to_owned();
+    let (code, claimed) = claim(s, &link_of(&created)).await;
+    assert_eq!(code, 200, "{claimed}");
+    let up = claimed["upload_token"].as_str().unwrap().to_owned();
+    let ids = s
+        .worker
+        .query("SELECT id FROM handoffs ORDER BY created_at_ms DESC, rowid DESC LIMIT 1");
+    (desk, up, ids[0]["id"].as_str().unwrap().to_owned())
+}
+
+async fn reconcile(s: &Stack) -> Value {
+    let url = format!("{}/api/admin/reconcile", s.worker.url());
+    let (code, report) = json_of(
+        client()
+            .post(url)
+            .bearer_auth(&s.admin_token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{report}");
+    report
+}
+
+#[tokio::test]
+async fn photos_left_without_their_handoff_are_swept_and_live_ones_kept() {
+    let s = Stack::start(
+        &[
+            ("PHOTO_ORPHAN_GRACE_S", "0".into()),
+            ("HANDOFFS_PER_MINUTE", "100".into()),
+        ],
+        600,
+    );
+    let photo = jpeg_bytes(&id_card_picture(800, 505), None);
+    // A handoff whose rows went while its upload was in flight (the race's outcome, made
+    // certain here by deleting the rows behind the worker's back).
+    let (_, up, gone) = claimed_handoff(&s).await;
+    assert_eq!(upload(&s, &up, "face", photo.clone(), None).await.0, 200);
+    s.worker
+        .tamper(&format!(
+            "DELETE FROM handoff_photos WHERE handoff_id = '{gone}'; \
+             DELETE FROM handoffs WHERE id = '{gone}';"
+        ))
+        .expect("tamper");
+    // And the race itself, three times: the phone's upload has been looked up and is still
+    // streaming its photo when the desktop ends the handoff; then the rest arrives. An upload
+    // that finds its handoff gone after the put deletes its photo itself.
+    for _ in 0..3 {
+        let (desk, up, _) = claimed_handoff(&s).await;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+        let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
+            rx.recv()
+                .await
+                .map(|chunk| (Ok::<_, std::io::Error>(chunk), rx))
+        }));
+        let url = format!("{}/api/handoff/photos/face", s.worker.url());
+        let sending = tokio::spawn(client().put(url).bearer_auth(up).body(body).send());
+        let half = photo.len() / 2;
+        tx.send(photo[..half].to_vec()).await.expect("first half");
+        assert_eq!(end(&s, &desk).await, 204);
+        tx.send(photo[half..].to_vec()).await.expect("second half");
+        drop(tx);
+        let sent = sending.await.expect("join").expect("upload");
+        eprintln!("staged upload racing the end: {}", sent.status());
+        assert!(
+            matches!(sent.status().as_u16(), 200 | 404 | 410),
+            "{}",
+            sent.status()
+        );
+    }
+    // One live handoff with its photo.
+    let (_, up, live) = claimed_handoff(&s).await;
+    assert_eq!(upload(&s, &up, "face", photo.clone(), None).await.0, 200);
+
+    let before = s.worker.r2_keys("handoffs/");
+    let live_key = format!("handoffs/{live}/face");
+    let orphans: Vec<&String> = before.iter().filter(|k| **k != live_key).collect();
+    assert_eq!(
+        orphans,
+        vec![&format!("handoffs/{gone}/face")],
+        "the races left photos behind"
+    );
+    let report = reconcile(&s).await;
+    assert_eq!(report["orphans_deleted"], orphans.len(), "{report}");
+    assert_eq!(s.worker.r2_keys("handoffs/"), vec![live_key.clone()]);
+    // Nothing left to do, and the live photo is still served.
+    let report = reconcile(&s).await;
+    assert_eq!(report["orphans_deleted"], 0, "{report}");
+    assert!(s.worker.r2_has(&live_key));
+}
+
 #[tokio::test]
 async fn a_computer_without_a_camera_gets_the_photos_from_a_phone() {
     let stack = Stack::start(&[], 600);

@@ -954,3 +954,121 @@ async fn ended_orders_go_with_their_events_after_their_retention() {
         assert_eq!(events > 0, want == 1, "{id}: {events} events");
     }
 }
+
+/// `POST /api/admin/reconcile` (the cron's pass) and its report.
+async fn reconcile(s: &Stack) -> Value {
+    let (code, report) = json_of(
+        client()
+            .post(format!("{}/api/admin/reconcile", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{report}");
+    report
+}
+
+/// The admin list's masked names by order id.
+async fn listed_names(s: &Stack) -> Vec<(String, String)> {
+    let (code, list) = json_of(
+        client()
+            .get(format!("{}/api/admin/orders", s.worker.url()))
+            .bearer_auth(&s.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{list}");
+    let mut names: Vec<(String, String)> = list["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| {
+            (
+                o["order_id"].as_str().unwrap().to_owned(),
+                o["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// How many sealed order values start with `prefix`.
+fn sealed_with(s: &Stack, prefix: &str) -> i64 {
+    count(
+        s,
+        &format!(
+            "SELECT (SELECT COUNT(*) FROM orders WHERE name_enc LIKE '{prefix}%') \
+             + (SELECT COUNT(*) FROM orders WHERE mobile_enc LIKE '{prefix}%') \
+             + (SELECT COUNT(*) FROM orders WHERE id_number_enc LIKE '{prefix}%') \
+             + (SELECT COUNT(*) FROM orders WHERE address_enc LIKE '{prefix}%') AS n"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn the_pii_key_rotates_old_rows_readable_new_rows_new_key_and_the_cron_reseals() {
+    let k1 = format!("k1:{}", "a1".repeat(20));
+    let k2 = format!("k2:{}", "b2".repeat(20));
+    let mut s = Stack::start(&[("PII_KEYS", k1.clone())], 600_000);
+    let (code, first) = submit(&s, "rotate-0001", &order(960), "192.0.2.60", &[]).await;
+    assert_eq!(code, 201, "{first}");
+    assert_eq!(sealed_with(&s, "v2.k1."), 4);
+    let before = listed_names(&s).await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].1, "张*");
+
+    // Rotation: k2 seals from now on, k1 still opens.
+    s.restart_worker(&[("PII_KEYS", format!("{k2},{k1}"))], &[]);
+    assert_eq!(listed_names(&s).await, before, "old rows readable");
+    // The lookup key did not change: the same person is still held to the limit.
+    let (code, again) = submit(&s, "rotate-0002", &order(960), "192.0.2.60", &[]).await;
+    assert_eq!(
+        (code, again["error"].as_str()),
+        (409, Some("order_limit_product")),
+        "{again}"
+    );
+    let (code, second) = submit(&s, "rotate-0003", &order(961), "192.0.2.60", &[]).await;
+    assert_eq!(code, 201, "{second}");
+    assert_eq!(
+        (sealed_with(&s, "v2.k1."), sealed_with(&s, "v2.k2.")),
+        (4, 4)
+    );
+
+    // The cron's pass moves the old values under k2; a second pass has nothing to do.
+    let report = reconcile(&s).await;
+    assert_eq!(report["resealed"]["moved"], 4, "{report}");
+    assert_eq!(report["resealed"]["behind"], 0, "{report}");
+    assert_eq!(report["resealed"]["unreadable"], 0, "{report}");
+    assert_eq!(
+        (sealed_with(&s, "v2.k1."), sealed_with(&s, "v2.k2.")),
+        (0, 8)
+    );
+    assert_eq!(reconcile(&s).await["resealed"]["moved"], 0);
+    let after = listed_names(&s).await;
+    assert_eq!(after.len(), 2);
+
+    // k1 can go: everything still opens under k2 alone.
+    s.restart_worker(&[("PII_KEYS", k2.clone())], &[]);
+    assert_eq!(listed_names(&s).await, after);
+    assert!(after.iter().all(|(_, name)| name == "张*"), "{after:?}");
+
+    // Dropping the only key that opens them is reported, and nothing is overwritten.
+    let k3 = format!("k3:{}", "c3".repeat(20));
+    s.restart_worker(&[("PII_KEYS", k3)], &[]);
+    let report = reconcile(&s).await;
+    assert_eq!(report["resealed"]["unreadable"], 8, "{report}");
+    assert_eq!(report["resealed"]["moved"], 0, "{report}");
+    assert_eq!(sealed_with(&s, "v2.k2."), 8);
+    let listed = listed_names(&s).await;
+    assert!(
+        listed.iter().all(|(_, name)| name.contains("unreadable")),
+        "{listed:?}"
+    );
+    let log = s.worker.server.log_text();
+    assert!(!log.contains("110101"), "an ID number in the log");
+}
