@@ -38,6 +38,7 @@ async fn operator(
     };
     crate::console::require(
         env,
+        cfg,
         req,
         &who,
         haoka_edge_core::auth::Permission::Administer,

@@ -71,6 +71,7 @@ fn may_work_on(who: &Actor, case: &CaseRow) -> bool {
 /// Refuse (404 / 403 audited / 409) unless `who` may add checks to the open case `id`.
 pub async fn may_use(
     env: &Env,
+    cfg: &Config,
     req: &Request,
     who: &Actor,
     db: &D1Database,
@@ -78,7 +79,7 @@ pub async fn may_use(
 ) -> Result<(), AppError> {
     let case = load(db, id).await?.ok_or(NO_CASE)?;
     if !may_work_on(who, &case) {
-        return Err(console::forbidden(env, req, who, &format!("case {id}")).await);
+        return Err(console::forbidden(env, cfg, req, who, &format!("case {id}")).await);
     }
     if case.state != "open" {
         return Err(CLOSED);
@@ -99,7 +100,7 @@ struct NewCase {
 /// `POST /api/console/cases`.
 pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = console::actor_for_change(&req, env, cfg).await?;
-    console::require(env, &req, &who, Permission::RunChecks).await?;
+    console::require(env, cfg, &req, &who, Permission::RunChecks).await?;
     let body: NewCase = read_json(&mut req, 2048).await?;
     let mut subject = Vec::new();
     if !body.subject_name.trim().is_empty() {
@@ -183,7 +184,7 @@ pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Res
     let db = env.d1(DB)?;
     let case = load(&db, id).await?.ok_or(NO_CASE)?;
     if !may_see(&who, &case) {
-        return Err(console::forbidden(env, req, &who, &format!("case {id}")).await);
+        return Err(console::forbidden(env, cfg, req, &who, &format!("case {id}")).await);
     }
     #[derive(Deserialize, Serialize)]
     struct Brief {
@@ -222,7 +223,7 @@ pub async fn close(
     let db = env.d1(DB)?;
     let case = load(&db, id).await?.ok_or(NO_CASE)?;
     if !may_work_on(&who, &case) {
-        return Err(console::forbidden(env, &req, &who, &format!("close case {id}")).await);
+        return Err(console::forbidden(env, cfg, &req, &who, &format!("close case {id}")).await);
     }
     if !["approved", "rejected", "recapture"].contains(&body.decision.as_str()) {
         return Err(AppError::Refused {

@@ -477,6 +477,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     let who = console::actor_for_change(&req, env, cfg).await?;
     console::require(
         env,
+        cfg,
         &req,
         &who,
         haoka_edge_core::auth::Permission::RunChecks,
@@ -511,7 +512,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         return Err(SENSITIVE_CONSENT_REQUIRED);
     }
     if let Some(case_id) = &body.case_id {
-        crate::cases::may_use(env, &req, &who, &db, case_id).await?;
+        crate::cases::may_use(env, cfg, &req, &who, &db, case_id).await?;
     }
     let now = now_ms();
     let id = ids::mint_id("CK", now, &random::<6>()?);
@@ -687,7 +688,7 @@ pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Res
     let db = env.d1(DB)?;
     let row = load(&db, id).await?.ok_or(NO_CHECK)?;
     if !may_see(&who, &row) {
-        return Err(console::forbidden(env, req, &who, &format!("check {id}")).await);
+        return Err(console::forbidden(env, cfg, req, &who, &format!("check {id}")).await);
     }
     Ok(Response::from_json(&view(&row, cfg))?)
 }
@@ -934,7 +935,14 @@ pub async fn reveal(
     id: &str,
 ) -> Result<Response, AppError> {
     let who = console::actor_for_change(&req, env, cfg).await?;
-    console::require(env, &req, &who, haoka_edge_core::auth::Permission::Reveal).await?;
+    console::require(
+        env,
+        cfg,
+        &req,
+        &who,
+        haoka_edge_core::auth::Permission::Reveal,
+    )
+    .await?;
     let body: Reveal = read_json(&mut req, 4096).await?;
     let reason = body.reason.trim();
     let reason_len = reason.chars().count();
@@ -944,7 +952,7 @@ pub async fn reveal(
     let db = env.d1(DB)?;
     let row = load(&db, id).await?.ok_or(NO_CHECK)?;
     if !may_see(&who, &row) {
-        return Err(console::forbidden(env, &req, &who, &format!("reveal {id}")).await);
+        return Err(console::forbidden(env, cfg, &req, &who, &format!("reveal {id}")).await);
     }
     let sealed = inputs_enc(&db, id).await?;
     if sealed.is_empty() {

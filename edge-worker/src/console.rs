@@ -341,6 +341,7 @@ pub async fn actor_for_change(req: &Request, env: &Env, cfg: &Config) -> Result<
 /// Refuse (403, audited) unless `who` may do `what`.
 pub async fn require(
     env: &Env,
+    cfg: &Config,
     req: &Request,
     who: &Actor,
     what: Permission,
@@ -348,16 +349,18 @@ pub async fn require(
     if who.role.can(what) {
         return Ok(());
     }
-    Err(forbidden(env, req, who, &format!("{what:?}")).await)
+    Err(forbidden(env, cfg, req, who, &format!("{what:?}")).await)
 }
 
 /// The 403 for `who` on this request, written to the audit log first.
-pub async fn forbidden(env: &Env, req: &Request, who: &Actor, detail: &str) -> AppError {
+pub async fn forbidden(
+    env: &Env,
+    cfg: &Config,
+    req: &Request,
+    who: &Actor,
+    detail: &str,
+) -> AppError {
     let target = format!("{} {}", req.method(), req.path());
-    let cfg = match Config::from_env(env) {
-        Ok(cfg) => cfg,
-        Err(e) => return e,
-    };
     match env.d1(DB) {
         Ok(db) => {
             audit::note(
@@ -735,7 +738,7 @@ pub async fn list_accounts(req: &Request, env: &Env, cfg: &Config) -> Result<Res
             .all()
             .await?
     } else {
-        return Err(forbidden(env, req, &who, "list accounts").await);
+        return Err(forbidden(env, cfg, req, &who, "list accounts").await);
     };
     let accounts: Vec<AccountView> = rows
         .results::<AccountRow>()?
@@ -772,6 +775,7 @@ pub async fn create_account(
     if !may_manage(&who, role, body.store.trim()) {
         return Err(forbidden(
             env,
+            cfg,
             &req,
             &who,
             &format!("create {} in {}", role.as_str(), body.store),
@@ -830,7 +834,7 @@ pub async fn change_account(
         if who.role.can(Permission::ManageAccounts) || who.role.can(Permission::ManageStoreAgents) {
             return Err(NO_ACCOUNT);
         }
-        return Err(forbidden(env, &req, &who, "change account").await);
+        return Err(forbidden(env, cfg, &req, &who, "change account").await);
     };
     let old_role = account.role()?;
     let new_role = match body.role.as_deref() {
@@ -845,7 +849,7 @@ pub async fn change_account(
         .map_or(account.store.as_str(), str::trim)
         .to_owned();
     if !may_manage(&who, old_role, &account.store) || !may_manage(&who, new_role, &new_store) {
-        return Err(forbidden(env, &req, &who, &format!("change {username}")).await);
+        return Err(forbidden(env, cfg, &req, &who, &format!("change {username}")).await);
     }
     if who.username == account.username && (body.disabled == Some(true) || new_role != old_role) {
         return Err(invalid(
@@ -958,7 +962,7 @@ struct AuditView {
 /// in R2).
 pub async fn audit_log(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = actor(req, env, cfg).await?;
-    require(env, req, &who, Permission::ReadAudit).await?;
+    require(env, cfg, req, &who, Permission::ReadAudit).await?;
     let db = env.d1(DB)?;
     let before = req
         .url()?

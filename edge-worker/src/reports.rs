@@ -32,7 +32,7 @@ pub async fn spend(req: &Request, env: &Env, cfg: &Config) -> Result<Response, A
     let who = console::actor(req, env, cfg).await?;
     let all = who.role.can(Permission::ReadAll);
     if !all && !who.role.can(Permission::ReadStore) {
-        return Err(console::forbidden(env, req, &who, "spend report").await);
+        return Err(console::forbidden(env, cfg, req, &who, "spend report").await);
     }
     let url = req.url()?;
     let month = url
@@ -128,7 +128,7 @@ struct NewPrice {
 /// `POST /api/console/prices` `{check, fen}`: an admin sets one price (0–100000 fen), audited.
 pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = console::actor_for_change(&req, env, cfg).await?;
-    console::require(env, &req, &who, Permission::Administer).await?;
+    console::require(env, cfg, &req, &who, Permission::Administer).await?;
     let body: NewPrice = read_json(&mut req, 1024).await?;
     let known = body.check == "phone3" || realme::check(&body.check).is_some();
     if !known || !(0..=100_000).contains(&body.fen) {
@@ -165,7 +165,7 @@ pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
 /// (masked, as the history shows them), audited.
 pub async fn export_checks(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
-    console::require(env, req, &who, Permission::Administer).await?;
+    console::require(env, cfg, req, &who, Permission::Administer).await?;
     let url = req.url()?;
     let month = url
         .query_pairs()

@@ -78,7 +78,7 @@ pub async fn effective(env: &Env, cfg: &Config) -> Result<Config, AppError> {
 pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
     if !who.role.can(Permission::Administer) && !who.role.can(Permission::ReadAudit) {
-        return Err(console::forbidden(env, req, &who, "settings").await);
+        return Err(console::forbidden(env, cfg, req, &who, "settings").await);
     }
     let now = effective(env, cfg).await?;
     let stored = rows(&env.d1(DB)?).await?;
@@ -106,7 +106,7 @@ struct Change {
 /// `POST /api/console/settings` `{key, value}`: an admin changes one setting, audited.
 pub async fn change(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = console::actor_for_change(&req, env, cfg).await?;
-    console::require(env, &req, &who, Permission::Administer).await?;
+    console::require(env, cfg, &req, &who, Permission::Administer).await?;
     let body: Change = read_json(&mut req, 1024).await?;
     let value = settings::parse(&body.key, &body.value).map_err(|e| match e {
         SettingError::Unknown => AppError::Refused {

@@ -785,7 +785,7 @@ async fn async_results_failover_reuse_consent_and_cases() {
         stored
             .iter()
             .filter_map(|r| r["result_json"].as_str())
-            .all(|r| r.starts_with("v1.")),
+            .all(|r| r.starts_with("v2.e2e1.")),
         "a result in clear at rest: {stored:?}"
     );
     assert!(

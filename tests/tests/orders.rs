@@ -277,7 +277,7 @@ async fn a_product_without_photos_ships_on_the_vendors_callbacks() {
         "{raw}"
     );
     assert!(
-        row["name_enc"].as_str().unwrap().starts_with("v1."),
+        row["name_enc"].as_str().unwrap().starts_with("v2.e2e1."),
         "{raw}"
     );
     // Consent is recorded: which notice, and when.
