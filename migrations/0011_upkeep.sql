@@ -4,3 +4,9 @@ CREATE TABLE upkeep_cursors (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- A case's subject (name, ID number) sealed, so a check on the case fills them in instead of
+-- the agent typing them again (issue 17); cleared with the checks' inputs after
+-- CHECK_INPUTS_DAYS. `subject_parts` lists what it holds (`name,id_number`), for the form.
+ALTER TABLE cases ADD COLUMN subject_enc TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN subject_parts TEXT NOT NULL DEFAULT '';

@@ -1092,3 +1092,137 @@ mod tests {
         );
     }
 }
+
+/// The person a case is about, as the agent typed it when opening the case (sealed on the
+/// case): what a check's name and ID-number fields can be filled from, so the agent does not
+/// type personal data again for every check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// The name, as validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The ID number, as validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+}
+
+impl Subject {
+    /// Which parts it holds, as the case lists them (`name`, `id_number`).
+    pub fn parts(&self) -> Vec<&'static str> {
+        let mut parts = Vec::new();
+        if self.name.is_some() {
+            parts.push("name");
+        }
+        if self.id_number.is_some() {
+            parts.push("id_number");
+        }
+        parts
+    }
+}
+
+/// Why fields could not be filled from the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FillError {
+    /// `param` is not a name or ID-number field of this check.
+    NotFillable(String),
+    /// The case does not hold what `param` needs.
+    NotOnCase(String),
+}
+
+/// Fill the fields named in `from_case` from the case's `subject`, by each field's kind (a
+/// name field gets the name, an ID-number field the ID number), replacing whatever the
+/// browser sent for them. The result is validated like typed fields afterwards.
+pub fn fill_from_case(
+    check: &Check,
+    fields: &mut BTreeMap<String, String>,
+    from_case: &[String],
+    subject: &Subject,
+) -> Result<(), FillError> {
+    use haoka_shared::realme::Kind;
+    for wanted in from_case {
+        let param = check
+            .params
+            .iter()
+            .find(|p| p.name == wanted.as_str())
+            .ok_or_else(|| FillError::NotFillable(wanted.clone()))?;
+        let value = match param.kind {
+            Kind::Name => subject.name.as_ref(),
+            Kind::IdNumber => subject.id_number.as_ref(),
+            _ => return Err(FillError::NotFillable(wanted.clone())),
+        }
+        .ok_or_else(|| FillError::NotOnCase(wanted.clone()))?;
+        fields.insert(wanted.clone(), value.clone());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod case_fill_tests {
+    use super::*;
+
+    #[test]
+    fn fields_fill_by_kind_from_the_case() {
+        let check = haoka_shared::realme::check("namecheck").expect("namecheck");
+        let names: Vec<&str> = check.params.iter().map(|p| p.name).collect();
+        assert!(
+            names.contains(&"full_name") && names.contains(&"id_number"),
+            "{names:?}"
+        );
+        let subject = Subject {
+            name: Some("张三".into()),
+            id_number: Some("110101200007282906".into()),
+        };
+        assert_eq!(subject.parts(), vec!["name", "id_number"]);
+        let mut fields = BTreeMap::from([("full_name".to_owned(), "typed".to_owned())]);
+        fill_from_case(
+            check,
+            &mut fields,
+            &["full_name".into(), "id_number".into()],
+            &subject,
+        )
+        .unwrap();
+        assert_eq!(fields["full_name"], "张三");
+        assert_eq!(fields["id_number"], "110101200007282906");
+        // Nothing asked: nothing changes.
+        let mut untouched = BTreeMap::new();
+        fill_from_case(check, &mut untouched, &[], &subject).unwrap();
+        assert!(untouched.is_empty());
+        // A field that is not a name or ID number, or not in the check, is refused.
+        let mobile = haoka_shared::realme::check("mobilecheck").expect("mobilecheck");
+        let mobile_param = mobile
+            .params
+            .iter()
+            .find(|p| p.kind == haoka_shared::realme::Kind::Mobile)
+            .expect("a mobile field")
+            .name;
+        assert_eq!(
+            fill_from_case(
+                mobile,
+                &mut BTreeMap::new(),
+                &[mobile_param.into()],
+                &subject
+            ),
+            Err(FillError::NotFillable(mobile_param.into()))
+        );
+        assert_eq!(
+            fill_from_case(check, &mut BTreeMap::new(), &["nope".into()], &subject),
+            Err(FillError::NotFillable("nope".into()))
+        );
+        // A case without an ID number cannot fill one.
+        let only_name = Subject {
+            name: Some("张三".into()),
+            id_number: None,
+        };
+        assert_eq!(only_name.parts(), vec!["name"]);
+        assert_eq!(
+            fill_from_case(
+                check,
+                &mut BTreeMap::new(),
+                &["id_number".into()],
+                &only_name
+            ),
+            Err(FillError::NotOnCase("id_number".into()))
+        );
+        assert_eq!(Subject::default().parts(), Vec::<&str>::new());
+    }
+}

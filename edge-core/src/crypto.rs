@@ -375,14 +375,22 @@ pub const CHECK_RESULT: SealedColumn = SealedColumn {
     aad: "result_json",
     plain_before: true,
 };
+/// The person a console case is about (JSON `checks::Subject`).
+pub const CASE_SUBJECT: SealedColumn = SealedColumn {
+    table: "cases",
+    column: "subject_enc",
+    aad: "subject",
+    plain_before: false,
+};
 /// Every sealed column.
-pub const SEALED_COLUMNS: [SealedColumn; 6] = [
+pub const SEALED_COLUMNS: [SealedColumn; 7] = [
     ORDER_NAME,
     ORDER_MOBILE,
     ORDER_ID_NUMBER,
     ORDER_ADDRESS,
     CHECK_INPUTS,
     CHECK_RESULT,
+    CASE_SUBJECT,
 ];
 
 #[cfg(test)]
@@ -511,6 +519,7 @@ mod tests {
         assert_eq!(ORDER_ADDRESS.aad_for("HK1"), "HK1:address_enc");
         assert_eq!(CHECK_INPUTS.aad_for("ck1"), "ck1:inputs");
         assert_eq!(CHECK_RESULT.aad_for("ck1"), "ck1:result_json");
+        assert_eq!(CASE_SUBJECT.aad_for("cs1"), "cs1:subject");
         let places: std::collections::HashSet<_> =
             SEALED_COLUMNS.iter().map(|c| (c.table, c.column)).collect();
         assert_eq!(places.len(), SEALED_COLUMNS.len());

@@ -2,7 +2,7 @@
 //! agent or their lead as approved, rejected or needing new photos, with a reason. Agents see
 //! their own, leads their store's, admins and compliance all.
 
-use haoka_edge_core::auth::Permission;
+use haoka_edge_core::{auth::Permission, checks::Subject, crypto::CASE_SUBJECT};
 use haoka_shared::{idcard, ids, mask, name};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, Request, Response};
@@ -36,6 +36,12 @@ pub struct CaseRow {
     agent: String,
     store: String,
     subject_masked: String,
+    /// What the sealed subject holds (`name,id_number`): the check form offers those.
+    #[serde(default)]
+    subject_parts: String,
+    /// Sealed; never sent.
+    #[serde(default, skip_serializing)]
+    subject_enc: String,
     order_id: Option<String>,
     state: String,
     reason: String,
@@ -68,7 +74,8 @@ fn may_work_on(who: &Actor, case: &CaseRow) -> bool {
         || (who.role.can(Permission::ManageStoreAgents) && case.store == who.store)
 }
 
-/// Refuse (404 / 403 audited / 409) unless `who` may add checks to the open case `id`.
+/// Refuse (404 / 403 audited / 409) unless `who` may add checks to the open case `id`; the
+/// case's subject (empty when none was given or it was cleared by the retention pass).
 pub async fn may_use(
     env: &Env,
     cfg: &Config,
@@ -76,7 +83,7 @@ pub async fn may_use(
     who: &Actor,
     db: &D1Database,
     id: &str,
-) -> Result<(), AppError> {
+) -> Result<Subject, AppError> {
     let case = load(db, id).await?.ok_or(NO_CASE)?;
     if !may_work_on(who, &case) {
         return Err(console::forbidden(env, cfg, req, who, &format!("case {id}")).await);
@@ -84,7 +91,14 @@ pub async fn may_use(
     if case.state != "open" {
         return Err(CLOSED);
     }
-    Ok(())
+    if case.subject_enc.is_empty() {
+        return Ok(Subject::default());
+    }
+    let json = cfg
+        .sealer
+        .open(&CASE_SUBJECT.aad_for(&case.id), &case.subject_enc)
+        .map_err(|e| AppError::Internal(format!("case {} subject: {e}", case.id)))?;
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("case subject: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -103,6 +117,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     console::require(env, cfg, &req, &who, Permission::RunChecks).await?;
     let body: NewCase = read_json(&mut req, 2048).await?;
     let mut subject = Vec::new();
+    let mut sealed = haoka_edge_core::checks::Subject::default();
     if !body.subject_name.trim().is_empty() {
         let n = name::parse_name(&body.subject_name).map_err(|_| AppError::Refused {
             status: 422,
@@ -111,6 +126,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
             en: "The name is not valid",
         })?;
         subject.push(mask::mask_name(&n));
+        sealed.name = Some(n);
     }
     if !body.id_number.trim().is_empty() {
         let today = haoka_shared::china_date_from_unix_millis(now_ms());
@@ -122,6 +138,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
                 en: "The ID number is not valid",
             })?;
         subject.push(mask::mask_middle(id.as_str(), 6, 4));
+        sealed.id_number = Some(id.as_str().to_owned());
     }
     if let Some(o) = &body.order_id
         && !ids::is_valid_id(o)
@@ -130,10 +147,19 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     }
     let now = now_ms();
     let id = ids::mint_id("CS", now, &random::<6>()?);
+    let parts = sealed.parts().join(",");
+    let subject_enc = if parts.is_empty() {
+        String::new()
+    } else {
+        let json = serde_json::to_string(&sealed).map_err(|e| AppError::Internal(e.to_string()))?;
+        cfg.sealer
+            .seal(&CASE_SUBJECT.aad_for(&id), &json, random::<12>()?)
+            .map_err(|e| AppError::Internal(format!("seal case subject: {e}")))?
+    };
     let db = env.d1(DB)?;
     db.prepare(
-        "INSERT INTO cases (id, agent, store, subject_masked, order_id, created_at_ms, updated_at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "INSERT INTO cases (id, agent, store, subject_masked, subject_enc, subject_parts, order_id, \
+         created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?7, ?8, ?5, ?6, ?6)",
     )
     .bind(&[
         id.as_str().into(),
@@ -142,6 +168,8 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         subject.join(" ").into(),
         opt(body.order_id.as_deref()),
         int(now),
+        subject_enc.into(),
+        parts.into(),
     ])?
     .run()
     .await?;

@@ -82,7 +82,30 @@ struct RunCheck {
     consent: Consent,
     #[serde(default)]
     case_id: Option<String>,
+    /// Fields to fill from the case's subject instead of typed ones (name and ID-number
+    /// fields), so the agent does not type personal data again.
+    #[serde(default)]
+    from_case: Vec<String>,
 }
+
+const FROM_CASE_WITHOUT_CASE: AppError = AppError::Refused {
+    status: 422,
+    code: "from_case_without_case",
+    zh: "没有所属案件，无法带入案件中的信息",
+    en: "There is no case to take the details from",
+};
+const FROM_CASE_NOT_FILLABLE: AppError = AppError::Refused {
+    status: 422,
+    code: "from_case_not_fillable",
+    zh: "只有姓名和身份证号可以从案件带入",
+    en: "Only the name and the ID number can come from the case",
+};
+const FROM_CASE_MISSING: AppError = AppError::Refused {
+    status: 422,
+    code: "from_case_missing",
+    zh: "案件中没有这项信息（或已按保留期清除），请手动填写",
+    en: "The case does not hold this (or it was cleared after its retention): type it in",
+};
 
 /// One check as the console shows it.
 #[derive(Serialize)]
@@ -491,7 +514,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         cfg.checks_per_minute_agent,
     )
     .await?;
-    let body: RunCheck = read_json(&mut req, MAX_BODY).await?;
+    let mut body: RunCheck = read_json(&mut req, MAX_BODY).await?;
     let db = env.d1(DB)?;
     let check = if body.check == PHONE3 {
         None
@@ -502,6 +525,18 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     let form = check
         .or_else(|| realme::check("mobilecheck"))
         .ok_or(UNKNOWN_CHECK)?;
+    let subject = match &body.case_id {
+        Some(case_id) => Some(crate::cases::may_use(env, cfg, &req, &who, &db, case_id).await?),
+        None => None,
+    };
+    if !body.from_case.is_empty() {
+        let subject = subject.as_ref().ok_or(FROM_CASE_WITHOUT_CASE)?;
+        haoka_edge_core::checks::fill_from_case(form, &mut body.fields, &body.from_case, subject)
+            .map_err(|e| match e {
+            haoka_edge_core::checks::FillError::NotFillable(_) => FROM_CASE_NOT_FILLABLE,
+            haoka_edge_core::checks::FillError::NotOnCase(_) => FROM_CASE_MISSING,
+        })?;
+    }
     let today = haoka_shared::china_date_from_unix_millis(now_ms());
     let params =
         realme_form::validate_form_on(form, &body.fields, today).map_err(AppError::Params)?;
@@ -510,9 +545,6 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     }
     if check.is_some_and(needs_sensitive_consent) && !body.consent.sensitive {
         return Err(SENSITIVE_CONSENT_REQUIRED);
-    }
-    if let Some(case_id) = &body.case_id {
-        crate::cases::may_use(env, cfg, &req, &who, &db, case_id).await?;
     }
     let now = now_ms();
     let id = ids::mint_id("CK", now, &random::<6>()?);
@@ -995,7 +1027,7 @@ async fn inputs_enc(db: &D1Database, id: &str) -> Result<String, AppError> {
 /// What the retention pass removed.
 #[derive(Debug, Default, Serialize)]
 pub struct Purged {
-    /// Checks whose sealed inputs were cleared.
+    /// Checks whose sealed inputs, and cases whose sealed subject, were cleared.
     pub inputs_cleared: usize,
     /// Checks deleted.
     pub checks: usize,
@@ -1028,7 +1060,14 @@ pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError
              AND created_at_ms < ?1 LIMIT 500) RETURNING id",
             now - cfg.check_inputs_ms,
         )
-        .await?,
+        .await?
+            + count_returned(
+                &db,
+                "UPDATE cases SET subject_enc = '', subject_parts = '' WHERE id IN (SELECT id FROM cases \
+                 WHERE subject_enc != '' AND created_at_ms < ?1 LIMIT 500) RETURNING id",
+                now - cfg.check_inputs_ms,
+            )
+            .await?,
         checks: count_returned(
             &db,
             "DELETE FROM checks WHERE id IN (SELECT id FROM checks \

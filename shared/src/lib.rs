@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod api;
+pub mod audit;
 pub mod consent;
 pub mod error;
 pub mod idcard;

@@ -116,10 +116,21 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     fill(&c, "#new-case-id", "110101200007282906").await;
     click(&c, "#new-case-submit").await;
 
-    // namecheck: answered at once.
+    // namecheck: answered at once. The name and ID number come from the case, masked; the
+    // agent types nothing personal again.
     choose_check(&c, "namecheck").await;
-    fill(&c, "[data-param='full_name']", "张三").await;
-    fill(&c, "[data-param='id_number']", "110101200007282906").await;
+    let from_case = wait_for(&c, "[data-from-case='full_name']", Duration::from_secs(10))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(from_case.contains("张*"), "{from_case}");
+    let from_case = wait_for(&c, "[data-from-case='id_number']", Duration::from_secs(5))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(from_case.contains("110101********2906"), "{from_case}");
     click(&c, "#consent-main").await;
     click(&c, "#check-submit").await;
     let card = wait_for(
@@ -141,8 +152,9 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
 
     // staticfacecheck: the portrait from the capture page, both consents, pending, then
     // settled by the notification while the page stays open.
+    // The agent may type a field instead of taking it from the case.
     choose_check(&c, "staticfacecheck").await;
-    fill(&c, "[data-param='full_name']", "张三").await;
+    click(&c, "[data-type-instead='id_number']").await;
     fill(&c, "[data-param='id_number']", "110101200007282906").await;
     click(&c, "[data-param='video_pic']").await;
     enter_capture_frame(&c).await;

@@ -661,16 +661,53 @@ async fn async_results_failover_reuse_consent_and_cases() {
         .await;
     assert_eq!(code, 201, "{case}");
     assert_eq!(case["subject_masked"], "张* 110101********2906");
+    assert_eq!(case["subject_parts"], "name,id_number");
+    assert!(case.get("subject_enc").is_none(), "{case}");
     let case_id = case["id"].as_str().unwrap().to_owned();
+    let sealed = s.worker.query(&format!(
+        "SELECT subject_enc FROM cases WHERE id = '{case_id}'"
+    ));
+    let sealed = sealed[0]["subject_enc"].as_str().unwrap();
+    assert!(
+        sealed.starts_with("v2.e2e1.") && !sealed.contains("110101"),
+        "{sealed}"
+    );
+    // The name and ID number come from the case: the agent types only the mobile.
+    let consent = json!({ "version": CHECK_CONSENT_VERSION, "confirmed": true });
+    for (body, code_wanted) in [
+        (
+            json!({ "check": "mobilecheck", "case_id": case_id, "from_case": ["mobile_no"],
+                    "fields": {}, "consent": consent }),
+            "from_case_not_fillable",
+        ),
+        (
+            json!({ "check": "mobilecheck", "from_case": ["full_name"],
+                    "fields": { "mobile_no": "18888888336" }, "consent": consent }),
+            "from_case_without_case",
+        ),
+    ] {
+        let (code, refused) = agent.post("/api/console/checks", body).await;
+        assert_eq!(
+            (code, refused["error"].as_str()),
+            (422, Some(code_wanted)),
+            "{refused}"
+        );
+    }
     let (code, in_case) = agent
         .post(
             "/api/console/checks",
             json!({ "check": "mobilecheck", "case_id": case_id,
-                    "fields": { "full_name": "张三", "id_number": "110101200007282906", "mobile_no": "18888888336" },
-                    "consent": { "version": CHECK_CONSENT_VERSION, "confirmed": true } }),
+                    "from_case": ["full_name", "id_number"],
+                    "fields": { "full_name": "李四", "mobile_no": "18888888336" },
+                    "consent": consent }),
         )
         .await;
     assert_eq!(code, 201, "{in_case}");
+    assert_eq!(in_case["inputs"]["full_name"], "张*", "{in_case}");
+    assert_eq!(
+        in_case["inputs"]["id_number"], "110101********2906",
+        "{in_case}"
+    );
     let (_, detail) = agent.get(&format!("/api/console/cases/{case_id}")).await;
     assert_eq!(detail["checks"][0]["id"], in_case["id"], "{detail}");
     let other_store = Console::sign_in(&s, "agent2").await;

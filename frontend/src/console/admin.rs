@@ -237,18 +237,50 @@ fn SpendPanel(admin: bool) -> impl IntoView {
             <p class="error" role="alert">{move || error.get()}</p>
             {move || report.get().map(|r| view! {
                 <p id="spend-total"><strong>{tr("合计", "Total")}</strong> " " {yuan(r["total_fen"].as_i64().unwrap_or_default())}</p>
-                <dl class="facts spend">
+                <table class="spend" id="spend-by-agent">
+                    <caption>{tr("按店员", "By agent")}</caption>
+                    <thead><tr>
+                        <th scope="col">{tr("店员 · 门店", "Agent · store")}</th>
+                        <th scope="col" class="num">{tr("次数", "Checks")}</th>
+                        <th scope="col" class="num">{tr("费用", "Cost")}</th>
+                        <th scope="col" class="num">{tr("通过率", "Pass rate")}</th>
+                    </tr></thead>
+                    <tbody>
                     {r["by_agent"].as_array().cloned().unwrap_or_default().into_iter().map(|row| view! {
-                        <dt>{format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default())}</dt>
-                        <dd>{format!("{} · {} · {}", row["checks"], yuan(fen(&row)), rate(&row))}</dd>
+                        <tr>
+                            <th scope="row">{format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default())}</th>
+                            <td class="num">{row["checks"].to_string()}</td>
+                            <td class="num">{yuan(fen(&row))}</td>
+                            <td class="num">{rate(&row)}</td>
+                        </tr>
                     }).collect_view()}
-                </dl>
-                <dl class="facts spend">
-                    {r["by_check"].as_array().cloned().unwrap_or_default().into_iter().map(|row| view! {
-                        <dt class="mono">{row["check_name"].as_str().unwrap_or_default().to_owned()}</dt>
-                        <dd>{format!("{} · {} · {}", row["checks"], yuan(fen(&row)), rate(&row))}</dd>
+                    </tbody>
+                </table>
+                <table class="spend" id="spend-by-check">
+                    <caption>{tr("按核验", "By check")}</caption>
+                    <thead><tr>
+                        <th scope="col">{tr("核验", "Check")}</th>
+                        <th scope="col" class="num">{tr("次数", "Checks")}</th>
+                        <th scope="col" class="num">{tr("费用", "Cost")}</th>
+                        <th scope="col" class="num">{tr("通过率", "Pass rate")}</th>
+                    </tr></thead>
+                    <tbody>
+                    {r["by_check"].as_array().cloned().unwrap_or_default().into_iter().map(|row| {
+                        let code = row["check_name"].as_str().unwrap_or_default().to_owned();
+                        let title = haoka_shared::realme::check(&code)
+                            .map(|c| lang.get().pick(c.title_zh, c.title_en).to_owned())
+                            .unwrap_or_else(|| code.clone());
+                        view! {
+                            <tr>
+                                <th scope="row" title=code>{title}</th>
+                                <td class="num">{row["checks"].to_string()}</td>
+                                <td class="num">{yuan(fen(&row))}</td>
+                                <td class="num">{rate(&row)}</td>
+                            </tr>
+                        }
                     }).collect_view()}
-                </dl>
+                    </tbody>
+                </table>
             })}
             {admin.then(|| view! {
                 <a class="button secondary" id="export-checks" download=""

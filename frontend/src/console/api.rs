@@ -137,6 +137,10 @@ pub struct Case {
     pub agent: String,
     /// Masked subject (`张* 110101********2906`).
     pub subject_masked: String,
+    /// What the case holds sealed for checks to use (`name,id_number`), in the order of the
+    /// masked subject's words.
+    #[serde(default)]
+    pub subject_parts: String,
     /// `open`, `approved`, `rejected`, `recapture`.
     pub state: String,
     /// The closing reason.
@@ -158,6 +162,18 @@ pub struct Cases {
 pub struct Brief {
     /// Check id.
     pub id: String,
+}
+
+impl Case {
+    /// The case's subject parts with their masked words: (`name`, `张*`), (`id_number`, …).
+    pub fn subject(&self) -> Vec<(String, String)> {
+        self.subject_parts
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .zip(self.subject_masked.split(' '))
+            .map(|(p, m)| (p.to_owned(), m.to_owned()))
+            .collect()
+    }
 }
 
 /// `GET /api/console/cases/{id}`.

@@ -89,6 +89,8 @@ fn label(p: &Param, lang: Lang) -> String {
 pub fn RunCheck(
     /// The case the check belongs to.
     case_id: String,
+    /// What the case holds for checks to use: (`name` | `id_number`, masked words).
+    subject: Signal<Vec<(String, String)>>,
     /// A check was run (its view, to show at the top).
     on_ran: Callback<CheckView>,
 ) -> impl IntoView {
@@ -104,6 +106,26 @@ pub fn RunCheck(
     let error = RwSignal::new(String::new());
     // The image parameter the capture page is open for.
     let capturing = RwSignal::new(None::<String>);
+    // Fields the edge fills from the case (the agent sees them masked, and may type instead).
+    let from_case = RwSignal::new(BTreeMap::<String, String>::new());
+    let case_fields = move |name: &str| -> BTreeMap<String, String> {
+        let held = subject.get_untracked();
+        let masked_of = |part: &str| held.iter().find(|(p, _)| p == part).map(|(_, m)| m.clone());
+        form_of(name)
+            .map(|form| {
+                realme_form::agent_params(form)
+                    .filter_map(|p| {
+                        let part = match p.kind {
+                            Kind::Name => "name",
+                            Kind::IdNumber => "id_number",
+                            _ => return None,
+                        };
+                        masked_of(part).map(|m| (p.name.to_owned(), m))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
 
     let reset = move || {
         values.set(BTreeMap::new());
@@ -129,15 +151,23 @@ pub fn RunCheck(
         if busy.get_untracked() {
             return;
         }
+        let filled = from_case.get_untracked();
         let fields: BTreeMap<String, String> = values
             .get_untracked()
             .into_iter()
-            .filter(|(_, v)| !v.trim().is_empty())
+            .filter(|(k, v)| !v.trim().is_empty() && !filled.contains_key(k))
             .collect();
-        // The edge's own rules first: a form it would refuse is not sent.
+        // The edge's own rules first: a form it would refuse is not sent (the fields it fills
+        // from the case are its to check).
         if let Err(found) = realme_form::validate_form(form, &fields) {
-            issues.set(found);
-            return;
+            let found: Vec<ParamIssue> = found
+                .into_iter()
+                .filter(|i| !filled.contains_key(&i.param))
+                .collect();
+            if !found.is_empty() {
+                issues.set(found);
+                return;
+            }
         }
         issues.set(Vec::new());
         busy.set(true);
@@ -146,6 +176,7 @@ pub fn RunCheck(
             "check": name,
             "case_id": case_id,
             "fields": fields,
+            "from_case": filled.keys().collect::<Vec<_>>(),
             "consent": {
                 "version": CHECK_CONSENT_VERSION,
                 "confirmed": consent.get_untracked(),
@@ -180,7 +211,9 @@ pub fn RunCheck(
             <div class="field">
                 <label for="check-picker">{tr("核验项目", "Check")}</label>
                 <select id="check-picker" on:change=move |ev| {
-                    chosen.set(event_target_value(&ev));
+                    let name = event_target_value(&ev);
+                    from_case.set(case_fields(&name));
+                    chosen.set(name);
                     reset();
                 }>
                     <option value="">{tr("请选择", "Choose")}</option>
@@ -195,7 +228,7 @@ pub fn RunCheck(
             })}
             {move || form().map(|check| {
                 realme_form::agent_params(check).map(|p| view! {
-                    <ParamField param=p values thumbs issues capturing />
+                    <ParamField param=p values thumbs issues capturing from_case />
                 }).collect_view()
             })}
             <Show when=move || form().is_some()>
@@ -242,9 +275,11 @@ fn ParamField(
     thumbs: RwSignal<BTreeMap<String, String>>,
     issues: RwSignal<Vec<ParamIssue>>,
     capturing: RwSignal<Option<String>>,
+    from_case: RwSignal<BTreeMap<String, String>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let name = param.name;
+    let case_value = move || from_case.get().get(name).cloned();
     let id = format!("param-{name}");
     let value = move || values.get().get(name).cloned().unwrap_or_default();
     let set = move |v: String| {
@@ -301,7 +336,16 @@ fn ParamField(
     view! {
         <div class="field" class:invalid=move || !problem().is_empty()>
             <label for=id>{move || label(param, lang.get())}{required}</label>
-            {input}
+            {move || case_value().map(|masked| view! {
+                <p class="from-case" data-from-case=name>
+                    {tr("来自案件：", "From the case: ")} <span class="mono">{masked}</span>
+                    <button type="button" class="link" data-type-instead=name
+                        on:click=move |_| from_case.update(|m| { m.remove(name); })>
+                        {tr("手动输入", "Type instead")}
+                    </button>
+                </p>
+            })}
+            <div class="param-input" hidden=move || case_value().is_some()>{input}</div>
             <p class="error" role="alert">{problem}</p>
         </div>
     }
@@ -342,7 +386,7 @@ fn on_photo(
 fn state_words(state: &str, lang: Lang) -> &'static str {
     let (zh, en) = match state {
         "settled" => ("已完成", "Done"),
-        "pending" => ("核验中，结果返回后自动更新", "Pending; updates by itself"),
+        "pending" => ("核验中", "Pending"),
         "failed" => ("未完成", "Not completed"),
         "timed_out" => ("超时", "Timed out"),
         _ => ("", ""),
@@ -353,6 +397,17 @@ fn state_words(state: &str, lang: Lang) -> &'static str {
 /// Whether a shown input can be revealed (images and secrets are never kept).
 fn revealable(value: &str) -> bool {
     !value.starts_with('<')
+}
+
+/// A masked input as an agent reads it: the edge's placeholders (`<图片 image>`, …) in words.
+fn shown_input(value: &str, lang: Lang) -> String {
+    match value {
+        v if v.starts_with("<图片") => lang
+            .pick("已发送图片（不保存）", "Image sent (not kept)")
+            .to_owned(),
+        v if v.starts_with('<') => lang.pick("已发送（不保存）", "Sent (not kept)").to_owned(),
+        v => v.to_owned(),
+    }
 }
 
 /// One check's result: fetched unless given, polled every 2 s while pending.
@@ -459,7 +514,7 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
                             <dd>
                                 {move || match revealed.get().get(&key).cloned() {
                                     Some(clear) => view! { <span class="mono" data-revealed=key.clone()>{clear}</span> }.into_any(),
-                                    None => view! { <span class="mono">{masked.clone()}</span> }.into_any(),
+                                    None => view! { <span class="mono">{shown_input(&masked, lang.get())}</span> }.into_any(),
                                 }}
                                 {move || (can && !revealed.get().contains_key(&key2)).then(|| {
                                     let key3 = key2.clone();
@@ -483,7 +538,14 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
                 })}
                 {move || asking.get().map(|field| view! {
                     <div class="reveal">
-                        <label for="reveal-reason">{tr("查看原文的理由（记入审计）", "Reason to reveal (audited)")}</label>
+                        <label for="reveal-reason">{
+                            let l = lang.get();
+                            let name = label_of(&field);
+                            match l {
+                                Lang::Zh => format!("查看「{name}」原文的理由（记入审计）"),
+                                Lang::En => format!("Reason to reveal “{name}” (audited)"),
+                            }
+                        }</label>
                         <input id="reveal-reason" type="text" maxlength="200" data-field=field
                             prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
                         <button type="button" class="secondary" id="reveal-submit" on:click=reveal.clone()>

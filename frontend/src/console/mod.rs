@@ -378,6 +378,8 @@ fn CasePage(id: String) -> impl IntoView {
         }
     };
     let is_open = move || detail.get().is_some_and(|d| d.case.state == "open");
+    let subject =
+        Signal::derive(move || detail.get().map(|d| d.case.subject()).unwrap_or_default());
     let case_id = id.clone();
     view! {
         <section class="card case">
@@ -391,7 +393,7 @@ fn CasePage(id: String) -> impl IntoView {
             <p class="error" role="alert">{move || error.get()}</p>
         </section>
         <Show when=is_open>
-            <RunCheck case_id=case_id.clone() on_ran=ran />
+            <RunCheck case_id=case_id.clone() subject on_ran=ran />
         </Show>
         <section class="results">
             <For each=move || shown.get() key=|(id, _)| id.clone() let:item>
@@ -536,7 +538,11 @@ fn AuditLog() -> impl IntoView {
                         <li data-audit-action=e.action.clone()>
                             <span class="hint">{format!("#{} {}", e.seq, when(e.at_ms))}</span>
                             " " <strong>{e.actor.clone()}</strong>
-                            " " <span class="mono">{e.action.clone()}</span>
+                            " " <span class="action" title=e.action.clone()>{
+                                let l = lang.get();
+                                haoka_shared::audit::action_words(&e.action)
+                                    .map_or_else(|| e.action.clone(), |(zh, en)| l.pick(zh, en).to_owned())
+                            }</span>
                             " " <span>{e.target.clone()}</span>
                             " " <span>{e.detail.clone()}</span>
                         </li>
