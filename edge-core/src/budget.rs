@@ -286,6 +286,44 @@ pub fn lookup_locked(locked_until_ms: Option<i64>, now_ms: i64) -> bool {
     locked_until_ms.is_some_and(|t| now_ms < t)
 }
 
+/// The per-person order limit an order (or a pre-check for one) would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// An open order for this product already (`ORDER_LIMIT_PER_PRODUCT`).
+    Product,
+    /// Open orders in all at the limit (`ORDER_LIMIT_TOTAL`).
+    Total,
+}
+
+/// Which limit, if any, `same` open orders for this product and `total` open orders in all
+/// reach under the limits `per_product` and `max_total`.
+pub fn limit_reached(same: i64, total: i64, per_product: u32, max_total: u32) -> Option<Limit> {
+    if same >= i64::from(per_product) {
+        Some(Limit::Product)
+    } else if total >= i64::from(max_total) {
+        Some(Limit::Total)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_product_limit_speaks_first() {
+        assert_eq!(limit_reached(0, 0, 1, 5), None);
+        assert_eq!(limit_reached(0, 4, 1, 5), None);
+        assert_eq!(limit_reached(1, 1, 1, 5), Some(Limit::Product));
+        assert_eq!(limit_reached(1, 5, 1, 5), Some(Limit::Product));
+        assert_eq!(limit_reached(0, 5, 1, 5), Some(Limit::Total));
+        assert_eq!(limit_reached(1, 1, 2, 5), None);
+        // A limit of 0 closes the shop to everyone.
+        assert_eq!(limit_reached(0, 0, 0, 5), Some(Limit::Product));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,3 +160,21 @@ impl AppError {
         Ok(Response::from_json(&self.body())?.with_status(status))
     }
 }
+
+/// The refusal for a per-person limit (the order submit and the pre-check say the same).
+pub const fn limit_error(limit: haoka_edge_core::budget::Limit) -> AppError {
+    match limit {
+        haoka_edge_core::budget::Limit::Product => AppError::Refused {
+            status: 409,
+            code: "order_limit_product",
+            zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
+            en: "You already have an open order for this product; please wait until it is done",
+        },
+        haoka_edge_core::budget::Limit::Total => AppError::Refused {
+            status: 409,
+            code: "order_limit_total",
+            zh: "您名下正在办理的号卡订单已达上限",
+            en: "You have reached the limit of open number-card orders",
+        },
+    }
+}

@@ -4,7 +4,7 @@
 //! (locked after a few wrong tries).
 
 use haoka_capture_core::QualityFlags;
-use haoka_edge_core::budget::{self, Action};
+use haoka_edge_core::budget::{self, Action, Limit, limit_reached};
 use haoka_edge_core::{crypto, xingguang::Photos};
 use haoka_shared::{
     Field, FieldIssue, ValidationError,
@@ -144,19 +144,6 @@ fn repeat(order: &OrderRow, hash: &str, cfg: &Config) -> Result<Response, AppErr
     Ok(Response::from_json(&reply)?.with_status(200))
 }
 
-const LIMIT_PRODUCT: AppError = AppError::Refused {
-    status: 409,
-    code: "order_limit_product",
-    zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
-    en: "You already have an open order for this product; please wait until it is done",
-};
-const LIMIT_TOTAL: AppError = AppError::Refused {
-    status: 409,
-    code: "order_limit_total",
-    zh: "您名下正在办理的号卡订单已达上限",
-    en: "You have reached the limit of open number-card orders",
-};
-
 /// Which limit refused an insert that stored nothing and had no key conflict.
 async fn limit_refusal(
     db: &worker::D1Database,
@@ -164,12 +151,10 @@ async fn limit_refusal(
     id_hash: &str,
     product_id: &str,
 ) -> Result<AppError, AppError> {
-    let (same, _total) = store::open_counts(db, id_hash, product_id).await?;
-    Ok(if same >= i64::from(cfg.limit_per_product) {
-        LIMIT_PRODUCT
-    } else {
-        LIMIT_TOTAL
-    })
+    let (same, total) = store::open_counts(db, id_hash, product_id).await?;
+    Ok(crate::error::limit_error(
+        limit_reached(same, total, cfg.limit_per_product, cfg.limit_total).unwrap_or(Limit::Total),
+    ))
 }
 
 fn sealed_columns(
@@ -240,17 +225,15 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let valid = valid.map_err(AppError::Validation)?;
     let product = product.ok_or(AppError::Internal("validated without a product".into()))?;
     let id_hash = crypto::lookup_hash(&cfg.lookup_key, "id", &valid.id_number);
-    // The cheap refusals first (nothing upstream has been paid for yet): an open order of this
-    // person's blocks it with a link-worthy reason before any budget is spent.
-    let (same, total) = store::open_counts(&db, &id_hash, &product.pid).await?;
-    if same >= i64::from(cfg.limit_per_product) {
-        return Err(LIMIT_PRODUCT);
-    }
-    if total >= i64::from(cfg.limit_total) {
-        return Err(LIMIT_TOTAL);
-    }
+    // The bot check and the order budgets first (so the limit is no free oracle of who has an
+    // order), then the limit's cheap refusal before anything is paid for; the insert below
+    // holds the limit atomically.
     let asker = ratelimit::asker(&req, cfg, &key).await?;
     ratelimit::spend(env, cfg, Action::Order, &asker.client(Some(&id_hash))).await?;
+    let (same, total) = store::open_counts(&db, &id_hash, &product.pid).await?;
+    if let Some(limit) = limit_reached(same, total, cfg.limit_per_product, cfg.limit_total) {
+        return Err(crate::error::limit_error(limit));
+    }
     ratelimit::spend(env, cfg, Action::PaidCheck, &asker.client(None)).await?;
 
     let id = ids::mint_id("HK", now, &random::<10>()?);

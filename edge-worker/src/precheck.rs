@@ -255,8 +255,8 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
     // The bot check and the budgets before anything is paid for: per address (IPv6 by /64),
     // person, device and everyone per minute, and the day's paid checks.
     let key = req.headers().get(IDEMPOTENCY_HEADER)?.unwrap_or_default();
-    let asker = ratelimit::asker(&req, cfg, &key).await?;
     let person_hash = crypto::lookup_hash(&cfg.lookup_key, "id", id.as_str());
+    let asker = ratelimit::asker(&req, cfg, &key).await?;
     ratelimit::spend(
         env,
         cfg,
@@ -264,6 +264,15 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
         &asker.client(Some(&person_hash)),
     )
     .await?;
+    // The per-person limit before any photo is taken or anything is paid for, and after the
+    // bot check and the budgets (so it is no free oracle): the customer learns at the first
+    // step that an open order blocks this one (the submit says the same).
+    let (same, total) = crate::store::open_counts(&db, &person_hash, &product.pid).await?;
+    if let Some(limit) =
+        haoka_edge_core::budget::limit_reached(same, total, cfg.limit_per_product, cfg.limit_total)
+    {
+        return Err(crate::error::limit_error(limit));
+    }
     ratelimit::spend(env, cfg, Action::PaidCheck, &asker.client(None)).await?;
     let person = Person {
         name: &name,

@@ -179,6 +179,35 @@ async fn parallel_orders_for_one_person_are_held_to_the_limit() {
             1
         );
     }
+    // The pre-check says so before any photo, and asks RealMe nothing: the limit is known.
+    let before = upstream_calls(s, "/api/realme/", &id_number(100)).await;
+    let ask = order(100);
+    let (code, body) = json_of(
+        send_retrying(|| {
+            client()
+                .post(format!("{}/api/precheck", s.worker.url()))
+                .header("CF-Connecting-IP", "192.0.2.10")
+                .json(&ask)
+        })
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (409, Some("order_limit_product")),
+        "{body}"
+    );
+    assert!(
+        body["message_zh"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("订单"),
+        "{body}"
+    );
+    assert_eq!(
+        upstream_calls(s, "/api/realme/", &id_number(100)).await,
+        before
+    );
 }
 
 #[tokio::test]
