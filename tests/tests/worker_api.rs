@@ -420,3 +420,69 @@ async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() 
         );
     }
 }
+
+/// The names of the content-hashed files a page loads (`name-<16 hex>.js|_bg.wasm|.css`).
+fn hashed_files(html: &str, dir: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for piece in html.split(['"', '\'', ' ', '=', '>', '<', '(', ')', ',']) {
+        let name = piece.rsplit('/').next().unwrap_or_default();
+        let hashed = ["_bg.wasm", ".js", ".css"].iter().any(|ext| {
+            name.strip_suffix(ext)
+                .and_then(|stem| stem.rsplit_once('-'))
+                .is_some_and(|(_, hash)| {
+                    hash.len() >= 15 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                })
+        });
+        if hashed && !found.contains(&format!("{dir}{name}")) {
+            found.push(format!("{dir}{name}"));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn hashed_files_are_cached_for_good_pages_revalidate_and_the_icon_is_an_icon() {
+    let client = reqwest::Client::new();
+    for (page, dir) in [
+        ("/", "/"),
+        ("/console/", "/console/"),
+        ("/capture/?photos=face", "/capture/"),
+    ] {
+        let resp = navigate(page).await;
+        let cache = resp.headers()["cache-control"].to_str().unwrap().to_owned();
+        assert!(!cache.contains("immutable"), "{page}: {cache}");
+        let html = resp.text().await.unwrap();
+        let files = hashed_files(&html, dir);
+        assert!(files.len() >= 3, "{page}: {files:?}");
+        for file in files {
+            let resp = client
+                .get(format!("{}{file}", worker().url()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{file}");
+            let cache = resp.headers()["cache-control"].to_str().unwrap();
+            assert!(
+                cache.contains("immutable") && cache.contains("max-age=31536000"),
+                "{file}: {cache}"
+            );
+        }
+        assert!(html.contains("/favicon.svg"), "{page}");
+    }
+    let icon = client
+        .get(format!("{}/favicon.ico", worker().url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status().as_u16(), 200);
+    let kind = icon.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(kind.starts_with("image/"), "{kind}");
+    let bytes = icon.bytes().await.unwrap();
+    assert_eq!(bytes[..4], [0, 0, 1, 0], "an ICO file, not the app's HTML");
+    let svg = client
+        .get(format!("{}/favicon.svg", worker().url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+}
