@@ -8,7 +8,8 @@ use haoka_shared::{
         HANDOFF_QUALITY_HEADER, HandoffClaim, HandoffClaimed, HandoffCreated, HandoffRequest,
         HandoffStatus, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted,
         OrderLink, OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH,
-        PrecheckReply, PrecheckRequest, QUALITY_PART, order_path, order_photos_path,
+        PrecheckReply, PrecheckRequest, QUALITY_PART, TURNSTILE_HEADER, order_path,
+        order_photos_path,
     },
     order::DraftOrderRequest,
     product::Catalogue,
@@ -107,7 +108,7 @@ pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
         (429, _) => ClientError::RateLimited,
         (422, Some(b)) if b.error == "idempotency_mismatch" => ClientError::IdempotencyMismatch,
         (422, Some(b)) if !b.fields.is_empty() => ClientError::Validation(b.fields),
-        (409, Some(b)) if b.error == "order_limit" => ClientError::OrderLimit(b),
+        (409, Some(b)) if b.error.starts_with("order_limit") => ClientError::OrderLimit(b),
         (500.., _) | (_, None) => ClientError::Unavailable(status),
         (status, Some(body)) => ClientError::Refused { status, body },
     }
@@ -266,10 +267,14 @@ fn device() -> Option<String> {
     crate::storage::device_id()
 }
 
-/// `POST /api/precheck`.
-pub async fn precheck(req: &PrecheckRequest) -> Result<PrecheckReply, ClientError> {
+/// `POST /api/precheck`, with the bot check's token when there is one.
+pub async fn precheck(
+    req: &PrecheckRequest,
+    bot_token: Option<&str>,
+) -> Result<PrecheckReply, ClientError> {
     let id = device();
-    let headers: Vec<(&str, &str)> = id.iter().map(|d| (DEVICE_HEADER, d.as_str())).collect();
+    let mut headers: Vec<(&str, &str)> = id.iter().map(|d| (DEVICE_HEADER, d.as_str())).collect();
+    headers.extend(bot_token.map(|t| (TURNSTILE_HEADER, t)));
     decode(call("POST", PRECHECK_PATH, &headers, Body::json(req)?).await?)
 }
 
@@ -279,10 +284,12 @@ pub async fn place_order(
     key: &str,
     draft: &DraftOrderRequest,
     photos: Option<&[ChosenPhoto; 3]>,
+    bot_token: Option<&str>,
 ) -> Result<OrderAccepted, ClientError> {
     let id = device();
     let mut headers = vec![(IDEMPOTENCY_HEADER, key)];
     headers.extend(id.iter().map(|d| (DEVICE_HEADER, d.as_str())));
+    headers.extend(bot_token.map(|t| (TURNSTILE_HEADER, t)));
     let reply = match photos {
         None => call("POST", ORDERS_PATH, &headers, Body::json(draft)?).await?,
         Some(photos) => {

@@ -6,6 +6,7 @@
 //! library so tests can import it; `main.rs` only mounts it.
 
 pub mod api;
+pub mod bot_check;
 pub mod capture;
 pub mod components;
 pub mod console;

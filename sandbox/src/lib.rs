@@ -2,7 +2,8 @@
 //! Xingguang (orders, photo re-upload), RealMe (27 identity checks, result polling, signed
 //! notifications) and the phone three-factor service — faithfully and strictly, from
 //! `../shared/upstream/` as read by `../shared/API-CONTRACTS.md`; and like Cloudflare
-//! Turnstile's siteverify (`turnstile`), with the token choosing the answer.
+//! Turnstile's siteverify (`turnstile`), with the token choosing the answer, and a fake of its
+//! widget script for the browser tests.
 //!
 //! Run: `cargo run -p haoka-sandbox -- --port 8788 --dev-vars .dev.vars [--admin]`.
 //! Endpoints, scenario inputs and the admin API are in `sandbox/README.md`.
@@ -45,6 +46,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/realme/v4/checkresult", get(realme::checkresult))
         .route(phone3::PATH, post(phone3::verify))
         .route(turnstile::PATH, post(turnstile::siteverify))
+        .route(turnstile::SCRIPT_PATH, get(turnstile::script))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             faults::apply,

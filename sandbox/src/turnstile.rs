@@ -1,8 +1,10 @@
-//! Cloudflare Turnstile's siteverify, faked: the token decides the answer (`pass…`,
-//! `pass:ACTION…`, `fail…`, `outage`), and a passing token is good once, as on Cloudflare.
+//! Cloudflare Turnstile, faked: siteverify, where the token decides the answer (`pass…`,
+//! `pass:ACTION…`, `fail…`, `outage`) and a passing token is good once, as on Cloudflare; and
+//! the widget script `api.js` for the browser tests, which hands out such `pass-…` tokens.
 //!
-//! Form-urlencoded, multipart or JSON body with `secret`, `response`, `remoteip`,
-//! `idempotency_key`; every answer but the outage is HTTP 200 with Cloudflare's JSON.
+//! siteverify takes a form-urlencoded, multipart or JSON body with `secret`, `response`,
+//! `remoteip`, `idempotency_key`; every answer but the outage is HTTP 200 with Cloudflare's
+//! JSON.
 
 use std::sync::Arc;
 
@@ -22,6 +24,9 @@ use crate::{
 
 /// siteverify's path (Cloudflare's, so switching is a base-URL change).
 pub const PATH: &str = "/turnstile/v0/siteverify";
+/// The widget script's path (Cloudflare's `api.js`).
+pub const SCRIPT_PATH: &str = "/turnstile/v0/api.js";
+
 /// Hostname a passing token was solved on.
 pub const HOSTNAME: &str = "127.0.0.1";
 /// Longest token siteverify accepts (Cloudflare documents 2048 characters).
@@ -136,6 +141,65 @@ pub async fn siteverify(State(shared): State<Arc<Shared>>, req: Request) -> Resp
         },
     );
     Json(answer).into_response()
+}
+
+/// A fake of Cloudflare's widget script, with the explicit-render API the order form uses:
+/// `turnstile.render(container, {sitekey, language, callback, …})` draws a small box
+/// (`.fake-turnstile`, its `data-sitekey` and `data-language` as given) and, 30 ms later, calls
+/// `callback` with a fresh `pass-<n>-<random>` token, which siteverify above passes once;
+/// `reset(id)` solves again (a new token, `data-token-count` = tokens handed out on this page),
+/// `remove(id)` takes the box away, `getResponse(id)` is the current token; `?onload=NAME`
+/// calls `window[NAME]()` once loaded. There is no challenge and no expiry.
+const FAKE_SCRIPT: &str = r#"(function () {
+  var widgets = {}, next = 0, issued = 0;
+  var SOLVING = "测试人机验证… / test bot check…", SOLVED = "测试人机验证 ✓ / test bot check ✓";
+  function solve(w) {
+    w.token = null;
+    w.box.textContent = SOLVING;
+    setTimeout(function () {
+      if (!widgets[w.id]) { return; }
+      issued += 1;
+      w.token = "pass-" + issued + "-" + Math.random().toString(36).slice(2, 10);
+      w.box.setAttribute("data-token-count", String(issued));
+      w.box.textContent = SOLVED;
+      if (typeof w.options.callback === "function") { w.options.callback(w.token); }
+    }, 30);
+  }
+  window.turnstile = {
+    render: function (container, options) {
+      var el = typeof container === "string" ? document.querySelector(container) : container;
+      if (!el) { throw new Error("turnstile: no container"); }
+      options = options || {};
+      var box = document.createElement("div");
+      box.className = "fake-turnstile";
+      box.setAttribute("role", "status");
+      box.setAttribute("data-sitekey", options.sitekey || "");
+      box.setAttribute("data-language", options.language || "auto");
+      el.appendChild(box);
+      var id = "fake-widget-" + (next += 1);
+      widgets[id] = { id: id, options: options, box: box, token: null };
+      solve(widgets[id]);
+      return id;
+    },
+    reset: function (id) { if (widgets[id]) { solve(widgets[id]); } },
+    remove: function (id) {
+      if (widgets[id]) { widgets[id].box.remove(); delete widgets[id]; }
+    },
+    getResponse: function (id) { return widgets[id] ? widgets[id].token : undefined; }
+  };
+  var src = document.currentScript && document.currentScript.src;
+  var onload = src && new URL(src).searchParams.get("onload");
+  if (onload && typeof window[onload] === "function") { window[onload](); }
+})();
+"#;
+
+/// `GET /turnstile/v0/api.js`: the fake widget script ([`FAKE_SCRIPT`]).
+pub async fn script() -> Response {
+    (
+        [(CONTENT_TYPE, "application/javascript; charset=utf-8")],
+        FAKE_SCRIPT,
+    )
+        .into_response()
 }
 
 /// A Unix time in milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (siteverify's `challenge_ts`).

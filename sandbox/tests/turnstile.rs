@@ -1,5 +1,6 @@
 //! Turnstile siteverify, through the router without a socket: secret, token scenarios,
-//! single use and idempotent retries, the outage, faults and the request log.
+//! single use and idempotent retries, the outage, faults and the request log; and the fake
+//! widget script (`api.js`) the browser tests load.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -9,7 +10,10 @@ use axum::{
     body::{Body, to_bytes},
     http::{Request, header::CONTENT_TYPE},
 };
-use haoka_sandbox::{Config, Shared, router, turnstile::PATH};
+use haoka_sandbox::{
+    Config, Shared, router,
+    turnstile::{PATH, SCRIPT_PATH},
+};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -243,4 +247,37 @@ async fn faults_and_the_request_log_apply() {
         ])
     );
     assert!(!Value::Array(log.clone()).to_string().contains(&secret));
+}
+
+#[tokio::test]
+async fn the_widget_script_is_served_and_its_tokens_pass_once() {
+    let s = sandbox();
+    let req = Request::get(format!("{SCRIPT_PATH}?render=explicit"))
+        .body(Body::empty())
+        .unwrap();
+    let resp = s.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let ct = resp.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert!(ct.starts_with("application/javascript"), "{ct}");
+    let js = String::from_utf8(
+        to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    // The explicit-render API the order form calls, and the tokens it hands out.
+    for name in [
+        "window.turnstile",
+        "render:",
+        "reset:",
+        "remove:",
+        "getResponse:",
+        "\"pass-\"",
+    ] {
+        assert!(js.contains(name), "{name} missing from the script");
+    }
+    // A token of that shape is what siteverify passes, once.
+    assert_eq!(s.verify("pass-1-k3j2h1", "").await["success"], true);
+    assert_eq!(s.verify("pass-1-k3j2h1", "").await["success"], false);
 }

@@ -293,3 +293,44 @@ pub async fn shoot(c: &Client, photo: &str, from_intro: bool) {
     }
     assert!(problems.is_empty(), "{photo}: {problems}");
 }
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one Chrome DevTools command in this
+/// session. fantoccini's trait speaks `url` 2 and `http` 1, the very crates reqwest re-exports
+/// (`reqwest::Url`, `reqwest::Method`; `url::ParseError` is `Url`'s `FromStr` error), so no
+/// extra dependency is needed.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Let this session's pages load scripts their CSP does not list: the order form's CSP allows
+/// Turnstile's script from `https://challenges.cloudflare.com` only, and the browser tests
+/// serve a fake of it from the loopback sandbox. The real CSP is asserted in `worker_api.rs`.
+/// Call before navigating.
+pub async fn bypass_csp(c: &Client) {
+    c.issue_cmd(Cdp {
+        cmd: "Page.setBypassCSP",
+        params: json!({ "enabled": true }),
+    })
+    .await
+    .expect("Page.setBypassCSP");
+}

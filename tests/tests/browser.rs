@@ -14,8 +14,8 @@ use fantoccini::Locator;
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, browser, by_label, choose, chromedriver, click, enter_capture_frame, screenshot,
-        shoot, type_into, wait_text, wait_text_for,
+        Camera, browser, by_label, bypass_csp, choose, chromedriver, click, enter_capture_frame,
+        screenshot, shoot, type_into, wait_text, wait_text_for,
     },
     root,
 };
@@ -214,5 +214,87 @@ async fn photos_sent_later_from_the_status_page_go_through_the_camera() {
     let vendor = stack.vendor_orders().await;
     assert_eq!(vendor.len(), 1, "{vendor:?}");
     assert_eq!(vendor[0]["photos"], true, "{vendor:?}");
+    c.close().await.expect("close browser");
+}
+
+/// With Turnstile on, the order form shows the widget (the sandbox's fake of Cloudflare's
+/// script), sends a solved token with the pre-check and a fresh one with the submit, and the
+/// edge verifies both; nothing else changes for the customer.
+#[tokio::test]
+async fn the_bot_check_runs_in_the_form_and_each_request_carries_its_own_token() {
+    let stack = Stack::start(
+        &[("TURNSTILE_SECRET", "local-turnstile-secret".into())],
+        600_000,
+    );
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    bypass_csp(&c).await;
+    c.goto(&stack.worker.url()).await.expect("open page");
+    click(&c, "input[name=product][value='2188']").await;
+    wait_text(&c, ".fake-turnstile", "the widget", |t| t.contains("✓")).await;
+    let sitekey = c
+        .find(Locator::Css(".fake-turnstile"))
+        .await
+        .expect("widget")
+        .attr("data-sitekey")
+        .await
+        .expect("attr");
+    assert_eq!(sitekey.as_deref(), Some("local-sitekey"));
+    type_into(&c, "姓名", "张三").await;
+    type_into(&c, "手机号码", "18888888336").await;
+    type_into(&c, "身份证号码", "110101200007282906").await;
+    choose(&c, "省份", "天津市").await;
+    choose(&c, "城市", "天津市").await;
+    choose(&c, "区县", "和平区").await;
+    type_into(&c, "详细地址", "先锋大楼 3单元 202").await;
+    screenshot(&c, "turnstile-1-form").await;
+    click(&c, "#precheck-next").await;
+    // The pre-check used its token; the review's widget solves a fresh one for the submit.
+    click(&c, "#consent").await;
+    wait_text(&c, ".fake-turnstile", "the second token", |t| {
+        t.contains("✓")
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let count = c
+            .find(Locator::Css(".fake-turnstile"))
+            .await
+            .expect("widget")
+            .attr("data-token-count")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        // The review's own widget, with a token issued after the pre-check's.
+        if count.parse::<u32>().unwrap_or(0) >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no fresh token after the pre-check: {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&c, "turnstile-2-review").await;
+    click(&c, "#submit").await;
+    let order_id = wait_text(&c, "#order-id", "the order number", |t| t.starts_with("HK")).await;
+    assert!(haoka_shared::ids::is_valid_id(&order_id), "{order_id}");
+    // The edge asked siteverify about two different tokens, each once.
+    let log: serde_json::Value = reqwest::get(format!(
+        "{}/__sandbox/requests?path=/turnstile/v0/siteverify",
+        stack.sandbox_url()
+    ))
+    .await
+    .expect("sandbox log")
+    .json()
+    .await
+    .expect("json");
+    let text = log.to_string();
+    let mut tokens: Vec<&str> = text.split('"').filter(|t| t.starts_with("pass-")).collect();
+    tokens.sort_unstable();
+    let all = tokens.len();
+    tokens.dedup();
+    assert_eq!((all, tokens.len()), (2, 2), "{text}");
+    assert_eq!(stack.worker.query("SELECT id FROM orders").len(), 1);
     c.close().await.expect("close browser");
 }

@@ -392,11 +392,23 @@ async fn pages_carry_a_csp_that_allows_their_own_start_up_script_and_no_other() 
             .map(str::trim)
             .find(|d| d.starts_with("script-src "))
             .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
-        // 'self', wasm compilation, and the three apps' start-up scripts (order form, capture
-        // page, console): nothing else runs.
+        // 'self', wasm compilation, Turnstile's script, and the three apps' start-up scripts
+        // (order form, capture page, console): nothing else runs.
         let sources: Vec<&str> = script_src.split_whitespace().skip(1).collect();
-        assert_eq!(sources[..2], ["'self'", "'wasm-unsafe-eval'"], "{path}");
-        assert_eq!(sources.len(), 5, "{path}: {script_src}");
+        assert_eq!(
+            sources[..3],
+            [
+                "'self'",
+                "'wasm-unsafe-eval'",
+                "https://challenges.cloudflare.com"
+            ],
+            "{path}"
+        );
+        assert_eq!(sources.len(), 6, "{path}: {script_src}");
+        assert!(
+            csp.contains("frame-src 'self' https://challenges.cloudflare.com"),
+            "{path}: {csp}"
+        );
         for hash in inline_script_hashes(&html) {
             assert!(
                 sources.contains(&hash.as_str()),

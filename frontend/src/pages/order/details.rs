@@ -11,6 +11,7 @@ use leptos::{prelude::*, task::spawn_local};
 use super::form::OrderForm;
 use crate::{
     api::{self, ClientError},
+    bot_check::{self, BotCheck, BotCheckBox, NotReady},
     components::{
         field::TextField, notice::ErrorNotice, product_choice::ProductChoice, region::RegionFields,
     },
@@ -58,12 +59,21 @@ pub fn DetailsStep(
         if checking.get_untracked() {
             return;
         }
+        let bot = use_context::<BotCheck>();
+        let bot_token = match bot.map_or(Ok(None), BotCheck::take) {
+            Ok(token) => token,
+            Err(NotReady) => return failure.set(Some(bot_check::not_ready())),
+        };
         checking.set(true);
         failure.set(None);
         mismatch.set(None);
         spawn_local(async move {
-            let result = api::precheck(&req).await;
+            let result = api::precheck(&req, bot_token.as_deref()).await;
             checking.set(false);
+            // A token works once, whatever the answer.
+            if let (Some(bot), Some(_)) = (bot, &bot_token) {
+                bot.used();
+            }
             match result {
                 Ok(reply) => match reply.result {
                     PrecheckResult::Pass => on_next.run(None),
@@ -152,6 +162,7 @@ pub fn DetailsStep(
                 }}
             </p>
             <ErrorNotice id="precheck-error" error=failure />
+            <BotCheckBox />
             <button
                 type="submit"
                 class="submit"

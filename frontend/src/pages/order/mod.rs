@@ -16,6 +16,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{self, ClientError},
+    bot_check::BotCheck,
     components::{
         find_order::FindOrder,
         my_orders::MyOrders,
@@ -189,6 +190,7 @@ fn Journey(
         step.set(Step::Done(accepted));
     });
     let products = Signal::stored(products);
+    BotCheck::provide();
     view! {
         <Progress step needs_photos pending />
         {move || match step.get() {

@@ -14,6 +14,7 @@ use leptos::{prelude::*, task::spawn_local};
 use super::{Step, form::OrderForm};
 use crate::{
     api::{self, ClientError},
+    bot_check::{self, BotCheck, BotCheckBox, NotReady},
     components::notice::ErrorNotice,
     i18n::{Lang, tr, use_lang},
     photo::PhotoSet,
@@ -119,6 +120,11 @@ pub fn ReviewStep(
             Some(Some(all)) => Some(all),
             Some(None) => return on_fix.run(Step::Photos),
         };
+        let bot = use_context::<BotCheck>();
+        let bot_token = match bot.map_or(Ok(None), BotCheck::take) {
+            Ok(token) => token,
+            Err(NotReady) => return failure.set(Some(bot_check::not_ready())),
+        };
         let draft = form.draft.get_untracked();
         let mut attempt = Attempt {
             draft: draft.clone(),
@@ -131,8 +137,12 @@ pub fn ReviewStep(
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
-            let result = api::place_order(&k, &draft, chosen.as_ref()).await;
+            let result = api::place_order(&k, &draft, chosen.as_ref(), bot_token.as_deref()).await;
             sending.set(false);
+            // A token works once, whatever the answer.
+            if let (Some(bot), Some(_)) = (bot, &bot_token) {
+                bot.used();
+            }
             match result {
                 Ok(accepted) => on_placed.run(accepted),
                 Err(ClientError::Validation(fields)) => {
@@ -170,6 +180,7 @@ pub fn ReviewStep(
             // No retry button of its own: the one submit button turns into "重试" and
             // resends with the same key.
             <ErrorNotice id="submit-error" error=failure />
+            <BotCheckBox />
             <div class="actions">
                 <button
                     type="button"
