@@ -42,9 +42,15 @@ pub struct BotCheck {
     loaded: RwSignal<bool>,
     /// The current unused token.
     token: RwSignal<Option<String>>,
-    /// The script did not load or would not render: requests go without a token.
+    /// The script did not load (in time) or would not render: requests go without a token.
     broken: RwSignal<bool>,
+    /// The edge has said whether the check is on (or could not be asked).
+    known: RwSignal<bool>,
 }
+
+/// How long the widget's script may take to load before requests go without a token (the
+/// edge then decides: refused, or through the narrower budget during an outage).
+const SCRIPT_WAIT_MS: i32 = 15_000;
 
 /// Why a request should wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +65,14 @@ impl BotCheck {
             loaded: RwSignal::new(false),
             token: RwSignal::new(None),
             broken: RwSignal::new(false),
+            known: RwSignal::new(false),
         };
         provide_context(bot);
         spawn_local(async move {
             if let Ok(config) = client_config().await {
                 bot.widget.set(config.turnstile);
             }
+            bot.known.set(true);
         });
         bot
     }
@@ -77,6 +85,11 @@ impl BotCheck {
     /// The token to send now: `Ok(None)` when the check is off (or its script failed: the
     /// edge decides), `Err(NotReady)` while the script loads or the widget is solving.
     pub fn take(self) -> Result<Option<String>, NotReady> {
+        if !self.known.get_untracked() {
+            // A press before the edge said whether the check is on (a saved attempt reopened
+            // on the review step): without a token it might be refused for nothing.
+            return Err(NotReady);
+        }
         if !self.widget.with_untracked(Option::is_some) || self.broken.get_untracked() {
             return Ok(None);
         }
@@ -96,6 +109,16 @@ impl BotCheck {
 
     /// Load the script (once per page) and render a widget into `container`.
     fn start(self, widget: TurnstileWidget, lang: Lang, container: web_sys::Element) {
+        if !self.loaded.get_untracked() {
+            // A script that never answers (blocked, very slow) must not hold the form for ever.
+            spawn_local(async move {
+                crate::sleep(SCRIPT_WAIT_MS).await;
+                if !self.loaded.get_untracked() && !self.broken.get_untracked() {
+                    web_sys::console::warn_1(&"bot check: the script did not load in time".into());
+                    self.broken.set(true);
+                }
+            });
+        }
         spawn_local(async move {
             if !self.loaded.get_untracked() {
                 if load_script(&widget.script_url).await.is_err() {
@@ -148,15 +171,28 @@ async fn client_config() -> Result<ClientConfig, api::ClientError> {
     serde_json::from_str(&body).map_err(|_| api::ClientError::Network("decode".into()))
 }
 
-/// Add `<script src="{url}?render=explicit" async>` once and wait for it.
+/// Add `<script src="{url}?render=explicit" async>` once per page and wait for it: a second
+/// caller while it loads waits on the same tag, and one after it has loaded returns at once.
 async fn load_script(url: &str) -> Result<(), JsValue> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    if js_sys::Reflect::has(&window, &JsValue::from_str("turnstile")).unwrap_or(false) {
+        return Ok(());
+    }
+    let document = window
+        .document()
         .ok_or_else(|| JsValue::from_str("no document"))?;
+    if let Some(tag) = document.query_selector("script[data-bot-check]")? {
+        let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+            let _ = tag.add_event_listener_with_callback("load", &resolve);
+            let _ = tag.add_event_listener_with_callback("error", &reject);
+        });
+        return JsFuture::from(loaded).await.map(|_| ());
+    }
     let head = document
         .query_selector("head")?
         .ok_or_else(|| JsValue::from_str("no head"))?;
     let script = document.create_element("script")?;
+    script.set_attribute("data-bot-check", "")?;
     let sep = if url.contains('?') { '&' } else { '?' };
     script.set_attribute("src", &format!("{url}{sep}render=explicit"))?;
     script.set_attribute("async", "")?;

@@ -88,7 +88,15 @@ pub fn CaptureApp() -> impl IntoView {
         Some(link) => view! { <handoff::PhoneHandoff link /> }.into_any(),
         None => view! { <LocalCapture /> }.into_any(),
     };
-    view! { <main class="capture">{body}</main> }
+    let lang = use_lang();
+    view! {
+        <main class="capture">
+            // The page's one heading (a screen reader's first landmark); each step's h2 says
+            // which photo.
+            <h1 class="capture-title">{move || lang.get().pick("拍摄证件照片", "Photos for your order").to_owned()}</h1>
+            {body}
+        </main>
+    }
 }
 
 /// The photos asked for, shot on this device — or, by choice on a computer, on a phone.

@@ -81,9 +81,16 @@ fn FileButton(
             on_file.run(SendWrapper::new(file.into()));
         }
     };
+    // Beside the camera's own shutter it is the other way in, and says so (two buttons that
+    // both say "拍照" are one too many).
+    let words = if primary {
+        tr("拍照或选择照片", "Take or choose a photo")
+    } else {
+        tr("从相册选择照片", "Choose a photo instead")
+    };
     view! {
         <label class=if primary { "button file-button" } else { "button secondary file-button" }>
-            {tr("拍照或选择照片", "Take or choose a photo")}
+            {words}
             <input
                 type="file"
                 id="capture-file"
@@ -246,12 +253,15 @@ pub fn PreviewScreen(
         .collect();
     let passes = problems.is_empty();
     let anyway = !passes && may_continue_anyway(retakes);
-    let facts = format!(
-        "{} × {} · {} KB",
-        done.size.width,
-        done.size.height,
-        done.bytes.div_ceil(1024)
-    );
+    // What a customer needs to know, not pixels and bytes (kept as data for the tests).
+    let facts = if passes {
+        tr(
+            "照片清晰 ✓ 请确认上面的文字和人像清楚可读",
+            "Sharp ✓ Please check that the text and the face are easy to read",
+        )
+    } else {
+        tr("这张照片有问题：", "This photo has a problem:")
+    };
     view! {
         <img class="preview" id="capture-preview" src=url alt="" />
         <p class="hint" id="capture-facts" data-width=done.size.width data-height=done.size.height data-bytes=done.bytes

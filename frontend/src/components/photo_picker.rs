@@ -61,6 +61,7 @@ pub fn PhotoFields(
     /// The three slots.
     photos: PhotoSet,
 ) -> impl IntoView {
+    let lang = use_lang();
     // The photos the open capture page was asked for (`None`: closed).
     let open = RwSignal::new(None::<Vec<PhotoSide>>);
     let take = Callback::new(move |sides: Vec<PhotoSide>| open.set(Some(sides)));
@@ -99,15 +100,18 @@ pub fn PhotoFields(
             </div>
         </fieldset>
         {move || open.get().map(|sides| {
+            let frame = NodeRef::<leptos::html::Iframe>::new();
             let list: Vec<&str> = sides.iter().map(|s| part(*s)).collect();
             let src = format!("{CAPTURE_PATH}?{PHOTOS_QUERY}={}", list.join(","));
             view! {
-                <div class="capture-overlay" role="dialog" aria-modal="true">
+                <div class="capture-overlay" role="dialog" aria-modal="true" aria-label=move || lang.get().pick("拍摄照片", "Take the photos").to_owned()>
                     <button type="button" class="close" id="capture-close" on:click=move |_| open.set(None)>
                         {tr("关闭", "Close")}
                     </button>
                     // `allow="camera"`: a frame may use the camera only when its page allows it.
-                    <iframe id="capture-frame" src=src allow="camera" title="capture"></iframe>
+                    <iframe id="capture-frame" src=src allow="camera" node_ref=frame
+                        title=move || lang.get().pick("拍照页面", "Photo capture page").to_owned()
+                        on:load=move |_| { if let Some(f) = frame.get_untracked() { let _ = f.focus(); } }></iframe>
                 </div>
             }
         })}

@@ -254,13 +254,16 @@ pub fn RunCheck(
             </Show>
         </section>
         {move || capturing.get().map(|param| {
+            let frame = NodeRef::<leptos::html::Iframe>::new();
             let src = format!("/capture/?{PHOTOS_QUERY}={}", part_for(&param));
             view! {
-                <div class="capture-overlay" role="dialog" aria-modal="true">
+                <div class="capture-overlay" role="dialog" aria-modal="true" aria-label=move || lang.get().pick("拍摄照片", "Take the photos").to_owned()>
                     <button type="button" class="close" id="capture-close" on:click=move |_| capturing.set(None)>
                         {tr("关闭", "Close")}
                     </button>
-                    <iframe id="capture-frame" src=src allow="camera" title="capture"></iframe>
+                    <iframe id="capture-frame" src=src allow="camera" node_ref=frame
+                        title=move || lang.get().pick("拍照页面", "Photo capture page").to_owned()
+                        on:load=move |_| { if let Some(f) = frame.get_untracked() { let _ = f.focus(); } }></iframe>
                 </div>
             }
         })}
