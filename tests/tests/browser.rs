@@ -58,7 +58,34 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     type_into(&c, "详细地址", "先锋大楼 3单元 201").await;
     click(&c, "#precheck-next").await;
 
-    // The pre-check passed: the photo step. The capture page opens over it in a frame.
+    // The pre-check passed: the photo step. The phone's back button goes back one step, with
+    // everything typed still there, and forward returns to the photos (each step is a
+    // history entry; the site is not left).
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#take-photos"))
+        .await
+        .expect("the photo step");
+    c.back().await.expect("back");
+    let name = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#name"))
+        .await
+        .expect("back on the details")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(name.as_deref(), Some("张三"));
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .starts_with(&stack.worker.url())
+    );
+    c.forward().await.expect("forward");
+    // The capture page opens over the photo step in a frame.
     click(&c, "#take-photos").await;
     enter_capture_frame(&c).await;
     wait_text(&c, "#capture-position", "photo 1 of 3", |t| t == "1 / 3").await;
@@ -95,7 +122,38 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     screenshot(&c, "2-photos").await;
     click(&c, "#photos-next").await;
 
-    // Review: agree, then press submit twice in one go (a double tap).
+    // Review: the customer's own values in full (a typo must be visible), each with 修改,
+    // which leads to the field itself; the photos are kept meanwhile.
+    let shown = wait_text(&c, "[data-summary='id_number']", "the ID number", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert_eq!(shown, "110101200007282906");
+    let shown = wait_text(&c, "[data-summary='name']", "the name", |t| !t.is_empty()).await;
+    assert_eq!(shown, "张三");
+    click(&c, "[data-edit='mobile']").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .expect("focus");
+        if focused == serde_json::json!("mobile") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "修改 did not focus the mobile: {focused}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&c, "3a-edit-from-review").await;
+    click(&c, "#precheck-next").await;
+    click(&c, "#photos-next").await;
+    // Agree, then press submit twice in one go (a double tap).
     click(&c, "#consent").await;
     screenshot(&c, "3-review").await;
     c.wait()

@@ -1,7 +1,9 @@
-//! The confirmation: the order number and the link to its status page.
+//! The confirmation, first on the page: the order number (wrapping, with a copy button),
+//! what happens next, and the link to its status page.
 
 use haoka_shared::api::OrderAccepted;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::{
     i18n::{tr, use_lang},
@@ -21,12 +23,38 @@ pub fn Confirmation(
     let href = Page::order(&accepted.order_id, &accepted.token).path();
     let state = accepted.state;
     let warnings = accepted.warnings;
+    let copied = RwSignal::new(false);
+    let number = accepted.order_id.clone();
+    let copy = move |_| {
+        // navigator.clipboard.writeText, where the browser has it (not in every in-app one).
+        let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into());
+        let write = clipboard.as_ref().ok().and_then(|c| {
+            js_sys::Reflect::get(c, &"writeText".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .map(|f| (c.clone(), f))
+        });
+        if let Some((c, f)) = write
+            && f.call1(&c, &number.as_str().into()).is_ok()
+        {
+            copied.set(true);
+        }
+    };
     view! {
         <section class="card done" id="confirmation" role="status">
-            <h2>{tr("订单已提交", "Order placed")}</h2>
+            <h2>{tr("✓ 订单已提交", "✓ Order placed")}</h2>
             <p class="order-no">
                 {tr("订单号：", "Order number: ")}
                 <strong id="order-id">{accepted.order_id}</strong>
+                <button type="button" class="link copy" id="copy-order-id" on:click=copy>
+                    {move || if copied.get() { tr("已复制", "Copied").get() } else { tr("复制", "Copy").get() }}
+                </button>
+            </p>
+            <p class="next" id="what-next">
+                {tr(
+                    "接下来：我们会审核您的资料（通常 1 个工作日内），通过后安排发货，发货后可在订单进度中查看快递单号；收到卡后按卡套说明激活即可使用。",
+                    "Next: we review your details (usually within one working day), then ship the card; the tracking number shows on your order's page once it is sent. When the card arrives, activate it as its sleeve says.",
+                )}
             </p>
             <p>
                 {tr("当前状态：", "Status: ")}

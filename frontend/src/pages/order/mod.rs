@@ -47,6 +47,27 @@ pub enum Step {
 }
 
 impl Step {
+    /// The step's name in its history entry (`history.state.haokaStep`).
+    fn name(&self) -> &'static str {
+        match self {
+            Step::Details => "details",
+            Step::Photos => "photos",
+            Step::Review => "review",
+            Step::Done(_) => "done",
+        }
+    }
+
+    /// The step a history entry names, if the journey can be there now: the photos only for
+    /// a product that needs them, the review only with details that pass; anything else (an
+    /// entry from before the app, the confirmation of an order already placed) is the start.
+    fn from_history(name: Option<&str>, needs_photos: bool, details_ok: bool) -> Step {
+        match name {
+            Some("photos") if needs_photos && details_ok => Step::Photos,
+            Some("review") if details_ok => Step::Review,
+            _ => Step::Details,
+        }
+    }
+
     /// The step after the details (and the pre-check).
     fn after_details(needs_photos: bool) -> Step {
         if needs_photos {
@@ -160,19 +181,45 @@ fn Journey(
     } else {
         Step::Details
     };
+    // A reload comes back to the step it was on (the history entry says which).
+    let first = match history_step() {
+        Some(name) if !resend => Step::from_history(
+            Some(&name),
+            needs_photos.get_untracked(),
+            form.valid.with_untracked(Result::is_ok),
+        ),
+        _ => first,
+    };
     let step = RwSignal::new(first);
+    remember_step(&step.get_untracked(), false);
     let pending = RwSignal::new(None::<PrecheckReply>);
     keep_attempt(form, key);
+    // Each step is a history entry: the phone's back button (Android's, WeChat's) goes back
+    // one step instead of leaving the site with the order.
+    let handle = window_event_listener(leptos::ev::popstate, move |_| {
+        let wanted = Step::from_history(
+            history_step().as_deref(),
+            needs_photos.get_untracked(),
+            form.valid.with_untracked(Result::is_ok),
+        );
+        if step.get_untracked() != wanted {
+            step.set(wanted);
+        }
+    });
+    on_cleanup(move || handle.remove());
     // Each step starts at the top: on a phone the previous one was scrolled down.
     Effect::new(move |_| {
         step.track();
         window().scroll_to_with_x_and_y(0.0, 0.0);
     });
 
-    let go = Callback::new(move |s: Step| step.set(s));
+    let go = Callback::new(move |s: Step| {
+        remember_step(&s, true);
+        step.set(s);
+    });
     let checked = Callback::new(move |note: Option<PrecheckReply>| {
         pending.set(note);
-        step.set(Step::after_details(needs_photos.get_untracked()));
+        go.run(Step::after_details(needs_photos.get_untracked()));
     });
     let placed = Callback::new(move |accepted: OrderAccepted| {
         let now = js_sys::Date::now() as i64;
@@ -187,6 +234,9 @@ fn Journey(
         form.reset();
         photos.clear();
         pending.set(None);
+        // The confirmation replaces the review's entry: back from it starts afresh rather
+        // than showing the review of an order already placed.
+        remember_step(&Step::Done(accepted.clone()), false);
         step.set(Step::Done(accepted));
     });
     let products = Signal::stored(products);
@@ -217,6 +267,28 @@ fn Journey(
             }
         }}
     }
+}
+
+/// The step named by the current history entry (`history.state.haokaStep`).
+fn history_step() -> Option<String> {
+    let state = window().history().ok()?.state().ok()?;
+    js_sys::Reflect::get(&state, &"haokaStep".into())
+        .ok()?
+        .as_string()
+}
+
+/// Record `step` in the history: a new entry (`push`), or the current one replaced.
+fn remember_step(step: &Step, push: bool) {
+    let Ok(history) = window().history() else {
+        return;
+    };
+    let state = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&state, &"haokaStep".into(), &step.name().into());
+    let _ = if push {
+        history.push_state(&state, "")
+    } else {
+        history.replace_state(&state, "")
+    };
 }
 
 /// The note shown while the identity pre-check goes on in the background.
@@ -269,6 +341,33 @@ fn Progress(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_entry_leads_only_where_the_journey_can_be() {
+        assert_eq!(Step::from_history(Some("photos"), true, true), Step::Photos);
+        assert_eq!(
+            Step::from_history(Some("photos"), false, true),
+            Step::Details
+        );
+        assert_eq!(
+            Step::from_history(Some("photos"), true, false),
+            Step::Details
+        );
+        assert_eq!(
+            Step::from_history(Some("review"), false, true),
+            Step::Review
+        );
+        assert_eq!(
+            Step::from_history(Some("review"), true, false),
+            Step::Details
+        );
+        assert_eq!(Step::from_history(Some("done"), true, true), Step::Details);
+        assert_eq!(Step::from_history(None, true, true), Step::Details);
+        assert_eq!(Step::from_history(Some("other"), true, true), Step::Details);
+        for s in [Step::Details, Step::Photos, Step::Review] {
+            assert_eq!(Step::from_history(Some(s.name()), true, true), s);
+        }
+    }
 
     #[test]
     fn the_photo_step_is_there_only_for_products_that_need_photos() {

@@ -1,14 +1,10 @@
-//! The last step: a masked summary, the personal-information notice, and the ONE submit.
+//! The last step: the summary in full (the customer's own values on their own device, each
+//! with 修改), the personal-information notice, and the ONE submit.
 //! The idempotency key is made on the first press and kept (with the form, in this tab's
 //! `sessionStorage`) until an order is accepted, so every retry — even after a reload — is
 //! the same attempt to the edge.
 
-use haoka_shared::{
-    Field, FieldIssue, ValidationError,
-    api::OrderAccepted,
-    consent,
-    mask::{mask_id, mask_name, mask_phone},
-};
+use haoka_shared::{Field, FieldIssue, ValidationError, api::OrderAccepted, consent};
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{Step, form::OrderForm};
@@ -28,20 +24,31 @@ fn is_photo(field: Field) -> bool {
     )
 }
 
-/// The summary rows: (label, value).
-fn summary(form: OrderForm, lang: Lang) -> Vec<(&'static str, String)> {
+/// The summary rows: (label, value, the id of the field that changes it). The values are
+/// the customer's own, on their own device, shown in full: this step is there to catch a
+/// typo, which a mask would hide.
+fn summary(form: OrderForm, lang: Lang) -> Vec<(&'static str, String, &'static str)> {
     let d = form.draft.get();
     let product = form.product.get().map(|p| match lang {
         Lang::Zh => format!("{} · {}", p.name_zh, p.price_zh()),
         Lang::En => format!("{} · {}", p.name_en, p.price_en()),
     });
     vec![
-        (lang.pick("产品", "Product"), product.unwrap_or_default()),
-        (lang.pick("姓名", "Name"), mask_name(d.name.trim())),
-        (lang.pick("手机号码", "Mobile"), mask_phone(d.mobile.trim())),
+        (
+            lang.pick("产品", "Product"),
+            product.unwrap_or_default(),
+            "products",
+        ),
+        (lang.pick("姓名", "Name"), d.name.trim().to_owned(), "name"),
+        (
+            lang.pick("手机号码", "Mobile"),
+            d.mobile.trim().to_owned(),
+            "mobile",
+        ),
         (
             lang.pick("身份证号码", "ID number"),
-            mask_id(d.id_number.trim()),
+            d.id_number.trim().to_uppercase(),
+            "id_number",
         ),
         (
             lang.pick("收货地址", "Delivery address"),
@@ -52,8 +59,26 @@ fn summary(form: OrderForm, lang: Lang) -> Vec<(&'static str, String)> {
                 d.district,
                 d.address.trim()
             ),
+            "address",
         ),
     ]
+}
+
+/// Put the focus on the details field with this id (or the first input inside it).
+fn focus_field(id: &str) {
+    let Some(el) = window().document().and_then(|d| d.get_element_by_id(id)) else {
+        return;
+    };
+    let target = if el.tag_name().eq_ignore_ascii_case("input") {
+        Some(el)
+    } else {
+        el.query_selector("input, select, textarea").ok().flatten()
+    };
+    if let Some(t) =
+        target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+    {
+        let _ = t.focus();
+    }
 }
 
 /// Where the edge's 422 field issues belong: photo issues under the photos, the consent
@@ -172,7 +197,21 @@ pub fn ReviewStep(
             <dl class="summary" id="summary">
                 {move || {
                     let rows = summary(form, lang.get()).into_iter();
-                    rows.map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()
+                    rows.map(|(k, v, field)| view! {
+                        <dt>{k}</dt>
+                        <dd>
+                            <span class="value" data-summary=field>{v}</span>
+                            <button type="button" class="link edit" data-edit=field
+                                aria-label=format!("{} {k}", lang.get().pick("修改", "Change"))
+                                on:click=move |_| {
+                                    on_fix.run(Step::Details);
+                                    // On the details, the field itself takes the focus.
+                                    request_animation_frame(move || focus_field(field));
+                                }>
+                                {tr("修改", "Change")}
+                            </button>
+                        </dd>
+                    }).collect_view()
                 }}
             </dl>
             {photos.map(|p| view! { <Thumbs photos=p /> })}
