@@ -209,7 +209,38 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     click(&c, "button.lang").await;
     wait_text(&c, "#order-state", "the English state", |t| t == "Shipped").await;
 
-    // Without the link: order number + the ID number's last 6 open the same page.
+    // Without the link (another browser: 我的订单 is empty): order number + the ID number's
+    // last 6 open the same page, and the order joins 我的订单. A wrong tail first says what
+    // to check.
+    c.execute("localStorage.removeItem('haoka.orders');", vec![])
+        .await
+        .expect("forget my orders");
+    c.goto(&stack.worker.url()).await.expect("home");
+    assert!(
+        c.find(Locator::Css("#my-orders")).await.is_err(),
+        "my orders kept"
+    );
+    click(&c, "#find-order summary").await;
+    click(&c, "#lookup-order-id").await;
+    c.find(Locator::Css("#lookup-order-id"))
+        .await
+        .expect("order id input")
+        .send_keys(&order_id)
+        .await
+        .expect("type order id");
+    c.find(Locator::Css("#lookup-id-last6"))
+        .await
+        .expect("last 6 input")
+        .send_keys("282905")
+        .await
+        .expect("type last 6");
+    click(&c, "#lookup-submit").await;
+    let words = wait_text(&c, "#lookup-error", "the miss explained", |t| !t.is_empty()).await;
+    // (The page is in English since the switch above.)
+    assert!(
+        words.contains("Check the order number") && words.contains("last 6"),
+        "{words}"
+    );
     c.goto(&stack.worker.url()).await.expect("home");
     click(&c, "#find-order summary").await;
     click(&c, "#lookup-order-id").await;
@@ -228,6 +259,12 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     screenshot(&c, "7-find-order").await;
     click(&c, "#lookup-submit").await;
     wait_text(&c, "#order-state", "the found order", |t| t == "Shipped").await;
+    c.goto(&stack.worker.url()).await.expect("home");
+    let mine = wait_text(&c, "#my-orders", "the found order in my orders", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(mine.contains(&order_id), "{mine}");
     c.close().await.expect("close browser");
 }
 

@@ -1,16 +1,38 @@
 //! "查询订单 / Find an order": for a customer without the confirmation link (another phone, a
 //! cleared browser), the order number plus the ID number's last 6 characters open its status
-//! page. The edge rate-limits these lookups per IP and does not say which part was wrong.
+//! page, and the order joins 我的订单 on this device. The edge budgets these lookups, locks an
+//! order's after 5 misses, and does not say which part was wrong.
 
 use haoka_shared::api::OrderLookupRequest;
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    api,
-    i18n::{tr, use_lang},
+    api::{self, ClientError},
+    i18n::{Lang, tr, use_lang},
     nav,
     pages::Page,
+    storage::{self, MyOrder},
 };
+
+/// What a failed lookup says: for "not found", what to check (the edge does not say which
+/// part was wrong, and counts the misses); for too many tries, how long to wait.
+fn lookup_words(e: &ClientError, lang: Lang) -> String {
+    match e {
+        ClientError::NotFound => lang
+            .pick(
+                "没有找到这笔订单。请核对订单号（HK 开头，见下单后的确认页）和身份证号码后 6 位（末位 X 大小写均可）。连续输错 5 次，这笔订单的查询将锁定 1 小时。",
+                "No order matches. Check the order number (it starts with HK, on the confirmation page) and the last 6 characters of the ID number (X in either case). After 5 wrong tries the order's lookup locks for an hour.",
+            )
+            .to_owned(),
+        ClientError::RateLimited => lang
+            .pick(
+                "查询次数过多，请 1 小时后再试；如需帮助请联系客服。",
+                "Too many tries: please try again in an hour, or contact customer service.",
+            )
+            .to_owned(),
+        other => other.message(lang),
+    }
+}
 
 /// A collapsed form under "My orders".
 #[component]
@@ -33,8 +55,20 @@ pub fn FindOrder() -> impl IntoView {
         };
         spawn_local(async move {
             match api::lookup(&ask).await {
-                Ok(link) => nav::navigate(&Page::order(&link.order_id, &link.token).path()),
-                Err(e) => error.set(Some(e.message(lang.get_untracked()))),
+                Ok(link) => {
+                    // Found: kept under 我的订单 on this device too, with its product's name.
+                    if let Ok(view) = api::order(&link.order_id, &link.token).await {
+                        storage::remember_order(MyOrder {
+                            order_id: link.order_id.clone(),
+                            token: link.token.clone(),
+                            product_zh: view.product_name_zh,
+                            product_en: view.product_name_en,
+                            created_ms: view.created_at_ms,
+                        });
+                    }
+                    nav::navigate(&Page::order(&link.order_id, &link.token).path());
+                }
+                Err(e) => error.set(Some(lookup_words(&e, lang.get_untracked()))),
             }
             busy.set(false);
         });
