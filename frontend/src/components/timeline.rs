@@ -37,10 +37,11 @@ pub fn Timeline(
                         view! {
                             <li class:current=i == 0 aria-current=(i == 0).then_some("step")>
                                 <span class="label">{label}</span>
+                                // Date then time, as the order's details write it.
                                 <span class="when">
-                                    <span class="time">{time}</span>
-                                    " "
                                     <span class="date">{date}</span>
+                                    " "
+                                    <span class="time">{time}</span>
                                 </span>
                             </li>
                         }
