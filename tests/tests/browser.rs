@@ -38,6 +38,26 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         .await
         .expect("the order form renders");
     screenshot(&c, "1-form").await;
+    // 下一步 on an empty form: the first field to fix takes the focus.
+    click(&c, "#precheck-next").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .expect("focus");
+        if focused == serde_json::json!("name") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the first bad field was not focused: {focused}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     type_into(&c, "身份证号码", "110101200007282907").await;
     // Leaving the field shows its error.

@@ -54,6 +54,9 @@ pub fn DetailsStep(
     let next = move || {
         form.show_all.set(true);
         let Some(req) = form.precheck_request() else {
+            // The first field to fix takes the focus (and scrolls into view), once the
+            // errors are drawn.
+            request_animation_frame(focus_first_invalid);
             return;
         };
         if checking.get_untracked() {
@@ -173,6 +176,17 @@ pub fn DetailsStep(
                 {next_label}
             </button>
         </form>
+    }
+}
+
+/// Focus the first field marked invalid, in page order.
+fn focus_first_invalid() {
+    let first = window()
+        .document()
+        .and_then(|d| d.query_selector("form.order [aria-invalid='true'], form.order .invalid input, form.order .invalid select").ok().flatten())
+        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+    if let Some(el) = first {
+        let _ = el.focus();
     }
 }
 
