@@ -20,6 +20,28 @@ use haoka_e2e::{
     root,
 };
 
+/// Wait (bounded) until the element with this id has the focus.
+async fn wait_focus(c: &fantoccini::Client, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .expect("focus");
+        if focused == serde_json::json!(id) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "#{id} never took the focus: {focused}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     // 4 s between the sandbox's callbacks: the status page (polling every 3 s) sees 审核中.
@@ -40,24 +62,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     screenshot(&c, "1-form").await;
     // 下一步 on an empty form: the first field to fix takes the focus.
     click(&c, "#precheck-next").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let focused = c
-            .execute(
-                "return document.activeElement && document.activeElement.id;",
-                vec![],
-            )
-            .await
-            .expect("focus");
-        if focused == serde_json::json!("name") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the first bad field was not focused: {focused}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_focus(&c, "name").await;
 
     type_into(&c, "身份证号码", "110101200007282907").await;
     // Leaving the field shows its error.
@@ -152,24 +157,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     let shown = wait_text(&c, "[data-summary='name']", "the name", |t| !t.is_empty()).await;
     assert_eq!(shown, "张三");
     click(&c, "[data-edit='mobile']").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let focused = c
-            .execute(
-                "return document.activeElement && document.activeElement.id;",
-                vec![],
-            )
-            .await
-            .expect("focus");
-        if focused == serde_json::json!("mobile") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "修改 did not focus the mobile: {focused}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_focus(&c, "mobile").await;
     screenshot(&c, "3a-edit-from-review").await;
     click(&c, "#precheck-next").await;
     click(&c, "#photos-next").await;
