@@ -628,6 +628,21 @@ impl Stack {
         }
     }
 
+    /// One reconciler pass (the cron's) through the operator endpoint: its report (asserts 200).
+    pub async fn reconcile(&self) -> serde_json::Value {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/admin/reconcile", self.worker.url()))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("POST /api/admin/reconcile");
+        let status = resp.status().as_u16();
+        let report: serde_json::Value = resp.json().await.unwrap_or_default();
+        assert_eq!(status, 200, "{report}");
+        report
+    }
+
     /// Restart the worker on the same D1 and R2 with `changes` set and `removed` unset
     /// (see [`Workerd::restart`]).
     pub fn restart_worker(&mut self, changes: &[(&str, String)], removed: &[&str]) {

@@ -278,22 +278,6 @@ async fn claimed_handoff(s: &Stack) -> (String, String, String) {
     (desk, up, ids[0]["id"].as_str().unwrap().to_owned())
 }
 
-async fn reconcile(s: &Stack) -> Value {
-    let url = format!("{}/api/admin/reconcile", s.worker.url());
-    let (code, report) = json_of(
-        client()
-            .post(url)
-            .bearer_auth(&s.admin_token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 200, "{report}");
-    report
-}
-
 #[tokio::test]
 async fn photos_left_without_their_handoff_are_swept_and_live_ones_kept() {
     let s = Stack::start(
@@ -352,11 +336,11 @@ async fn photos_left_without_their_handoff_are_swept_and_live_ones_kept() {
         vec![&format!("handoffs/{gone}/face")],
         "the races left photos behind"
     );
-    let report = reconcile(&s).await;
+    let report = s.reconcile().await;
     assert_eq!(report["orphans_deleted"], orphans.len(), "{report}");
     assert_eq!(s.worker.r2_keys("handoffs/"), vec![live_key.clone()]);
     // Nothing left to do, and the live photo is still served.
-    let report = reconcile(&s).await;
+    let report = s.reconcile().await;
     assert_eq!(report["orphans_deleted"], 0, "{report}");
     assert!(s.worker.r2_has(&live_key));
 }

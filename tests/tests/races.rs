@@ -984,21 +984,6 @@ async fn ended_orders_go_with_their_events_after_their_retention() {
     }
 }
 
-/// `POST /api/admin/reconcile` (the cron's pass) and its report.
-async fn reconcile(s: &Stack) -> Value {
-    let (code, report) = json_of(
-        client()
-            .post(format!("{}/api/admin/reconcile", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 200, "{report}");
-    report
-}
-
 /// The admin list's masked names by order id.
 async fn listed_names(s: &Stack) -> Vec<(String, String)> {
     let (code, list) = json_of(
@@ -1069,7 +1054,7 @@ async fn the_pii_key_rotates_old_rows_readable_new_rows_new_key_and_the_cron_res
     );
 
     // The cron's pass moves the old values under k2; a second pass has nothing to do.
-    let report = reconcile(&s).await;
+    let report = s.reconcile().await;
     assert_eq!(report["resealed"]["moved"], 4, "{report}");
     assert_eq!(report["resealed"]["behind"], 0, "{report}");
     assert_eq!(report["resealed"]["unreadable"], 0, "{report}");
@@ -1077,7 +1062,7 @@ async fn the_pii_key_rotates_old_rows_readable_new_rows_new_key_and_the_cron_res
         (sealed_with(&s, "v2.k1."), sealed_with(&s, "v2.k2.")),
         (0, 8)
     );
-    assert_eq!(reconcile(&s).await["resealed"]["moved"], 0);
+    assert_eq!(s.reconcile().await["resealed"]["moved"], 0);
     let after = listed_names(&s).await;
     assert_eq!(after.len(), 2);
 
@@ -1089,7 +1074,7 @@ async fn the_pii_key_rotates_old_rows_readable_new_rows_new_key_and_the_cron_res
     // Dropping the only key that opens them is reported, and nothing is overwritten.
     let k3 = format!("k3:{}", "c3".repeat(20));
     s.restart_worker(&[("PII_KEYS", k3)], &[]);
-    let report = reconcile(&s).await;
+    let report = s.reconcile().await;
     assert_eq!(report["resealed"]["unreadable"], 8, "{report}");
     assert_eq!(report["resealed"]["moved"], 0, "{report}");
     assert_eq!(sealed_with(&s, "v2.k2."), 8);
