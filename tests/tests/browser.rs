@@ -20,6 +20,20 @@ use haoka_e2e::{
     root,
 };
 
+/// Open 查询已有订单 and type the order number and the ID number's last 6 (not sent yet).
+async fn open_lookup(c: &fantoccini::Client, order_id: &str, last6: &str) {
+    click(c, "#find-order summary").await;
+    click(c, "#lookup-order-id").await;
+    for (css, text) in [("#lookup-order-id", order_id), ("#lookup-id-last6", last6)] {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+}
+
 /// Wait (bounded) until the element with this id has the focus.
 async fn wait_focus(c: &fantoccini::Client, id: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -228,20 +242,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         c.find(Locator::Css("#my-orders")).await.is_err(),
         "my orders kept"
     );
-    click(&c, "#find-order summary").await;
-    click(&c, "#lookup-order-id").await;
-    c.find(Locator::Css("#lookup-order-id"))
-        .await
-        .expect("order id input")
-        .send_keys(&order_id)
-        .await
-        .expect("type order id");
-    c.find(Locator::Css("#lookup-id-last6"))
-        .await
-        .expect("last 6 input")
-        .send_keys("282905")
-        .await
-        .expect("type last 6");
+    open_lookup(&c, &order_id, "282905").await;
     click(&c, "#lookup-submit").await;
     let words = wait_text(&c, "#lookup-error", "the miss explained", |t| !t.is_empty()).await;
     // (The page is in English since the switch above.)
@@ -250,20 +251,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         "{words}"
     );
     c.goto(&stack.worker.url()).await.expect("home");
-    click(&c, "#find-order summary").await;
-    click(&c, "#lookup-order-id").await;
-    c.find(Locator::Css("#lookup-order-id"))
-        .await
-        .expect("order id input")
-        .send_keys(&order_id)
-        .await
-        .expect("type order id");
-    c.find(Locator::Css("#lookup-id-last6"))
-        .await
-        .expect("last 6 input")
-        .send_keys("282906")
-        .await
-        .expect("type last 6");
+    open_lookup(&c, &order_id, "282906").await;
     screenshot(&c, "7-find-order").await;
     click(&c, "#lookup-submit").await;
     wait_text(&c, "#order-state", "the found order", |t| t == "Shipped").await;
