@@ -226,6 +226,22 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
         .unwrap();
     // namecheck 0.30 + staticfacecheck 0.80 (migration 0007's prices).
     assert!(total.contains("¥1.10"), "{total}");
+    // The spend tables: headed columns, the checks by their titles, the agent with their store.
+    let by_check = wait_for(&admin, "#spend-by-check", Duration::from_secs(5))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        by_check.contains("通过率") && by_check.contains("身份证实名认证"),
+        "{by_check}"
+    );
+    let by_agent = wait_for(&admin, "#spend-by-agent", Duration::from_secs(5))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_agent.contains("wang · 北京一店"), "{by_agent}");
     screenshot(&admin, "console-8-manage").await;
     admin.close().await.expect("close the admin's browser");
 }

@@ -200,6 +200,59 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
     }
 }
 
+/// A spend report's rows: (the row's heading, its hover text, the row), from a JSON list.
+fn rows_of(
+    list: &Value,
+    head: impl Fn(&Value) -> (String, String),
+) -> Vec<(String, String, Value)> {
+    list.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| {
+            let (title, hover) = head(&row);
+            (title, hover, row)
+        })
+        .collect()
+}
+
+/// One spend table (checks, cost, pass rate per row), with its caption and headers.
+fn spend_table(
+    id: &'static str,
+    caption: Signal<String>,
+    first: Signal<String>,
+    rows: Vec<(String, String, Value)>,
+) -> impl IntoView {
+    let rate = |r: &Value| {
+        r["pass_rate"]
+            .as_f64()
+            .map(|p| format!("{:.0}%", p * 100.0))
+            .unwrap_or_else(|| "–".into())
+    };
+    let fen = |r: &Value| r["fen"].as_f64().unwrap_or_default() as i64;
+    view! {
+        <table class="spend" id=id>
+            <caption>{caption}</caption>
+            <thead><tr>
+                <th scope="col">{first}</th>
+                <th scope="col" class="num">{tr("次数", "Checks")}</th>
+                <th scope="col" class="num">{tr("费用", "Cost")}</th>
+                <th scope="col" class="num">{tr("通过率", "Pass rate")}</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|(title, hover, row)| view! {
+                    <tr>
+                        <th scope="row" title=hover>{title}</th>
+                        <td class="num">{row["checks"].to_string()}</td>
+                        <td class="num">{yuan(fen(&row))}</td>
+                        <td class="num">{rate(&row)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 #[component]
 fn SpendPanel(admin: bool) -> impl IntoView {
     let lang = use_lang();
@@ -219,13 +272,6 @@ fn SpendPanel(admin: bool) -> impl IntoView {
         });
     };
     load();
-    let rate = |r: &Value| {
-        r["pass_rate"]
-            .as_f64()
-            .map(|p| format!("{:.0}%", p * 100.0))
-            .unwrap_or_else(|| "–".into())
-    };
-    let fen = |r: &Value| r["fen"].as_f64().unwrap_or_default() as i64;
     view! {
         <section class="card">
             <h2>{tr("费用与通过率", "Spend and pass rates")}</h2>
@@ -237,50 +283,27 @@ fn SpendPanel(admin: bool) -> impl IntoView {
             <p class="error" role="alert">{move || error.get()}</p>
             {move || report.get().map(|r| view! {
                 <p id="spend-total"><strong>{tr("合计", "Total")}</strong> " " {yuan(r["total_fen"].as_i64().unwrap_or_default())}</p>
-                <table class="spend" id="spend-by-agent">
-                    <caption>{tr("按店员", "By agent")}</caption>
-                    <thead><tr>
-                        <th scope="col">{tr("店员 · 门店", "Agent · store")}</th>
-                        <th scope="col" class="num">{tr("次数", "Checks")}</th>
-                        <th scope="col" class="num">{tr("费用", "Cost")}</th>
-                        <th scope="col" class="num">{tr("通过率", "Pass rate")}</th>
-                    </tr></thead>
-                    <tbody>
-                    {r["by_agent"].as_array().cloned().unwrap_or_default().into_iter().map(|row| view! {
-                        <tr>
-                            <th scope="row">{format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default())}</th>
-                            <td class="num">{row["checks"].to_string()}</td>
-                            <td class="num">{yuan(fen(&row))}</td>
-                            <td class="num">{rate(&row)}</td>
-                        </tr>
-                    }).collect_view()}
-                    </tbody>
-                </table>
-                <table class="spend" id="spend-by-check">
-                    <caption>{tr("按核验", "By check")}</caption>
-                    <thead><tr>
-                        <th scope="col">{tr("核验", "Check")}</th>
-                        <th scope="col" class="num">{tr("次数", "Checks")}</th>
-                        <th scope="col" class="num">{tr("费用", "Cost")}</th>
-                        <th scope="col" class="num">{tr("通过率", "Pass rate")}</th>
-                    </tr></thead>
-                    <tbody>
-                    {r["by_check"].as_array().cloned().unwrap_or_default().into_iter().map(|row| {
+                {spend_table(
+                    "spend-by-agent",
+                    tr("按店员", "By agent"),
+                    tr("店员 · 门店", "Agent · store"),
+                    rows_of(&r["by_agent"], |row| {
+                        let who = format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default());
+                        (who.clone(), who)
+                    }),
+                )}
+                {spend_table(
+                    "spend-by-check",
+                    tr("按核验", "By check"),
+                    tr("核验", "Check"),
+                    rows_of(&r["by_check"], |row| {
                         let code = row["check_name"].as_str().unwrap_or_default().to_owned();
                         let title = haoka_shared::realme::check(&code)
                             .map(|c| lang.get().pick(c.title_zh, c.title_en).to_owned())
                             .unwrap_or_else(|| code.clone());
-                        view! {
-                            <tr>
-                                <th scope="row" title=code>{title}</th>
-                                <td class="num">{row["checks"].to_string()}</td>
-                                <td class="num">{yuan(fen(&row))}</td>
-                                <td class="num">{rate(&row)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                    </tbody>
-                </table>
+                        (title, code)
+                    }),
+                )}
             })}
             {admin.then(|| view! {
                 <a class="button secondary" id="export-checks" download=""
