@@ -47,6 +47,29 @@ impl PhotoSide {
             PhotoSide::Hand => ("半身照", "Half-length photo of you"),
         }
     }
+
+    /// "Not taken yet", naming this photo (code `required`, so the edge's word matches).
+    pub fn missing(self) -> FieldIssue {
+        let (zh, en) = match self {
+            PhotoSide::Face => (
+                "还没有拍身份证人像面（有照片的一面），请点“拍摄”",
+                "The ID card's photo side is not taken yet: press Take",
+            ),
+            PhotoSide::Back => (
+                "还没有拍身份证国徽面（有有效期的一面），请点“拍摄”",
+                "The ID card's emblem side (with the validity dates) is not taken yet: press Take",
+            ),
+            PhotoSide::Hand => (
+                "还没有拍本人半身照，请点“拍摄”",
+                "The half-length photo of you is not taken yet: press Take",
+            ),
+        };
+        FieldIssue {
+            message_zh: zh.into(),
+            message_en: en.into(),
+            ..ValidationError::Required.for_field(self.field())
+        }
+    }
 }
 
 /// A picked file that passed the check.
@@ -148,9 +171,7 @@ impl PhotoSet {
         for side in PhotoSide::ALL {
             let slot = self.slot(side);
             if matches!(slot.0.get_untracked(), PhotoState::Empty) {
-                slot.set(PhotoState::Refused(
-                    ValidationError::Required.for_field(side.field()),
-                ));
+                slot.set(PhotoState::Refused(side.missing()));
             }
         }
     }

@@ -69,6 +69,11 @@ pub struct MyOrder {
     pub product_en: String,
     /// When it was placed here, Unix milliseconds.
     pub created_ms: i64,
+    /// The details as typed, kept on this device only while the order may still be refused,
+    /// so a refusal can be answered by a prefilled new order ([`reorder_draft`]); dropped
+    /// once the order ships or is re-placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<DraftOrderRequest>,
 }
 
 impl MyOrder {
@@ -80,8 +85,47 @@ impl MyOrder {
             product_zh: product.map(|p| p.name_zh.clone()).unwrap_or_default(),
             product_en: product.map(|p| p.name_en.clone()).unwrap_or_default(),
             created_ms: now_ms,
+            draft: None,
         }
     }
+
+    /// The same entry keeping the details as typed (for a reorder after a refusal).
+    pub fn with_draft(self, draft: DraftOrderRequest) -> MyOrder {
+        MyOrder {
+            draft: Some(draft),
+            ..self
+        }
+    }
+}
+
+/// The form to start a new order from a refused one: the details typed for it on this
+/// device, else what the status page knows (the product, and the region as `省 市 区`). The
+/// new attempt gets a new idempotency key, and the customer goes through every step again.
+pub fn reorder_draft(
+    typed: Option<DraftOrderRequest>,
+    product_id: &str,
+    region: &str,
+) -> DraftOrderRequest {
+    let mut draft = typed.unwrap_or_else(|| {
+        let mut parts = region.split_whitespace().map(str::to_owned);
+        DraftOrderRequest {
+            province: parts.next().unwrap_or_default(),
+            city: parts.next().unwrap_or_default(),
+            district: parts.next().unwrap_or_default(),
+            ..DraftOrderRequest::default()
+        }
+    });
+    draft.product_id = product_id.to_owned();
+    // Agreement is given for each order, never carried over.
+    draft.consent = false;
+    draft
+}
+
+/// Drop what [`MyOrder::draft`] kept of `order_id` in `list`, returning it.
+pub fn take_draft(list: &mut [MyOrder], order_id: &str) -> Option<DraftOrderRequest> {
+    list.iter_mut()
+        .find(|o| o.order_id == order_id)
+        .and_then(|o| o.draft.take())
 }
 
 /// `order` first, then the others without it, at most [`MY_ORDERS_MAX`].
@@ -175,6 +219,16 @@ pub fn remember_order(order: MyOrder) {
     save(local(), ORDERS_KEY, &add_order(my_orders(), order));
 }
 
+/// Take (and forget) the details kept for `order_id` on this device.
+pub fn forget_draft(order_id: &str) -> Option<DraftOrderRequest> {
+    let mut list = my_orders();
+    let draft = take_draft(&mut list, order_id);
+    if draft.is_some() {
+        save(local(), ORDERS_KEY, &list);
+    }
+    draft
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +240,44 @@ mod tests {
             product_zh: "星光流量卡".into(),
             product_en: "Xingguang data card".into(),
             created_ms: at,
+            draft: None,
         }
+    }
+
+    #[test]
+    fn a_reorder_starts_from_the_typed_details_or_from_what_the_status_page_knows() {
+        let typed = DraftOrderRequest {
+            name: "张三".into(),
+            address: "先锋大楼".into(),
+            product_id: "old".into(),
+            ..DraftOrderRequest::default()
+        };
+        let again = reorder_draft(Some(typed), "2201", "天津市 天津市 和平区");
+        assert_eq!(
+            (again.name.as_str(), again.address.as_str()),
+            ("张三", "先锋大楼")
+        );
+        assert_eq!(again.product_id, "2201");
+        let bare = reorder_draft(None, "2201", "天津市 天津市 和平区");
+        assert_eq!(
+            (
+                bare.province.as_str(),
+                bare.city.as_str(),
+                bare.district.as_str()
+            ),
+            ("天津市", "天津市", "和平区")
+        );
+        assert!(bare.name.is_empty() && bare.id_number.is_empty());
+        // The details are kept once: taken for a reorder (or on shipping), they are gone.
+        let mut list = vec![order("A", 1).with_draft(DraftOrderRequest::default())];
+        assert!(take_draft(&mut list, "A").is_some());
+        assert!(take_draft(&mut list, "A").is_none());
+        assert!(take_draft(&mut list, "B").is_none());
+        // An entry saved before drafts were kept still loads.
+        let old =
+            r#"[{"order_id":"A","token":"t","product_zh":"","product_en":"","created_ms":1}]"#;
+        let back: Vec<MyOrder> = serde_json::from_str(old).unwrap_or_default();
+        assert_eq!(back.len(), 1);
     }
 
     #[test]

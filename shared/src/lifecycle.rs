@@ -337,6 +337,16 @@ impl RejectReason {
         .find(|r| r.as_str() == s)
     }
 
+    /// Whether a new order with changed details can succeed where an order refused for the
+    /// reason `code` (a [`RejectReason`] code or a pre-check mismatch code) failed: not for
+    /// the person's age, their cards already held, or an order staff closed.
+    pub fn reorder_helps(code: &str) -> bool {
+        !matches!(
+            RejectReason::parse(code),
+            Some(RejectReason::Age | RejectReason::CardLimit | RejectReason::Operator)
+        )
+    }
+
     /// Chinese words.
     pub fn zh(self) -> &'static str {
         match self {
@@ -373,6 +383,23 @@ impl RejectReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reorder_is_offered_only_where_changed_details_can_help() {
+        for code in [
+            "address",
+            "identity",
+            "photos",
+            "number",
+            "other",
+            "name_mismatch",
+        ] {
+            assert!(RejectReason::reorder_helps(code), "{code}");
+        }
+        for code in ["age", "card_limit", "operator"] {
+            assert!(!RejectReason::reorder_helps(code), "{code}");
+        }
+    }
     use OrderState as S;
 
     const ALL_VENDOR: [VendorStatus; 6] = [

@@ -334,3 +334,100 @@ pub async fn bypass_csp(c: &Client) {
     .await
     .expect("Page.setBypassCSP");
 }
+
+/// What axe-core found on one page or step.
+#[derive(Debug, Default)]
+pub struct AxeReport {
+    /// Rules that passed.
+    pub passes: usize,
+    /// Violations by impact: minor, moderate, serious, critical.
+    pub by_impact: [usize; 4],
+    /// The serious and critical ones, in words: rule, impact, help and where.
+    pub blocking: Vec<String>,
+}
+
+/// Run axe-core (npm `axe-core`, from `node_modules`) on the page as it is now, in the
+/// current frame, for the WCAG 2.x A and AA rules and axe's best practices. Prints a line of
+/// figures (`axe {label}: …`) and returns the report.
+pub async fn axe(c: &Client, label: &str) -> AxeReport {
+    let loaded = c
+        .execute("return typeof window.axe !== 'undefined';", vec![])
+        .await
+        .expect("axe loaded?");
+    if loaded != json!(true) {
+        let source = std::fs::read_to_string(root().join("node_modules/axe-core/axe.min.js"))
+            .expect("node_modules/axe-core/axe.min.js (npm ci installs it)");
+        // WebDriver's script runs outside the page's CSP.
+        c.execute(&format!("{source}\nreturn true;"), vec![])
+            .await
+            .expect("inject axe-core");
+    }
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {
+               runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+               resultTypes: ['violations'],
+             }).then(r => done({
+               passes: r.passes.length,
+               violations: r.violations.map(v => ({
+                 id: v.id, impact: v.impact, help: v.help,
+                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+               })),
+             }), e => done({ error: String(e) }));",
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    assert!(result.get("error").is_none(), "axe.run failed: {result}");
+    let mut report = AxeReport {
+        passes: result["passes"].as_u64().unwrap_or(0) as usize,
+        ..AxeReport::default()
+    };
+    for v in result["violations"].as_array().into_iter().flatten() {
+        let impact = v["impact"].as_str().unwrap_or("");
+        let slot = ["minor", "moderate", "serious", "critical"]
+            .iter()
+            .position(|i| *i == impact)
+            .unwrap_or(0);
+        report.by_impact[slot] += 1;
+        if slot >= 2 {
+            report.blocking.push(format!(
+                "{} ({impact}): {} at {}",
+                v["id"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or(""),
+                v["nodes"]
+            ));
+        }
+    }
+    let [minor, moderate, serious, critical] = report.by_impact;
+    eprintln!(
+        "axe {label}: {} rules passed; violations: {critical} critical, {serious} serious, \
+         {moderate} moderate, {minor} minor",
+        report.passes
+    );
+    report
+}
+
+/// [`axe`], failing the test on any serious or critical violation; also checks that the page
+/// does not scroll sideways (`scrollWidth ≤ innerWidth`).
+pub async fn assert_accessible(c: &Client, label: &str) {
+    let report = axe(c, label).await;
+    assert!(
+        report.blocking.is_empty(),
+        "axe-core on {label}: {:#?}",
+        report.blocking
+    );
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let (scroll, inner) = (widths[0].as_u64(), widths[1].as_u64());
+    assert!(
+        scroll <= inner,
+        "{label} scrolls sideways: scrollWidth {scroll:?} > innerWidth {inner:?}"
+    );
+}

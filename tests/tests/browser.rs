@@ -14,8 +14,8 @@ use fantoccini::Locator;
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, browser, by_label, bypass_csp, choose, chromedriver, click, enter_capture_frame,
-        screenshot, shoot, type_into, wait_text, wait_text_for,
+        Camera, assert_accessible, attr, browser, by_label, bypass_csp, choose, chromedriver,
+        click, enter_capture_frame, screenshot, shoot, type_into, wait_text, wait_text_for,
     },
     root,
 };
@@ -74,9 +74,23 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         .await
         .expect("the order form renders");
     screenshot(&c, "1-form").await;
-    // 下一步 on an empty form: the first field to fix takes the focus.
+    assert_accessible(&c, "order form, empty").await;
+    // Moving through the form is not a mistake: an empty field left says nothing yet.
+    click(&c, "#name").await;
+    click(&c, "#mobile").await;
+    let said = c
+        .find(Locator::Css("#name-error"))
+        .await
+        .expect("#name-error")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(said, "", "an empty field shouted while moving");
+    // 下一步 on an empty form: the first field to fix takes the focus, and now it says why.
     click(&c, "#precheck-next").await;
     wait_focus(&c, "name").await;
+    wait_text(&c, "#name-error", "required", |t| t == "此项必填").await;
+    assert_accessible(&c, "order form, errors shown").await;
 
     type_into(&c, "身份证号码", "110101200007282907").await;
     // Leaving the field shows its error.
@@ -105,6 +119,23 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         .for_element(Locator::Css("#take-photos"))
         .await
         .expect("the photo step");
+    // The new step's heading takes the focus and names the page.
+    wait_focus(&c, "step-heading").await;
+    let title = c.title().await.expect("title");
+    assert!(title.starts_with("上传照片"), "{title}");
+    // 下一步 without photos says which photo is missing, in words.
+    click(&c, "#photos-next").await;
+    let words = wait_text(&c, "#photo-face-error", "the missing photo", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(words.contains("还没有拍身份证人像面"), "{words}");
+    let words = wait_text(&c, "#photo-hand-error", "the missing portrait", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(words.contains("半身照"), "{words}");
+    assert_accessible(&c, "photo step, nothing taken").await;
     c.back().await.expect("back");
     let name = c
         .wait()
@@ -178,6 +209,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     // Agree, then press submit twice in one go (a double tap).
     click(&c, "#consent").await;
     screenshot(&c, "3-review").await;
+    assert_accessible(&c, "review").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#submit"))
@@ -192,12 +224,16 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     let order_id = wait_text(&c, "#order-id", "the order number", |t| t.starts_with("HK")).await;
     assert!(haoka_shared::ids::is_valid_id(&order_id), "{order_id}");
     screenshot(&c, "4-confirmation").await;
+    wait_focus(&c, "step-heading").await;
+    assert!(c.title().await.expect("title").starts_with("订单已提交"));
+    assert_accessible(&c, "confirmation").await;
     let orders = stack.worker.query("SELECT id FROM orders");
     assert_eq!(orders.len(), 1, "a double tap made {orders:?}");
 
     click(&c, "#status-link").await;
     wait_text(&c, "#order-state", "审核中", |t| t == "审核中").await;
     screenshot(&c, "5-reviewing").await;
+    assert_accessible(&c, "status page").await;
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let state = c
@@ -253,6 +289,7 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
     c.goto(&stack.worker.url()).await.expect("home");
     open_lookup(&c, &order_id, "282906").await;
     screenshot(&c, "7-find-order").await;
+    assert_accessible(&c, "home with 查询已有订单 open (English)").await;
     click(&c, "#lookup-submit").await;
     wait_text(&c, "#order-state", "the found order", |t| t == "Shipped").await;
     c.goto(&stack.worker.url()).await.expect("home");
@@ -387,5 +424,114 @@ async fn the_bot_check_runs_in_the_form_and_each_request_carries_its_own_token()
     tokens.dedup();
     assert_eq!((all, tokens.len()), (2, 2), "{text}");
     assert_eq!(stack.worker.query("SELECT id FROM orders").len(), 1);
+    c.close().await.expect("close browser");
+}
+
+/// Fill the details step of product 2188 (no photos) and press 下一步.
+async fn fill_details(c: &fantoccini::Client, address: &str) {
+    click(c, "input[name=product][value='2188']").await;
+    type_into(c, "姓名", "陈晨").await;
+    type_into(c, "手机号码", "18888888337").await;
+    type_into(c, "身份证号码", "110101199003074514").await;
+    choose(c, "省份", "天津市").await;
+    choose(c, "城市", "天津市").await;
+    choose(c, "区县", "和平区").await;
+    type_into(c, "详细地址", address).await;
+    click(c, "#precheck-next").await;
+}
+
+/// The per-person limit shows at the pre-check — before any photo — with a link to the open
+/// order placed from this phone; once the vendor refuses that order (an address outside its
+/// area), its status page offers a new order prefilled with what was typed (agreement not
+/// carried over), and the customer changes only the address.
+#[tokio::test]
+async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_prefilled() {
+    // 8 s between the vendor's steps: the first order is still open while the second starts.
+    let stack = Stack::start(&[], 8000);
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    c.goto(&stack.worker.url()).await.expect("open page");
+    fill_details(&c, "偏远山区 1号").await;
+    click(&c, "#consent").await;
+    click(&c, "#submit").await;
+    let first = wait_text(&c, "#order-id", "the first order", |t| t.starts_with("HK")).await;
+
+    // Another card for the same person: refused at the pre-check, with the open order linked.
+    click(&c, "#confirmation button.secondary").await;
+    fill_details(&c, "偏远山区 1号").await;
+    wait_text(&c, "#precheck-error", "the limit", |t| !t.is_empty()).await;
+    let href = attr(&c, "#limit-orders a", "href")
+        .await
+        .unwrap_or_default();
+    assert!(href.contains(&first), "{href}");
+    assert!(
+        c.find(Locator::Css("#take-photos")).await.is_err(),
+        "not past the details"
+    );
+    screenshot(&c, "9a-limit").await;
+    assert_accessible(&c, "order form, limit reached").await;
+    click(&c, "#limit-orders a").await;
+
+    // The vendor refuses it; the status page offers the prefilled reorder.
+    wait_text_for(
+        &c,
+        "#order-state",
+        "审核失败",
+        Duration::from_secs(60),
+        |t| t == "审核失败",
+    )
+    .await;
+    let reason = wait_text(&c, "#order-reason", "the reason", |t| !t.is_empty()).await;
+    assert!(reason.contains("地址"), "{reason}");
+    screenshot(&c, "9b-refused").await;
+    assert_accessible(&c, "status page, refused").await;
+    click(&c, "#reorder").await;
+    let value = |id: &'static str| {
+        let c = c.clone();
+        async move {
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(&format!("#{id}")))
+                .await
+                .unwrap_or_else(|e| panic!("#{id}: {e}"))
+                .prop("value")
+                .await
+                .expect("value")
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(value("name").await, "陈晨");
+    assert_eq!(value("id_number").await, "110101199003074514");
+    assert_eq!(value("address").await, "偏远山区 1号");
+    type_into(&c, "详细地址", "先锋大楼 3单元 201").await;
+    click(&c, "#precheck-next").await;
+    let shown = wait_text(&c, "[data-summary='address']", "the new address", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(shown.contains("先锋大楼"), "{shown}");
+    let agreed = c
+        .find(Locator::Css("#consent"))
+        .await
+        .expect("consent")
+        .prop("checked")
+        .await
+        .expect("checked");
+    assert_eq!(agreed.as_deref(), Some("false"), "agreement carried over");
+    click(&c, "#consent").await;
+    click(&c, "#submit").await;
+    let second = wait_text(&c, "#order-id", "the new order", |t| t.starts_with("HK")).await;
+    assert_ne!(first, second);
+    assert_eq!(stack.worker.query("SELECT id FROM orders").len(), 2);
+
+    // In English, the product names wrap between words and nothing scrolls sideways.
+    click(&c, "button.lang").await;
+    click(&c, "#confirmation button.secondary").await;
+    wait_text(&c, "#step-heading", "the English form", |t| {
+        t == "Your details"
+    })
+    .await;
+    screenshot(&c, "9c-products-en").await;
+    assert_accessible(&c, "order form, English").await;
     c.close().await.expect("close browser");
 }

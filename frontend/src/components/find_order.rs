@@ -64,6 +64,7 @@ pub fn FindOrder() -> impl IntoView {
                             product_zh: view.product_name_zh,
                             product_en: view.product_name_en,
                             created_ms: view.created_at_ms,
+                            draft: None,
                         });
                     }
                     nav::navigate(&Page::order(&link.order_id, &link.token).path());

@@ -8,7 +8,7 @@ use haoka_shared::{
 };
 use leptos::{prelude::*, task::spawn_local};
 
-use super::form::OrderForm;
+use super::{STEP_HEADING, form::OrderForm};
 use crate::{
     api::{self, ClientError},
     bot_check::{self, BotCheck, BotCheckBox, NotReady},
@@ -16,6 +16,8 @@ use crate::{
         field::TextField, notice::ErrorNotice, product_choice::ProductChoice, region::RegionFields,
     },
     i18n::{tr, use_lang},
+    pages::Page,
+    storage,
 };
 
 /// The details form. `on_next` runs once the pre-check passed (`None`) or could not answer
@@ -107,7 +109,9 @@ pub fn DetailsStep(
     };
 
     view! {
-        <form class="card order" novalidate on:submit=move |ev| { ev.prevent_default(); next(); }>
+        <form class="card order" novalidate aria-labelledby=STEP_HEADING
+            on:submit=move |ev| { ev.prevent_default(); next(); }>
+            <h2 id=STEP_HEADING tabindex="-1">{tr("填写信息", "Your details")}</h2>
             <Mismatch reply=mismatch />
             <ProductChoice
                 products
@@ -165,6 +169,9 @@ pub fn DetailsStep(
                 }}
             </p>
             <ErrorNotice id="precheck-error" error=failure />
+            <Show when=move || failure.with(|f| matches!(f, Some(ClientError::OrderLimit(_))))>
+                <LimitHelp />
+            </Show>
             <BotCheckBox />
             <button
                 type="submit"
@@ -222,5 +229,58 @@ fn Mismatch(
                 <p>{words}</p>
             </div>
         </Show>
+    }
+}
+
+/// Under the per-person limit (shown at the pre-check, before any photo): the orders placed
+/// from this device, each linked to its status page (which takes missing photos and shows
+/// the progress), and, for an order placed elsewhere, the way to find it.
+#[component]
+fn LimitHelp() -> impl IntoView {
+    let lang = use_lang();
+    let mine = storage::my_orders();
+    let links = mine
+        .into_iter()
+        .take(3)
+        .map(|o| {
+            let href = Page::order(&o.order_id, &o.token).path();
+            let (zh, en) = (o.product_zh, o.product_en);
+            view! {
+                <li>
+                    <a href=href class="button secondary">
+                        {tr("查看进度 / 补传照片", "Progress / send photos")}
+                        <span class="order-no">{o.order_id}</span>
+                        <span class="product">{move || lang.get().pick(&zh, &en).to_owned()}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    let find = move |_| {
+        let doc = window().document();
+        if let Some(d) = doc.as_ref().and_then(|d| d.get_element_by_id("find-order")) {
+            let _ = d.set_attribute("open", "");
+            d.scroll_into_view();
+        }
+        if let Some(input) = doc
+            .and_then(|d| d.get_element_by_id("lookup-order-id"))
+            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+        {
+            let _ = input.focus();
+        }
+    };
+    view! {
+        <div class="limit-help" id="limit-help">
+            <ul class="limit-orders" id="limit-orders">{links}</ul>
+            <p class="hint">
+                {tr(
+                    "在别的手机上下的单？用订单号和身份证后 6 位查询：",
+                    "Ordered on another device? Find it with the order number and the ID number's last 6:",
+                )}
+                <button type="button" class="link" id="limit-find" on:click=find>
+                    {tr("查询已有订单", "Find an order")}
+                </button>
+            </p>
+        </div>
     }
 }

@@ -5,6 +5,7 @@ use haoka_shared::api::OrderAccepted;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::STEP_HEADING;
 use crate::{
     i18n::{tr, use_lang},
     pages::Page,
@@ -42,7 +43,7 @@ pub fn Confirmation(
     };
     view! {
         <section class="card done" id="confirmation" role="status">
-            <h2>{tr("✓ 订单已提交", "✓ Order placed")}</h2>
+            <h2 id=STEP_HEADING tabindex="-1">{tr("✓ 订单已提交", "✓ Order placed")}</h2>
             <p class="order-no">
                 {tr("订单号：", "Order number: ")}
                 <strong id="order-id">{accepted.order_id}</strong>

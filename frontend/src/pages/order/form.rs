@@ -2,7 +2,7 @@
 //! `validate_draft` (as the customer types) and from the edge (until the next edit).
 
 use haoka_shared::{
-    Field, FieldIssue,
+    Field, FieldIssue, ValidationError,
     api::PrecheckRequest,
     china_date_from_unix_millis,
     order::{DraftOrderRequest, ValidDraft, validate_draft},
@@ -15,6 +15,12 @@ use crate::i18n::use_lang;
 /// Today's date in China, from the browser clock.
 fn today() -> haoka_shared::Date {
     china_date_from_unix_millis(js_sys::Date::now() as i64)
+}
+
+/// Whether a local issue shows: everything after "下一步" (`all`); before it, only what is
+/// wrong in a field the customer left (`touched`), never "required" for one left empty.
+fn shows(issue: &FieldIssue, all: bool, touched: bool) -> bool {
+    all || (touched && issue.code != ValidationError::Required.code())
 }
 
 /// The form's signals. `Copy`, so views and handlers take it by value.
@@ -115,22 +121,23 @@ impl OrderForm {
     }
 
     /// The message to show under `field` in the current language: the local check once the
-    /// field was left (or everything is shown), else the edge's verdict.
+    /// field was left (or everything is shown), else the edge's verdict. A field left empty
+    /// says nothing until "下一步" is pressed: moving through the form is not a mistake.
     pub fn error_for(self, field: Field) -> Signal<Option<String>> {
         let lang = use_lang();
         Signal::derive(move || {
-            let shown = self.show_all.get() || self.touched.with(|t| t.contains(&field));
+            let all = self.show_all.get();
+            let touched = self.touched.with(|t| t.contains(&field));
             let local = self.valid.with(|v| match v {
                 Err(all) => all.iter().find(|i| i.field == field).cloned(),
                 Ok(_) => None,
             });
+            let shown = |i: &FieldIssue| shows(i, all, touched);
+            let local = local.filter(shown);
             let remote = self
                 .server_issues
                 .with(|all| all.iter().find(|i| i.field == field).cloned());
-            local
-                .filter(|_| shown)
-                .or(remote)
-                .map(|i| lang.get().issue(&i))
+            local.or(remote).map(|i| lang.get().issue(&i))
         })
     }
 
@@ -175,5 +182,24 @@ impl OrderForm {
         self.touched.set(Vec::new());
         self.show_all.set(false);
         self.server_issues.set(Vec::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_field_says_nothing_until_next_is_pressed() {
+        let required = ValidationError::Required.for_field(Field::Name);
+        let wrong = ValidationError::IdChecksum.for_field(Field::IdNumber);
+        // Moving through the form: a field left empty is not shouted at, a wrong one is.
+        assert!(!shows(&required, false, true));
+        assert!(shows(&wrong, false, true));
+        // Not yet left: nothing.
+        assert!(!shows(&wrong, false, false));
+        // After 下一步: everything.
+        assert!(shows(&required, true, false));
+        assert!(shows(&wrong, true, true));
     }
 }

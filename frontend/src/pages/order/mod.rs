@@ -23,7 +23,7 @@ use crate::{
         notice::{ErrorNotice, InfoNotice},
         steps::StepBar,
     },
-    i18n::{tr, use_lang},
+    i18n::{Lang, tr, use_lang},
     photo::PhotoSet,
     storage::{self, Attempt, MyOrder, add_order},
 };
@@ -65,6 +65,16 @@ impl Step {
             Some("photos") if needs_photos && details_ok => Step::Photos,
             Some("review") if details_ok => Step::Review,
             _ => Step::Details,
+        }
+    }
+
+    /// The step's heading and page title.
+    fn title(&self, lang: Lang) -> &'static str {
+        match self {
+            Step::Details => lang.pick("填写信息", "Your details"),
+            Step::Photos => lang.pick("上传照片", "Photos"),
+            Step::Review => lang.pick("请确认订单信息", "Please check your order"),
+            Step::Done(_) => lang.pick("订单已提交", "Order placed"),
         }
     }
 
@@ -207,10 +217,21 @@ fn Journey(
         }
     });
     on_cleanup(move || handle.remove());
-    // Each step starts at the top: on a phone the previous one was scrolled down.
-    Effect::new(move |_| {
-        step.track();
-        window().scroll_to_with_x_and_y(0.0, 0.0);
+    // Each step starts at the top (on a phone the previous one was scrolled down), names
+    // itself in the page title, and — when the customer moved to it — takes the focus on its
+    // heading, so a screen reader says where it is instead of starting over at BODY.
+    let lang = use_lang();
+    Effect::new(move |prev: Option<Step>| {
+        let now = step.get();
+        let l = lang.get();
+        if let Some(d) = window().document() {
+            d.set_title(&format!("{} · {}", now.title(l), l.pick("号卡", "haoka")));
+        }
+        if prev.is_some_and(|p| p != now) {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+            request_animation_frame(focus_step_heading);
+        }
+        now
     });
 
     let go = Callback::new(move |s: Step| {
@@ -223,11 +244,10 @@ fn Journey(
     });
     let placed = Callback::new(move |accepted: OrderAccepted| {
         let now = js_sys::Date::now() as i64;
-        on_placed.run(MyOrder::new(
-            &accepted,
-            form.product.get_untracked().as_ref(),
-            now,
-        ));
+        on_placed.run(
+            MyOrder::new(&accepted, form.product.get_untracked().as_ref(), now)
+                .with_draft(form.draft.get_untracked()),
+        );
         // The attempt is over: a new order gets a new key and an empty form.
         key.set(None);
         storage::clear_attempt();
@@ -266,6 +286,20 @@ fn Journey(
                 view! { <Confirmation accepted on_again=move || go.run(Step::Details) /> }.into_any()
             }
         }}
+    }
+}
+
+/// The id of each step's heading (`tabindex=-1`, so it can take the focus).
+pub const STEP_HEADING: &str = "step-heading";
+
+/// Put the focus on the current step's heading.
+fn focus_step_heading() {
+    let heading = window()
+        .document()
+        .and_then(|d| d.get_element_by_id(STEP_HEADING))
+        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+    if let Some(h) = heading {
+        let _ = h.focus();
     }
 }
 

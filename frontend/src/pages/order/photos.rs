@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::STEP_HEADING;
 use crate::{components::photo_picker::PhotoFields, i18n::tr, photo::PhotoSet};
 
 /// The photo inputs; "下一步" goes on once all three are picked and passed the check.
@@ -24,6 +25,7 @@ pub fn PhotosStep(
     };
     view! {
         <section class="card">
+            <h2 id=STEP_HEADING tabindex="-1">{tr("上传照片", "Photos")}</h2>
             <PhotoFields photos />
             <div class="actions">
                 <button type="button" class="secondary" on:click=move |_| on_back.run(())>

@@ -7,7 +7,7 @@
 use haoka_shared::{Field, FieldIssue, ValidationError, api::OrderAccepted, consent};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{Step, form::OrderForm};
+use super::{STEP_HEADING, Step, form::OrderForm};
 use crate::{
     api::{self, ClientError},
     bot_check::{self, BotCheck, BotCheckBox, NotReady},
@@ -143,7 +143,12 @@ pub fn ReviewStep(
         let chosen = match photos.map(PhotoSet::ready) {
             None => None,
             Some(Some(all)) => Some(all),
-            Some(None) => return on_fix.run(Step::Photos),
+            Some(None) => {
+                if let Some(p) = photos {
+                    p.require_all();
+                }
+                return on_fix.run(Step::Photos);
+            }
         };
         let bot = use_context::<BotCheck>();
         let bot_token = match bot.map_or(Ok(None), BotCheck::take) {
@@ -193,7 +198,7 @@ pub fn ReviewStep(
 
     view! {
         <section class="card review">
-            <h2>{tr("请确认订单信息", "Please check your order")}</h2>
+            <h2 id=STEP_HEADING tabindex="-1">{tr("请确认订单信息", "Please check your order")}</h2>
             <dl class="summary" id="summary">
                 {move || {
                     let rows = summary(form, lang.get()).into_iter();

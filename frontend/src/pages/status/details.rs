@@ -1,6 +1,6 @@
 //! What the status page shows of one order.
 
-use haoka_shared::api::OrderView;
+use haoka_shared::{api::OrderView, lifecycle::RejectReason};
 use leptos::prelude::*;
 
 use super::upload::PhotoUpload;
@@ -8,7 +8,9 @@ use crate::{
     api::ClientError,
     components::timeline::{Timeline, china_time},
     i18n::{Lang, tr, use_lang},
+    nav,
     pages::{OrderRef, Page},
+    storage,
 };
 
 /// A text drawn from the latest answer in the current language ("" while there is none).
@@ -41,6 +43,32 @@ pub fn OrderDetails(
     let refused = has(|o| o.reason.is_some());
     let photos_wanted = has(|o| o.photos_wanted);
     let settled = has(|o| o.state.is_terminal());
+    let reorder = has(|o| {
+        o.state.is_terminal()
+            && o.reason
+                .as_ref()
+                .is_some_and(|r| RejectReason::reorder_helps(&r.code))
+    });
+    // Shipped: the details this device kept for a reorder are no longer needed.
+    Effect::new(move |_| {
+        if shipped.get()
+            && let Some(id) = order.with_untracked(|o| o.as_ref().map(|o| o.order_id.clone()))
+        {
+            storage::forget_draft(&id);
+        }
+    });
+    // A new attempt from this one's details (or from its product and region), then the form.
+    let again = move || {
+        let Some((id, pid, region)) = order.with_untracked(|o| {
+            o.as_ref()
+                .map(|o| (o.order_id.clone(), o.product_id.clone(), o.region.clone()))
+        }) else {
+            return;
+        };
+        let draft = storage::reorder_draft(storage::forget_draft(&id), &pid, &region);
+        storage::save_attempt(&storage::Attempt { draft, key: None });
+        nav::navigate(&Page::Home.path());
+    };
     let state_class = move || {
         let state = order.with(|o| o.as_ref().map(|o| o.state.as_str()).unwrap_or_default());
         format!("state state-{state}")
@@ -82,6 +110,11 @@ pub fn OrderDetails(
                         reason.map(|r| l.pick(&r.message_zh, &r.message_en).to_owned()).unwrap_or_default()
                     })}
                 </p>
+            </Show>
+            <Show when=move || reorder.get()>
+                <button type="button" class="submit" id="reorder" on:click=move |_| again()>
+                    {tr("修改信息后重新下单", "Change the details and order again")}
+                </button>
             </Show>
             <Show when=move || photos_wanted.get()>
                 <PhotoUpload target=target.clone() on_done=move |v| order.set(Some(v)) />
