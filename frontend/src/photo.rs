@@ -52,17 +52,14 @@ impl PhotoSide {
     pub fn missing(self) -> FieldIssue {
         let (zh, en) = match self {
             PhotoSide::Face => (
-                "还没有拍身份证人像面（有照片的一面），请点“拍摄”",
-                "The ID card's photo side is not taken yet: press Take",
+                "还没有拍人像面（有照片的一面）",
+                "The photo side is not taken yet",
             ),
             PhotoSide::Back => (
-                "还没有拍身份证国徽面（有有效期的一面），请点“拍摄”",
-                "The ID card's emblem side (with the validity dates) is not taken yet: press Take",
+                "还没有拍国徽面（有有效期的一面）",
+                "The emblem side (with the dates) is not taken yet",
             ),
-            PhotoSide::Hand => (
-                "还没有拍本人半身照，请点“拍摄”",
-                "The half-length photo of you is not taken yet: press Take",
-            ),
+            PhotoSide::Hand => ("还没有拍本人半身照", "The photo of you is not taken yet"),
         };
         FieldIssue {
             message_zh: zh.into(),

@@ -129,12 +129,13 @@ async fn customer_orders_a_three_photo_card_and_watches_it_ship() {
         !t.is_empty()
     })
     .await;
-    assert!(words.contains("还没有拍身份证人像面"), "{words}");
+    assert!(words.contains("还没有拍人像面"), "{words}");
     let words = wait_text(&c, "#photo-hand-error", "the missing portrait", |t| {
         !t.is_empty()
     })
     .await;
     assert!(words.contains("半身照"), "{words}");
+    screenshot(&c, "2-photos-missing").await;
     assert_accessible(&c, "photo step, nothing taken").await;
     c.back().await.expect("back");
     let name = c
@@ -468,6 +469,12 @@ async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_pref
         c.find(Locator::Css("#take-photos")).await.is_err(),
         "not past the details"
     );
+    c.execute(
+        "document.getElementById('precheck-error').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scroll");
     screenshot(&c, "9a-limit").await;
     assert_accessible(&c, "order form, limit reached").await;
     click(&c, "#limit-orders a").await;

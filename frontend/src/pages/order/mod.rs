@@ -292,10 +292,20 @@ fn Journey(
 /// The id of each step's heading (`tabindex=-1`, so it can take the focus).
 pub const STEP_HEADING: &str = "step-heading";
 
-/// Put the focus on the current step's heading.
+/// Put the focus on the current step's heading, unless something on the new step already
+/// took it (修改 on the review focuses the field itself): the control that moved the customer
+/// was removed with the old step, which leaves the focus on BODY.
 fn focus_step_heading() {
-    let heading = window()
-        .document()
+    let Some(doc) = window().document() else {
+        return;
+    };
+    let on_body = doc
+        .active_element()
+        .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+    if !on_body {
+        return;
+    }
+    let heading = Some(doc)
         .and_then(|d| d.get_element_by_id(STEP_HEADING))
         .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
     if let Some(h) = heading {
