@@ -1,6 +1,9 @@
 //! RealMe's 27 identity checks as one declarative table: path, version, interface number,
 //! fields and their kinds, sync or async. The edge validates and signs from it, the console
-//! renders its forms from it, and the sandbox enforces it.
+//! renders its forms from it, and the sandbox enforces it. Each check also names the console
+//! picker's [`Group`] it belongs to (what the agent wants to know) and whether it is a step of
+//! a guided flow only; each parameter an agent cannot be expected to know carries a short
+//! explanation for the form.
 
 /// How a parameter's value is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,90 @@ pub struct Param {
     pub label_zh: &'static str,
     /// English label.
     pub label_en: &'static str,
+    /// Chinese words shown under the field, for parameters an agent cannot be expected to know
+    /// (vendor codes and ids); empty if the label says enough.
+    pub hint_zh: &'static str,
+    /// English words shown under the field; empty exactly when `hint_zh` is.
+    pub hint_en: &'static str,
+}
+
+/// What an agent wants to know: the console picker's sections, in [`Group::ALL`]'s order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// 身份: a name and ID number against the police record.
+    Identity,
+    /// 手机号: a mobile number's owner.
+    Phone,
+    /// 人脸: faces, liveness and the face library.
+    Face,
+    /// 银行卡: a bank card's owner.
+    BankCard,
+    /// 证件识别: reading ID cards, bank cards and licences from photos (OCR).
+    Documents,
+    /// 风险: lists, fraud and credit scores.
+    Risk,
+    /// 运营商数据: the carrier's records through Moxie (a guided flow).
+    Carrier,
+}
+
+impl Group {
+    /// Every group, in the picker's order.
+    pub const ALL: [Group; 7] = [
+        Group::Identity,
+        Group::Phone,
+        Group::Face,
+        Group::BankCard,
+        Group::Documents,
+        Group::Risk,
+        Group::Carrier,
+    ];
+
+    /// The section heading in Chinese.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Group::Identity => "身份",
+            Group::Phone => "手机号",
+            Group::Face => "人脸",
+            Group::BankCard => "银行卡",
+            Group::Documents => "证件识别",
+            Group::Risk => "风险",
+            Group::Carrier => "运营商数据",
+        }
+    }
+
+    /// The section heading in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Group::Identity => "Identity",
+            Group::Phone => "Phone",
+            Group::Face => "Face",
+            Group::BankCard => "Bank card",
+            Group::Documents => "Documents (OCR)",
+            Group::Risk => "Risk",
+            Group::Carrier => "Carrier data",
+        }
+    }
+
+    /// Position in the picker, from 0.
+    pub fn order(self) -> usize {
+        Group::ALL
+            .iter()
+            .position(|g| *g == self)
+            .unwrap_or(Group::ALL.len())
+    }
+
+    /// A stable machine name (`identity`, `phone`, …), for page attributes and tests.
+    pub fn key(self) -> &'static str {
+        match self {
+            Group::Identity => "identity",
+            Group::Phone => "phone",
+            Group::Face => "face",
+            Group::BankCard => "bank_card",
+            Group::Documents => "documents",
+            Group::Risk => "risk",
+            Group::Carrier => "carrier",
+        }
+    }
 }
 
 /// When the verdict arrives.
@@ -91,6 +178,11 @@ pub struct Check {
     pub accepted_code: &'static str,
     /// Parameters besides the common ones.
     pub params: &'static [Param],
+    /// The picker section it belongs to.
+    pub group: Group,
+    /// A step of a guided flow (the Moxie carrier steps): run only from inside that flow,
+    /// never offered as a picker entry of its own.
+    pub flow_only: bool,
     /// Cross-field rule.
     pub rule: Rule,
 }
@@ -125,6 +217,8 @@ const fn p(
         required,
         label_zh,
         label_en,
+        hint_zh: "",
+        hint_en: "",
     }
 }
 
@@ -135,7 +229,10 @@ const SOURCE: Param = p(
     "来源渠道",
     "Source channel",
 );
-const IMEI: Param = p("imei", Kind::Text, false, "设备号", "Device id");
+const IMEI: Param = p("imei", Kind::Text, false, "设备号", "Device id").hint(
+    "客户手机的设备识别码（IMEI），不清楚可不填",
+    "The customer's phone IMEI; leave empty if unknown",
+);
 const BG: Param = p(
     "mer_bg_url",
     Kind::Url,
@@ -156,6 +253,10 @@ const AUTH: Param = p(
     false,
     "用户授权标识",
     "User authorisation id",
+)
+.hint(
+    "RealMe 分配的用户授权标识，本店未获分配时留空",
+    "RealMe's user authorisation id; leave empty unless RealMe gave the shop one",
 );
 const NAME: Param = p("full_name", Kind::Name, true, "姓名", "Full name");
 const NAME_OPT: Param = p("full_name", Kind::Name, false, "姓名", "Full name");
@@ -163,8 +264,33 @@ const ID: Param = p("id_number", Kind::IdNumber, true, "身份证号", "ID numbe
 const ID_OPT: Param = p("id_number", Kind::IdNumber, false, "身份证号", "ID number");
 const MOBILE_NO_OPT: Param = p("mobile_no", Kind::Mobile, false, "手机号", "Mobile");
 const MOBILE: Param = p("mobile", Kind::Mobile, true, "手机号码", "Mobile");
-const TASK: Param = p("task_id", Kind::Text, true, "任务ID", "Task id");
+const TASK: Param = p("task_id", Kind::Text, true, "任务ID", "Task id").hint(
+    "由分步流程在创建任务后自动填写",
+    "Filled in by the guided flow once the task exists",
+);
 const VIDEO_PIC: Param = p("video_pic", Kind::Image, true, "视频截图", "Face photo");
+/// The words under an image-type choice: photos taken on the capture page are single photos.
+const PHOTO_TYPE_ZH: &str = "在本页拍照时选“单张照片”；“SDK 采集”只用于 RealMe SDK 拍摄的图片";
+/// [`PHOTO_TYPE_ZH`] in English.
+const PHOTO_TYPE_EN: &str =
+    "Photo taken here: choose Single photo; SDK capture is only for pictures from RealMe's SDK";
+/// An image's file suffix (licenseocr's `img_suffix`; `file_suffix` elsewhere).
+const SUFFIX: Param = p(
+    "img_suffix",
+    Kind::OneOf(&["jpg", "jpeg", "png"]),
+    false,
+    "图片后缀",
+    "Image suffix",
+)
+.hint(
+    "图片格式；在本页拍的照片为 jpg",
+    "The image format; photos taken here are jpg",
+);
+/// An image already in RealMe's file store, instead of a photo (face register / search).
+const FILE_ID: Param = p("file_id", Kind::Text, false, "文件ID", "File id").hint(
+    "已存入 RealMe 文件存储（ufile）的图片ID；拍照时不填",
+    "The id of an image already in RealMe's file store (ufile); leave empty when taking a photo",
+);
 const CARD_NO_OPT: Param = p(
     "card_no",
     Kind::BankCard,
@@ -173,7 +299,7 @@ const CARD_NO_OPT: Param = p(
     "Bank card number",
 );
 
-/// The 27 checks, in the vendor's order.
+/// The 27 checks, in the vendor's order (the picker orders them by [`Group`]).
 pub const CHECKS: &[Check] = &[
     Check {
         name: "staticfacecheck",
@@ -184,6 +310,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Async,
         accepted_code: "10001",
         params: &[NAME, ID, VIDEO_PIC, SOURCE, IMEI, BG, AUTH],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -206,10 +334,16 @@ pub const CHECKS: &[Check] = &[
                 false,
                 "视频截图类型",
                 "Photo is SDK package",
+            )
+            .hint(
+                "在本页拍照时选“单张照片”或留空；“SDK 采集包”只用于 RealMe SDK 加密的人脸包",
+                "Photo taken here: choose Single photo or leave empty; SDK package is only for RealMe SDK's encrypted bundle",
             ),
             BG,
             AUTH,
         ],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -231,6 +365,10 @@ pub const CHECKS: &[Check] = &[
                 false,
                 "账户类型",
                 "Account type",
+            )
+            .hint(
+                "个人客户的卡选“对私”；不确定可不填",
+                "A personal customer's card is Personal; leave empty if unsure",
             ),
             p(
                 "card_type",
@@ -238,6 +376,10 @@ pub const CHECKS: &[Check] = &[
                 false,
                 "卡类型",
                 "Card type",
+            )
+            .hint(
+                "看卡面：借记卡或信用卡；不确定可不填",
+                "See the card: debit or credit; leave empty if unsure",
             ),
             p(
                 "valid_date",
@@ -247,12 +389,17 @@ pub const CHECKS: &[Check] = &[
                 "Expiry (mmyy)",
             ),
             p("cvv2", Kind::Secret, false, "CVV2", "CVV2"),
-            p("bank_identity", Kind::Text, false, "银行标识", "Bank id"),
+            p("bank_identity", Kind::Text, false, "银行标识", "Bank id").hint(
+                "银行的机构标识，由银行或 RealMe 提供；不清楚可不填",
+                "The bank's identifier, from the bank or RealMe; leave empty if unknown",
+            ),
             SOURCE,
             IMEI,
             BG,
             AUTH,
         ],
+        group: Group::BankCard,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -271,6 +418,8 @@ pub const CHECKS: &[Check] = &[
             IMEI,
             AUTH,
         ],
+        group: Group::Phone,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -282,6 +431,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "10400",
         params: &[NAME, ID, SOURCE, IMEI, AUTH],
+        group: Group::Identity,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -314,6 +465,8 @@ pub const CHECKS: &[Check] = &[
             BG,
             AUTH,
         ],
+        group: Group::Identity,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -332,7 +485,8 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "图片1类型",
                 "Image 1 type",
-            ),
+            )
+            .hint(PHOTO_TYPE_ZH, PHOTO_TYPE_EN),
             p("image2", Kind::Image, true, "图片2", "Image 2"),
             p(
                 "image2_type",
@@ -340,11 +494,14 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "图片2类型",
                 "Image 2 type",
-            ),
+            )
+            .hint(PHOTO_TYPE_ZH, PHOTO_TYPE_EN),
             SOURCE,
             IMEI,
             AUTH,
         ],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -363,12 +520,18 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "接口区分",
                 "Side and background",
+            )
+            .hint(
+                "按所拍的面选：人像面为正面，国徽面为背面；证件占满照片为“不带背景”",
+                "Pick the side photographed: portrait side is front, emblem side back; a card filling the photo is no background",
             ),
             SOURCE,
             IMEI,
             BG,
             AUTH,
         ],
+        group: Group::Documents,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -392,6 +555,8 @@ pub const CHECKS: &[Check] = &[
             IMEI,
             AUTH,
         ],
+        group: Group::Documents,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -409,20 +574,23 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "组名(;分隔)",
                 "Group ids (; separated)",
+            )
+            .hint(
+                "本店人像库的分组名，自行约定（如门店名）；多个用英文分号 ; 分隔",
+                "Groups of the shop's face library, names of your choosing (e.g. the store); several separated by ;",
             ),
-            p("person_id", Kind::Text, true, "用户唯一标识", "Person id"),
+            p("person_id", Kind::Text, true, "用户唯一标识", "Person id").hint(
+                "本店给此人定的唯一编号（如案件号），检索命中时返回",
+                "Your own unique id for this person (e.g. the case number), returned when a search finds them",
+            ),
             p("image", Kind::Image, false, "人像图片", "Face image"),
-            p(
-                "file_suffix",
-                Kind::OneOf(&["jpg", "jpeg", "png"]),
-                false,
-                "图片后缀",
-                "Image suffix",
-            ),
-            p("file_id", Kind::Text, false, "文件ID", "File id"),
+            SUFFIX.with_name("file_suffix"),
+            FILE_ID,
             NAME_OPT.with_name("person_name"),
             AUTH,
         ],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::ImageOrFileId,
     },
     Check {
@@ -434,26 +602,29 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Async,
         accepted_code: "11001",
         params: &[
-            p("group_id", Kind::Text, true, "组名", "Group id"),
-            p("image", Kind::Image, false, "人像图片", "Face image"),
-            p(
-                "file_suffix",
-                Kind::OneOf(&["jpg", "jpeg", "png"]),
-                false,
-                "图片后缀",
-                "Image suffix",
+            p("group_id", Kind::Text, true, "组名", "Group id").hint(
+                "要检索的人像库分组名，与注册时所填相同",
+                "The face-library group to search, as given when registering",
             ),
-            p("file_id", Kind::Text, false, "文件ID", "File id"),
+            p("image", Kind::Image, false, "人像图片", "Face image"),
+            SUFFIX.with_name("file_suffix"),
+            FILE_ID,
             p(
                 "number",
                 Kind::OneOf(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]),
                 false,
                 "返回个数",
                 "How many",
+            )
+            .hint(
+                "返回最相似的几个人，不填为 1",
+                "How many closest matches to return; 1 if empty",
             ),
             BG,
             AUTH,
         ],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::ImageOrFileId,
     },
     Check {
@@ -465,6 +636,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "11100",
         params: &[VIDEO_PIC, AUTH],
+        group: Group::Face,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -483,15 +656,11 @@ pub const CHECKS: &[Check] = &[
                 "营业执照图片",
                 "Licence photo",
             ),
-            p(
-                "img_suffix",
-                Kind::OneOf(&["jpg", "jpeg", "png"]),
-                false,
-                "图片后缀",
-                "Image suffix",
-            ),
+            SUFFIX,
             AUTH,
         ],
+        group: Group::Documents,
+        flow_only: false,
         rule: Rule::AnyOf(&["license_pic"]),
     },
     Check {
@@ -503,6 +672,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "11401",
         params: &[NAME_OPT, ID_OPT, MOBILE_NO_OPT, CARD_NO_OPT, AUTH],
+        group: Group::Risk,
+        flow_only: false,
         rule: Rule::AnyOf(&["full_name", "id_number"]),
     },
     Check {
@@ -527,6 +698,8 @@ pub const CHECKS: &[Check] = &[
             BG_REQ,
             AUTH,
         ],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -548,6 +721,8 @@ pub const CHECKS: &[Check] = &[
             ),
             AUTH,
         ],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -566,9 +741,15 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "验证码类型",
                 "Code type",
+            )
+            .hint(
+                "由分步流程选择（重新发送短信验证码）",
+                "Chosen by the guided flow (send the SMS code again)",
             ),
             AUTH,
         ],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -580,6 +761,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "11800",
         params: &[TASK, AUTH],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -591,6 +774,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "11900",
         params: &[MOBILE, AUTH],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -602,6 +787,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "12000",
         params: &[MOBILE, NAME, ID, AUTH],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -620,9 +807,15 @@ pub const CHECKS: &[Check] = &[
                 true,
                 "验证码集合",
                 "Codes (JSON)",
+            )
+            .hint(
+                "由分步流程用短信验证码和新服务密码组成",
+                "Built by the guided flow from the SMS code and the new service password",
             ),
             AUTH,
         ],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -634,6 +827,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "12200",
         params: &[NAME, MOBILE, ID, AUTH],
+        group: Group::Risk,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -645,6 +840,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "12300",
         params: &[TASK, MOBILE, AUTH],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -656,6 +853,8 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Sync,
         accepted_code: "12400",
         params: &[TASK, MOBILE, AUTH],
+        group: Group::Carrier,
+        flow_only: true,
         rule: Rule::None,
     },
     Check {
@@ -668,9 +867,14 @@ pub const CHECKS: &[Check] = &[
         accepted_code: "12500",
         params: &[
             ID,
-            p("query_date", Kind::Date, true, "查询日期", "Query date"),
+            p("query_date", Kind::Date, true, "查询日期", "Query date").hint(
+                "查询日期，8位数字 YYYYMMDD，一般填今天",
+                "The query date as eight digits YYYYMMDD, usually today",
+            ),
             AUTH,
         ],
+        group: Group::Risk,
+        flow_only: false,
         rule: Rule::None,
     },
     Check {
@@ -686,11 +890,19 @@ pub const CHECKS: &[Check] = &[
             NAME_OPT,
             MOBILE_NO_OPT,
             CARD_NO_OPT,
-            p("user_ip", Kind::Ip, false, "用户请求来源IP", "User IP"),
+            p("user_ip", Kind::Ip, false, "用户请求来源IP", "User IP").hint(
+                "客户上网所用的 IP 地址（如线上申请时记录的）；不清楚可不填",
+                "The IP address the customer came from (e.g. recorded with an online application); leave empty if unknown",
+            ),
             IMEI,
-            p("idfa", Kind::Text, false, "iOS广告标示符", "IDFA"),
+            p("idfa", Kind::Text, false, "iOS广告标示符", "IDFA").hint(
+                "客户 iPhone 的广告标识符；不清楚可不填",
+                "The advertising id of the customer's iPhone; leave empty if unknown",
+            ),
             AUTH,
         ],
+        group: Group::Risk,
+        flow_only: false,
         rule: Rule::NamePlusTwoOf(&[
             "id_number",
             "mobile_no",
@@ -709,13 +921,25 @@ pub const CHECKS: &[Check] = &[
         mode: Mode::Async,
         accepted_code: "12701",
         params: &[ID_OPT, NAME_OPT, BG, AUTH],
+        group: Group::Risk,
+        flow_only: false,
         rule: Rule::AnyOf(&["id_number", "full_name"]),
     },
 ];
 
 impl Param {
+    /// The same parameter under another wire name.
     const fn with_name(self, name: &'static str) -> Param {
         Param { name, ..self }
+    }
+
+    /// The parameter with words under its field (Chinese, English).
+    const fn hint(self, hint_zh: &'static str, hint_en: &'static str) -> Param {
+        Param {
+            hint_zh,
+            hint_en,
+            ..self
+        }
     }
 }
 
@@ -875,6 +1099,65 @@ mod tests {
         assert_eq!(classify("91100"), CodeClass::Unknown);
         assert_eq!(classify("9010"), CodeClass::Unknown);
         assert_eq!(classify("abcde"), CodeClass::Unknown);
+    }
+
+    #[test]
+    fn every_check_has_a_group_and_every_group_is_non_empty() {
+        for (i, g) in Group::ALL.iter().enumerate() {
+            assert_eq!(g.order(), i, "{g:?}");
+            assert!(!g.label_zh().is_empty() && !g.label_en().is_empty() && !g.key().is_empty());
+            let members: Vec<_> = CHECKS.iter().filter(|c| c.group == *g).collect();
+            assert!(!members.is_empty(), "{g:?} has no check");
+        }
+        let mut keys: Vec<_> = Group::ALL.iter().map(|g| g.key()).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), Group::ALL.len());
+        for c in CHECKS {
+            assert!(Group::ALL.contains(&c.group), "{}", c.name);
+        }
+        let group_of = |name: &str| check(name).map(|c| c.group);
+        assert_eq!(group_of("namecheck"), Some(Group::Identity));
+        assert_eq!(group_of("mobilecheck"), Some(Group::Phone));
+        assert_eq!(group_of("staticfacecheck"), Some(Group::Face));
+        assert_eq!(group_of("cardcheck"), Some(Group::BankCard));
+        assert_eq!(group_of("idcardidentify"), Some(Group::Documents));
+        assert_eq!(group_of("antifraudquery"), Some(Group::Risk));
+        assert_eq!(group_of("getmoxietask"), Some(Group::Carrier));
+    }
+
+    #[test]
+    fn the_moxie_steps_are_flow_only_and_nothing_else_is() {
+        for c in CHECKS {
+            let moxie = c.name.starts_with("getmoxie");
+            assert_eq!(c.flow_only, moxie, "{}", c.name);
+            if moxie {
+                assert_eq!(c.group, Group::Carrier, "{}", c.name);
+            }
+        }
+        // Every group other than the carrier's has checks of its own in the picker.
+        for g in Group::ALL.iter().filter(|g| **g != Group::Carrier) {
+            assert!(
+                CHECKS.iter().any(|c| c.group == *g && !c.flow_only),
+                "{g:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hints_come_in_both_languages() {
+        for c in CHECKS {
+            for p in c.params {
+                assert_eq!(
+                    p.hint_zh.is_empty(),
+                    p.hint_en.is_empty(),
+                    "{}.{}",
+                    c.name,
+                    p.name
+                );
+            }
+        }
+        let imei = check("namecheck").and_then(|c| c.params.iter().find(|p| p.name == "imei"));
+        assert!(imei.is_some_and(|p| p.hint_zh.contains("IMEI")));
     }
 
     #[test]

@@ -680,6 +680,8 @@ mod tests {
             required: true,
             label_zh: "某项",
             label_en: "Thing",
+            hint_zh: "",
+            hint_en: "",
         }
     }
 
@@ -1242,6 +1244,42 @@ mod tests {
         assert_eq!(v["code"], "bank_card_checksum");
         let back: ParamIssue = serde_json::from_value(v).unwrap();
         assert_eq!(back, e[0]);
+    }
+
+    /// Vendor codes and ids (free text, a choice, an IP, a date) on a form the picker offers are
+    /// explained under the field; the ones the edge sets are never on a form.
+    #[test]
+    fn vendor_fields_on_picker_forms_are_explained() {
+        for c in CHECKS.iter().filter(|c| !c.flow_only) {
+            for p in agent_params(c) {
+                let vendor = matches!(p.kind, Kind::Text | Kind::OneOf(_) | Kind::Ip | Kind::Date);
+                if vendor {
+                    assert!(
+                        !p.hint_zh.is_empty() && !p.hint_en.is_empty(),
+                        "{}.{} needs words under the field",
+                        c.name,
+                        p.name
+                    );
+                }
+                assert!(!EDGE_SET.contains(&p.name));
+            }
+        }
+        for name in ["faceregister", "picturematch", "idcardidentify"] {
+            let c = check(name).unwrap();
+            assert!(agent_params(c).any(|p| p.name == "authorization_info"));
+        }
+        let groups = check("faceregister")
+            .unwrap()
+            .params
+            .iter()
+            .find(|p| p.name == "group_ids")
+            .unwrap();
+        assert!(groups.hint_zh.contains("分组"), "{}", groups.hint_zh);
+        assert!(
+            groups.hint_en.contains("face library"),
+            "{}",
+            groups.hint_en
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! `namecheck` (answered at once), run `staticfacecheck` with a portrait taken in the capture
 //! page (pending, then settled by RealMe's notification without a reload), reveal the masked
 //! ID number with a reason, and, signed in as the admin, find that reveal in the audit log.
-//! Screenshots go to `target/e2e/screens/console-*.png`.
+//! On the way: the picker is sectioned by what the agent wants to know, in the table's group
+//! order, without the Moxie steps; a vendor field is explained under it; the picker and a
+//! form pass axe-core and do not scroll sideways. The Moxie flow runs every carrier step from
+//! inside the flow. Screenshots go to `target/e2e/screens/console-*.png` and `moxie-*.png`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
@@ -12,9 +15,13 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use haoka_e2e::{
     Stack, camera_picture,
-    chrome::{Camera, browser, chromedriver, click, enter_capture_frame, screenshot, shoot},
+    chrome::{
+        Camera, assert_accessible, browser, chromedriver, click, enter_capture_frame, screenshot,
+        shoot,
+    },
     root,
 };
+use haoka_shared::realme::{CHECKS, Group};
 use serde_json::{Value, json};
 
 const PW: &str = "correct horse battery staple";
@@ -115,6 +122,97 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     fill(&c, "#new-case-name", "张三").await;
     fill(&c, "#new-case-id", "110101200007282906").await;
     click(&c, "#new-case-submit").await;
+
+    // The picker: one labelled section per group, in the table's order, the carrier data
+    // reached only through the guided flow.
+    wait_for(&c, "#check-picker optgroup", Duration::from_secs(20)).await;
+    let sections = c
+        .execute(
+            "return [...document.querySelectorAll('#check-picker optgroup')].map(g => \
+             [g.label, g.dataset.group, [...g.querySelectorAll('option')].map(o => o.value)]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sections = sections.as_array().unwrap();
+    let labels: Vec<&str> = sections.iter().map(|g| g[0].as_str().unwrap()).collect();
+    let expected: Vec<&str> = Group::ALL.iter().map(|g| g.label_zh()).collect();
+    assert_eq!(labels, expected, "sections in order");
+    assert_eq!(
+        labels,
+        [
+            "身份",
+            "手机号",
+            "人脸",
+            "银行卡",
+            "证件识别",
+            "风险",
+            "运营商数据"
+        ]
+    );
+    for g in sections {
+        assert!(!g[2].as_array().unwrap().is_empty(), "empty section: {g}");
+    }
+    let offered: Vec<&str> = sections
+        .iter()
+        .flat_map(|g| g[2].as_array().unwrap().iter())
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        !offered.contains(&"getmoxieinput"),
+        "a Moxie step in the picker"
+    );
+    for check in CHECKS {
+        assert_eq!(
+            offered.contains(&check.name),
+            !check.flow_only,
+            "{}",
+            check.name
+        );
+    }
+    assert_eq!(sections[6][2], json!(["moxie-flow"]), "{}", sections[6]);
+    assert_accessible(&c, "console picker").await;
+    // A screenshot cannot show the system's drop-down: lay the list open in place to look at
+    // it, then put the picker back.
+    c.execute(
+        "const p = document.getElementById('check-picker'); p.size = 14; p.scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "console-1b-picker").await;
+    c.execute("document.getElementById('check-picker').size = 0;", vec![])
+        .await
+        .unwrap();
+
+    // A form with vendor fields: each explained under it, read out with its input.
+    choose_check(&c, "faceregister").await;
+    let hint = wait_for(&c, "[data-hint='group_ids']", Duration::from_secs(10))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(hint.contains("人像库"), "{hint}");
+    let described = wait_for(&c, "[data-param='group_ids']", Duration::from_secs(5))
+        .await
+        .attr("aria-describedby")
+        .await
+        .unwrap();
+    assert_eq!(described.as_deref(), Some("param-group_ids-hint"));
+    wait_for(
+        &c,
+        "[data-hint='authorization_info']",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_accessible(&c, "console check form").await;
+    c.execute(
+        "document.querySelector('[data-hint=group_ids]').scrollIntoView({ block: 'center' });",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "console-1c-form-hints").await;
 
     // namecheck: answered at once. The name and ID number come from the case, masked; the
     // agent types nothing personal again.
@@ -288,9 +386,37 @@ async fn agent_runs_the_moxie_carrier_flow_step_by_step() {
     fill(&c, "#new-case-id", "110101200007282906").await;
     click(&c, "#new-case-submit").await;
     choose_check(&c, "moxie-flow").await;
+    wait_for(&c, "#moxie-flow", Duration::from_secs(10)).await;
+    assert_accessible(&c, "moxie flow").await;
+
+    // Before the task: the number's channel, and a forgotten service password reset (a reset
+    // task, then the SMS code with the new password), all from inside the flow.
+    click(&c, "#moxie-consent").await;
+    fill(&c, "#moxie-mobile", "18888888336").await;
+    click(&c, "#moxie-channel").await;
+    wait_for(
+        &c,
+        "[data-check='getmoxiemobile'][data-state='settled']",
+        Duration::from_secs(20),
+    )
+    .await;
+    click(&c, "#moxie-reset").await;
+    fill(&c, "#moxie-name", "张三").await;
+    fill(&c, "#moxie-id", "110101200007282906").await;
+    click(&c, "#moxie-reset-create").await;
+    fill(&c, "#moxie-reset-code", "123456").await;
+    fill(&c, "#moxie-new-password", "n3w-pass-77").await;
+    screenshot(&c, "moxie-0-reset").await;
+    click(&c, "#moxie-reset-submit").await;
+    wait_for(&c, "#moxie-reset-done", Duration::from_secs(20)).await;
+    wait_for(
+        &c,
+        "[data-check='getmoxieresetinput'][data-state='settled']",
+        Duration::from_secs(20),
+    )
+    .await;
 
     // 1: the task, with the customer's service password (sent once, never kept).
-    click(&c, "#moxie-consent").await;
     fill(&c, "#moxie-mobile", "18888888336").await;
     fill(&c, "#moxie-password", "s3cret-pass-42").await;
     fill(&c, "#moxie-name", "张三").await;
@@ -330,6 +456,14 @@ async fn agent_runs_the_moxie_carrier_flow_step_by_step() {
         "a mobile in clear: {report}"
     );
     screenshot(&c, "moxie-3-report").await;
+    // The raw bills, from the same finished task.
+    click(&c, "#moxie-bills").await;
+    wait_for(
+        &c,
+        "[data-check='getmoxiedata'][data-state='settled']",
+        Duration::from_secs(20),
+    )
+    .await;
     c.close().await.expect("close the browser");
 
     let statuses = s.worker.query(
@@ -346,6 +480,11 @@ async fn agent_runs_the_moxie_carrier_flow_step_by_step() {
     let stored = s
         .worker
         .query("SELECT inputs_masked, inputs_enc FROM checks");
-    assert!(!format!("{stored:?}").contains("s3cret-pass-42"));
-    assert!(!s.worker.server.log_text().contains("s3cret-pass-42"));
+    for secret in ["s3cret-pass-42", "n3w-pass-77"] {
+        assert!(!format!("{stored:?}").contains(secret), "{secret} kept");
+        assert!(
+            !s.worker.server.log_text().contains(secret),
+            "{secret} logged"
+        );
+    }
 }

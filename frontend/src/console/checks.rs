@@ -2,7 +2,9 @@
 //! (`haoka_shared::realme::CHECKS`, plus phone three-factor with `mobilecheck`'s form), the
 //! same validation the edge runs, the consent ticks, photos from the capture page; and the
 //! result card, which polls while the check is pending and reveals a masked input on a stated
-//! reason.
+//! reason. The picker is sectioned by the table's [`Group`]s (what the agent wants to know);
+//! the Moxie carrier steps are not entries of their own but run inside the guided flow; a
+//! field an agent cannot be expected to know shows the table's words under it.
 
 use crate::sleep;
 use std::collections::BTreeMap;
@@ -13,7 +15,7 @@ use haoka_shared::{
         CHECK_CONSENT_EN, CHECK_CONSENT_VERSION, CHECK_CONSENT_ZH, SENSITIVE_CONSENT_EN,
         SENSITIVE_CONSENT_ZH, needs_sensitive_consent,
     },
-    realme::{self, CHECKS, Check, Kind, Mode, Param},
+    realme::{self, CHECKS, Check, Group, Kind, Mode, Param},
     realme_form::{self, ParamIssue},
 };
 use leptos::{ev, prelude::*, task::spawn_local};
@@ -44,23 +46,79 @@ fn form_of(name: &str) -> Option<&'static Check> {
     }
 }
 
-/// Every check, phone3 first, with its title in `lang` (async ones marked).
-pub fn check_choices(lang: Lang) -> Vec<(&'static str, String)> {
-    let phone3 = (
+/// Phone three-factor's entry: its value and title in `lang`.
+fn phone3_choice(lang: Lang) -> (&'static str, String) {
+    (
         PHONE3,
         lang.pick("手机号三要素核验", "Phone three-factor check")
             .to_owned(),
-    );
-    std::iter::once(phone3)
-        .chain(CHECKS.iter().map(|c| {
-            let title = lang.pick(c.title_zh, c.title_en);
-            let later = if c.mode == Mode::Sync {
-                ""
-            } else {
-                lang.pick("（异步）", " (async)")
-            };
-            (c.name, format!("{title}{later}"))
-        }))
+    )
+}
+
+/// A check's entry: its name and title in `lang` (async ones marked).
+fn choice(c: &'static Check, lang: Lang) -> (&'static str, String) {
+    let title = lang.pick(c.title_zh, c.title_en);
+    let later = if c.mode == Mode::Sync {
+        ""
+    } else {
+        lang.pick("（异步）", " (async)")
+    };
+    (c.name, format!("{title}{later}"))
+}
+
+/// Every check, phone3 first, with its title in `lang` (async ones marked): the history's
+/// filter, where the carrier steps that were run show up too.
+pub fn check_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    std::iter::once(phone3_choice(lang))
+        .chain(CHECKS.iter().map(|c| choice(c, lang)))
+        .collect()
+}
+
+/// One labelled section of the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickerSection {
+    /// What the entries answer.
+    pub group: Group,
+    /// The section's heading in `lang`.
+    pub label: &'static str,
+    /// `(value, title)` of each entry, in table order.
+    pub entries: Vec<(&'static str, String)>,
+}
+
+/// The picker: every check an agent starts from it, in sections by [`Group::ALL`]'s order;
+/// phone three-factor heads the phone section, the guided Moxie flow is the carrier section's
+/// entry, and the flow-only steps are left out. Sections without entries are dropped.
+pub fn picker_sections(lang: Lang) -> Vec<PickerSection> {
+    Group::ALL
+        .iter()
+        .map(|&group| {
+            let mut entries = Vec::new();
+            if group == Group::Phone {
+                entries.push(phone3_choice(lang));
+            }
+            entries.extend(
+                CHECKS
+                    .iter()
+                    .filter(|c| c.group == group && !c.flow_only)
+                    .map(|c| choice(c, lang)),
+            );
+            if group == Group::Carrier {
+                entries.push((
+                    MOXIE_FLOW,
+                    lang.pick(
+                        "运营商授权（魔蝎，分步引导）",
+                        "Carrier authorisation (Moxie, guided)",
+                    )
+                    .to_owned(),
+                ));
+            }
+            PickerSection {
+                group,
+                label: lang.pick(group.label_zh(), group.label_en()),
+                entries,
+            }
+        })
+        .filter(|s| !s.entries.is_empty())
         .collect()
 }
 
@@ -217,9 +275,14 @@ pub fn RunCheck(
                     reset();
                 }>
                     <option value="">{tr("请选择", "Choose")}</option>
-                    <option value=MOXIE_FLOW>{tr("运营商授权（魔蝎，分步引导）", "Carrier authorisation (Moxie, guided)")}</option>
-                    {move || check_choices(lang.get()).into_iter().map(|(name, title)| view! {
-                        <option value=name selected=move || chosen.get() == name>{title}</option>
+                    // Native <optgroup>s: on a phone the system's list shows the headings,
+                    // with full-height rows, and keyboards and screen readers know them.
+                    {move || picker_sections(lang.get()).into_iter().map(|section| view! {
+                        <optgroup label=section.label data-group=section.group.key()>
+                            {section.entries.into_iter().map(|(name, title)| view! {
+                                <option value=name selected=move || chosen.get() == name>{title}</option>
+                            }).collect_view()}
+                        </optgroup>
                     }).collect_view()}
                 </select>
             </div>
@@ -299,11 +362,21 @@ fn ParamField(
             .unwrap_or_default()
     };
     let required = if param.required { " *" } else { "" };
+    // The table's words for a field an agent cannot be expected to know, read out with it.
+    let hint_id = format!("param-{name}-hint");
+    let described = (!param.hint_zh.is_empty()).then(|| hint_id.clone());
+    let hint = described.is_some().then(|| {
+        view! {
+            <p class="hint param-hint" id=hint_id.clone() data-hint=name>
+                {move || lang.get().pick(param.hint_zh, param.hint_en).to_owned()}
+            </p>
+        }
+    });
     let input = match param.kind {
         Kind::Image => view! {
             <div class="image-param">
                 {move || thumbs.get().get(name).cloned().map(|url| view! { <img class="thumb" src=url alt="" /> })}
-                <button type="button" class="secondary" id=id.clone() data-param=name
+                <button type="button" class="secondary" id=id.clone() data-param=name aria-describedby=described.clone()
                     on:click=move |_| capturing.set(Some(name.to_owned()))>
                     {move || if value().is_empty() { tr("拍照", "Take photo").get() } else { tr("重拍", "Retake").get() }}
                 </button>
@@ -311,7 +384,8 @@ fn ParamField(
         }
         .into_any(),
         Kind::OneOf(choices) => view! {
-            <select id=id.clone() data-param=name on:change=move |ev| set(event_target_value(&ev))>
+            <select id=id.clone() data-param=name aria-describedby=described.clone()
+                on:change=move |ev| set(event_target_value(&ev))>
                 <option value="">{tr("请选择", "Choose")}</option>
                 {choices.iter().map(|c| {
                     let words = move || match realme::choice_label(name, c) {
@@ -331,6 +405,7 @@ fn ParamField(
             };
             view! {
                 <input id=id.clone() data-param=name type=kind_attr inputmode=mode autocomplete="off"
+                    aria-describedby=described.clone()
                     prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
             }
             .into_any()
@@ -348,7 +423,7 @@ fn ParamField(
                     </button>
                 </p>
             })}
-            <div class="param-input" hidden=move || case_value().is_some()>{input}</div>
+            <div class="param-input" hidden=move || case_value().is_some()>{input}{hint}</div>
             <p class="error" role="alert">{problem}</p>
         </div>
     }
@@ -562,5 +637,58 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
             </article>
         }
         .into_any()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(sections: &[PickerSection]) -> Vec<&'static str> {
+        sections
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|(v, _)| *v))
+            .collect()
+    }
+
+    #[test]
+    fn the_picker_is_sectioned_by_group_in_order() {
+        for lang in [Lang::Zh, Lang::En] {
+            let sections = picker_sections(lang);
+            let groups: Vec<Group> = sections.iter().map(|s| s.group).collect();
+            assert_eq!(groups, Group::ALL, "every group, in order");
+            for s in &sections {
+                assert!(!s.entries.is_empty(), "{:?}", s.group);
+                assert_eq!(s.label, lang.pick(s.group.label_zh(), s.group.label_en()));
+                for (value, _) in &s.entries {
+                    let group = form_of(value).map_or(s.group, |c| c.group);
+                    assert_eq!(group, s.group, "{value}");
+                }
+            }
+        }
+        let sections = picker_sections(Lang::Zh);
+        assert_eq!(sections[0].label, "身份");
+        assert_eq!(sections[1].entries[0].0, PHONE3);
+        assert_eq!(
+            sections[6].entries,
+            vec![(MOXIE_FLOW, "运营商授权（魔蝎，分步引导）".to_owned())]
+        );
+    }
+
+    #[test]
+    fn the_moxie_steps_are_only_in_the_flow_and_every_other_check_is_offered_once() {
+        let offered = values(&picker_sections(Lang::Zh));
+        for c in CHECKS {
+            let times = offered.iter().filter(|v| **v == c.name).count();
+            assert_eq!(times, usize::from(!c.flow_only), "{}", c.name);
+        }
+        assert!(!offered.contains(&"getmoxietask"));
+        assert!(offered.contains(&MOXIE_FLOW) && offered.contains(&PHONE3));
+        assert_eq!(
+            offered.len(),
+            CHECKS.iter().filter(|c| !c.flow_only).count() + 2
+        );
+        // The history's filter still knows every check, the carrier steps included.
+        assert_eq!(check_choices(Lang::En).len(), CHECKS.len() + 1);
     }
 }

@@ -1,8 +1,12 @@
 //! The Moxie carrier flow as one guided screen: create the task with the customer's mobile and
 //! service password, enter the SMS code (or have it sent again), wait while the carrier's data
-//! is collected, then fetch the report. Each step is a check of the table run through the edge
-//! like any other (so it is validated, consented, costed and audited, and its card joins the
-//! case); the password and the code are sent and never kept, here or at the edge.
+//! is collected, then fetch the report and, if wanted, the raw bills. Beside the task: the
+//! number's channel information, and a password reset for a customer who forgot the service
+//! password (a reset task, then the SMS code with the new password). These are the table's
+//! flow-only checks (`Check::flow_only`): the console's picker offers this flow, never the
+//! steps alone. Each step is a check of the table run through the edge like any other (so it
+//! is validated, consented, costed and audited, and its card joins the case); passwords and
+//! codes are sent and never kept, here or at the edge.
 
 use crate::sleep;
 use std::collections::BTreeMap;
@@ -23,12 +27,55 @@ const STATUS_POLLS: u32 = 40;
 /// Where the flow is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    /// The customer's mobile, service password, name and ID number, to create the task.
     Task,
+    /// The SMS code the carrier sent.
     Code,
+    /// The carrier's data is being collected (status polled).
     Collecting,
+    /// Collected: the report can be fetched.
     Report,
+    /// The report is in; the raw bills can be fetched.
     Finished,
+    /// A forgotten password: the reset task's mobile, name and ID number.
+    ResetTask,
+    /// The reset's SMS code and the new service password.
+    ResetCode,
 }
+
+/// The headings of the steps shown above the flow where it is: the collection's four, or the
+/// reset's two.
+fn steps_for(at: Step) -> &'static [(Step, &'static str, &'static str)] {
+    match at {
+        Step::ResetTask | Step::ResetCode => &[
+            (Step::ResetTask, "1 重置任务", "1 Reset task"),
+            (
+                Step::ResetCode,
+                "2 验证码与新密码",
+                "2 Code and new password",
+            ),
+        ],
+        _ => &[
+            (Step::Task, "1 创建任务", "1 Task"),
+            (Step::Code, "2 短信验证码", "2 SMS code"),
+            (Step::Collecting, "3 采集中", "3 Collecting"),
+            (Step::Report, "4 报告", "4 Report"),
+        ],
+    }
+}
+
+/// `getmoxieresetinput`'s `verify_code_list`: the SMS code and the new service password, as
+/// the JSON array of `{"type","value"}` the vendor takes.
+fn reset_code_list(sms_code: &str, new_password: &str) -> String {
+    json!([
+        { "type": "sms", "value": sms_code.trim() },
+        { "type": "pwd", "value": new_password },
+    ])
+    .to_string()
+}
+
+/// What the status line says after a password reset (the `status` the flow keeps).
+const RESET_DONE: &str = "RESET_DONE";
 
 /// Run one step; a form the edge would refuse is refused here first, in its words.
 async fn step(
@@ -82,8 +129,16 @@ pub fn MoxieFlow(
 ) -> impl IntoView {
     let lang = use_lang();
     let at = RwSignal::new(Step::Task);
-    let [mobile, password, name, id_number, code, task_id, status] =
-        std::array::from_fn(|_| RwSignal::new(String::new()));
+    let [
+        mobile,
+        password,
+        name,
+        id_number,
+        code,
+        task_id,
+        status,
+        new_password,
+    ] = std::array::from_fn(|_| RwSignal::new(String::new()));
     let consent = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(String::new());
@@ -222,6 +277,64 @@ pub fn MoxieFlow(
             |_, at, _, _| at.set(Step::Finished),
         );
     };
+    let bills = move |_| {
+        run(
+            "getmoxiedata",
+            vec![
+                ("task_id", task_id.get_untracked()),
+                ("mobile", mobile.get_untracked()),
+            ],
+            |_, _, _, _| {},
+        );
+    };
+    let channel = move |_| {
+        run(
+            "getmoxiemobile",
+            vec![("mobile", mobile.get_untracked())],
+            |_, _, _, _| {},
+        );
+    };
+    let reset_create = move |_| {
+        run(
+            "getmoxieresettask",
+            vec![
+                ("mobile", mobile.get_untracked()),
+                ("full_name", name.get_untracked()),
+                ("id_number", id_number.get_untracked()),
+            ],
+            |view, at, task, status| {
+                if let Some(id) = result_field(view, "task_id") {
+                    task.set(id);
+                    status.set(String::new());
+                    at.set(Step::ResetCode);
+                }
+            },
+        );
+    };
+    let reset_submit = move |_| {
+        run(
+            "getmoxieresetinput",
+            vec![
+                ("task_id", task_id.get_untracked()),
+                (
+                    "verify_code_list",
+                    reset_code_list(&code.get_untracked(), &new_password.get_untracked()),
+                ),
+            ],
+            |_, at, task, status| {
+                task.set(String::new());
+                status.set(RESET_DONE.into());
+                at.set(Step::Task);
+            },
+        );
+        // Sent once, kept nowhere.
+        code.set(String::new());
+        new_password.set(String::new());
+    };
+    let go = move |to: Step| {
+        error.set(String::new());
+        at.set(to);
+    };
 
     let input = move |id: &'static str,
                       signal: RwSignal<String>,
@@ -236,18 +349,15 @@ pub fn MoxieFlow(
             </div>
         }
     };
-    let steps = [
-        (Step::Task, "1 创建任务", "1 Task"),
-        (Step::Code, "2 短信验证码", "2 SMS code"),
-        (Step::Collecting, "3 采集中", "3 Collecting"),
-        (Step::Report, "4 报告", "4 Report"),
-    ];
     view! {
         <section class="card moxie" id="moxie-flow" data-step=move || format!("{:?}", at.get())>
             <h2>{tr("运营商授权（魔蝎）", "Carrier authorisation (Moxie)")}</h2>
             <ol class="steps">
-                {steps.map(|(s, zh, en)| view! {
-                    <li class:current=move || at.get() == s>{move || lang.get().pick(zh, en).to_owned()}</li>
+                {move || steps_for(at.get()).iter().map(|&(s, zh, en)| view! {
+                    <li class:current=move || at.get() == s
+                        aria-current=move || (at.get() == s).then_some("step")>
+                        {move || lang.get().pick(zh, en).to_owned()}
+                    </li>
                 }).collect_view()}
             </ol>
             <label class="consent">
@@ -260,12 +370,41 @@ pub fn MoxieFlow(
             </label>
             {move || match at.get() {
                 Step::Task => view! {
+                    {(status.get_untracked() == RESET_DONE).then(|| view! {
+                        <p class="notice" id="moxie-reset-done">{tr("服务密码已重置，请用新密码创建任务。", "The service password is reset: create the task with the new one.")}</p>
+                    })}
                     {input("moxie-mobile", mobile, "手机号码", "Mobile", "tel")}
                     {input("moxie-password", password, "服务密码（不保存）", "Service password (not kept)", "password")}
                     {input("moxie-name", name, "姓名", "Name", "text")}
                     {input("moxie-id", id_number, "身份证号码", "ID number", "text")}
                     <button type="button" class="submit" id="moxie-create" disabled=move || busy.get() on:click=create>
                         {tr("创建采集任务", "Create the task")}
+                    </button>
+                    <button type="button" class="secondary" id="moxie-channel" disabled=move || busy.get() on:click=channel>
+                        {tr("查询号码通道信息", "Look up the number's channel")}
+                    </button>
+                    <button type="button" class="secondary" id="moxie-reset" disabled=move || busy.get() on:click=move |_| go(Step::ResetTask)>
+                        {tr("客户忘记服务密码：先重置", "Customer forgot the password: reset it")}
+                    </button>
+                }.into_any(),
+                Step::ResetTask => view! {
+                    <p class="hint">{tr("重置后运营商会向客户手机发送验证码。", "The carrier then sends a code to the customer's phone.")}</p>
+                    {input("moxie-mobile", mobile, "手机号码", "Mobile", "tel")}
+                    {input("moxie-name", name, "姓名", "Name", "text")}
+                    {input("moxie-id", id_number, "身份证号码", "ID number", "text")}
+                    <button type="button" class="submit" id="moxie-reset-create" disabled=move || busy.get() on:click=reset_create>
+                        {tr("创建重置任务", "Create the reset task")}
+                    </button>
+                    <button type="button" class="secondary" id="moxie-reset-back" disabled=move || busy.get() on:click=move |_| go(Step::Task)>
+                        {tr("返回", "Back")}
+                    </button>
+                }.into_any(),
+                Step::ResetCode => view! {
+                    <p class="hint">{tr("请向客户索取短信验证码，并由客户设定新的服务密码。", "Ask the customer for the SMS code and the new service password they choose.")}</p>
+                    {input("moxie-reset-code", code, "短信验证码（不保存）", "SMS code (not kept)", "text")}
+                    {input("moxie-new-password", new_password, "新服务密码（不保存）", "New service password (not kept)", "password")}
+                    <button type="button" class="submit" id="moxie-reset-submit" disabled=move || busy.get() on:click=reset_submit>
+                        {tr("提交并重置密码", "Reset the password")}
                     </button>
                 }.into_any(),
                 Step::Code => view! {
@@ -288,10 +427,53 @@ pub fn MoxieFlow(
                 }.into_any(),
                 Step::Finished => view! {
                     <p class="notice" id="moxie-done">{tr("报告已获取，见下方结果。", "The report is in; see the results below.")}</p>
+                    <button type="button" class="secondary" id="moxie-bills" disabled=move || busy.get() on:click=bills>
+                        {tr("获取账单原始数据", "Fetch the raw bills")}
+                    </button>
                 }.into_any(),
             }}
             <p class="hint mono">{move || task_id.get()}</p>
             <p class="error" id="moxie-error" role="alert">{move || error.get()}</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reset_code_list_is_what_the_table_takes() {
+        let list = reset_code_list(" 123456 ", "n3w pass");
+        let v: Value = serde_json::from_str(&list).unwrap_or_default();
+        assert_eq!(v[0]["type"], "sms");
+        assert_eq!(v[0]["value"], "123456");
+        assert_eq!(v[1]["type"], "pwd");
+        assert_eq!(v[1]["value"], "n3w pass");
+        let form = realme::check("getmoxieresetinput");
+        let fields = fields(&[("task_id", "TASK1".to_owned()), ("verify_code_list", list)]);
+        assert!(form.is_some_and(|c| realme_form::validate_form(c, &fields).is_ok()));
+    }
+
+    #[test]
+    fn every_flow_only_check_is_a_step_of_this_flow() {
+        // The flow's own code, before its tests.
+        let source = include_str!("moxie.rs")
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default();
+        for c in realme::CHECKS.iter().filter(|c| c.flow_only) {
+            assert!(source.contains(&format!("\"{}\"", c.name)), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn the_step_headings_follow_the_branch() {
+        assert_eq!(steps_for(Step::Task).len(), 4);
+        assert_eq!(steps_for(Step::Finished), steps_for(Step::Code));
+        assert_eq!(steps_for(Step::ResetCode)[1].0, Step::ResetCode);
+        assert!(steps_for(Step::ResetTask).iter().all(|(s, zh, en)| {
+            matches!(s, Step::ResetTask | Step::ResetCode) && !zh.is_empty() && !en.is_empty()
+        }));
     }
 }
