@@ -451,6 +451,18 @@ async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_pref
     let stack = Stack::start(&[], 8000);
     let driver = chromedriver();
     let c = browser(&driver, Camera::Refused).await;
+    // The two dead ends first: an unknown page, and an order link without its token.
+    for (path, id) in [("/nope", "#not-found"), ("/orders/HK1", "#order-missing")] {
+        c.goto(&format!("{}{path}", stack.worker.url()))
+            .await
+            .expect("open page");
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(id))
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_accessible(&c, path).await;
+    }
     c.goto(&stack.worker.url()).await.expect("open page");
     fill_details(&c, "偏远山区 1号").await;
     click(&c, "#consent").await;
