@@ -10,6 +10,11 @@
 //! - [`quality`]: blur, exposure, glare and size checks per photo slot (人像面, 国徽面,
 //!   半身照) with their thresholds in one table, plain-words problems (Chinese first), and the
 //!   retake policy (after two retakes the customer may continue; the photo is flagged).
+//! - [`face`]: whether the half-length portrait shows a face where one belongs (the browser's
+//!   face detector where there is one, else a skin-colour model), so an ID card shot as the
+//!   portrait is refused.
+//! - [`viewfinder`]: where the framing guide goes over the camera's whole frame (the saved
+//!   photo is exactly the frame the viewfinder shows).
 //! - [`encode`]: the JPEG quality search the browser drives (≤ 3 encodes normally, the result
 //!   never over the 2 MiB cap).
 //! - [`mod@sniff`]: image formats from their first bytes (HEIC is recognised so the page can say
@@ -20,12 +25,15 @@
 
 pub mod dims;
 pub mod encode;
+pub mod face;
 pub mod gray;
 pub mod plan;
 pub mod quality;
 pub mod sniff;
+pub mod viewfinder;
 
 pub use encode::{EncodeRequest, QualitySearch, Step};
+pub use face::{FaceFinding, FaceMethod};
 pub use gray::{GrayError, GrayImage, rgba_to_gray};
 pub use plan::Size;
 pub use quality::{

@@ -1,4 +1,5 @@
-//! Quality checks on the grey analysis copy: blur, too dark, overexposed, glare, too small;
+//! Quality checks on the grey analysis copy: blur, too dark, overexposed, glare, too small
+//! (and, for the portrait, no face: found by [`crate::face`], recorded in [`Metrics::face`]);
 //! their thresholds per photo slot in one table ([`THRESHOLDS`]); the customer-facing words;
 //! and the retake policy (after [`FREE_RETAKES`] retakes the customer may continue, and the
 //! photo is flagged for an agent).
@@ -9,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Message;
+use crate::face::FaceFinding;
 use crate::gray::GrayImage;
 use crate::plan::Size;
 
@@ -62,6 +64,20 @@ pub struct Metrics {
     /// Variance of the 4-neighbour Laplacian over the interior pixels (0 for images under
     /// 3 × 3): high for crisp edges, low for blur.
     pub laplacian_variance: f32,
+    /// What the face check found ([`crate::face`]), or `None` when it did not run ([`measure`]
+    /// never runs it; the page adds it for the portrait with [`Metrics::with_face`]).
+    #[serde(default)]
+    pub face: Option<FaceFinding>,
+}
+
+impl Metrics {
+    /// These metrics with the face check's finding.
+    pub fn with_face(self, face: FaceFinding) -> Metrics {
+        Metrics {
+            face: Some(face),
+            ..self
+        }
+    }
 }
 
 /// Measure `gray` (the analysis copy, see [`crate::plan::analysis_size`]) of a photo whose
@@ -109,6 +125,7 @@ pub fn measure(gray: &GrayImage, original: Size) -> Metrics {
         clipped_share: (clipped as f64 / n) as f32,
         clipped_peak,
         laplacian_variance: laplacian_variance(px, w, h) as f32,
+        face: None,
     }
 }
 
@@ -163,6 +180,8 @@ pub struct Thresholds {
     pub min_laplacian_variance: f32,
     /// Glare limits, or `None` when the slot is not checked for glare.
     pub glare: Option<GlareLimits>,
+    /// Whether a photo without a face ([`Metrics::face`] says not found) is refused.
+    pub needs_face: bool,
 }
 
 /// When clipped pixels count as glare: enough of them, and concentrated.
@@ -197,6 +216,7 @@ pub struct GlareLimits {
 ///   over 11 % of the card) has 9.3 % clipped and whole grid cells blown (peak 1.0); the
 ///   fixtures' JPEG specks 0.8–1.0 % with peak ≤ 0.09; sharp card 0. Portraits: not checked
 ///   (a bright window or white shirt is not a problem there).
+/// - `needs_face`: the portrait only (its limits are in [`crate::face::HEAD`]).
 pub const THRESHOLDS: [Thresholds; 3] = [
     ID_CARD,
     Thresholds {
@@ -208,6 +228,7 @@ pub const THRESHOLDS: [Thresholds; 3] = [
         min_short_side: 480,
         min_laplacian_variance: 40.0,
         glare: None,
+        needs_face: true,
         ..ID_CARD
     },
 ];
@@ -224,6 +245,7 @@ const ID_CARD: Thresholds = Thresholds {
         min_share: 0.03,
         min_peak: 0.5,
     }),
+    needs_face: false,
 };
 
 /// One thing wrong with a photo. The order is the order of importance: fix the first first.
@@ -236,6 +258,8 @@ pub enum Problem {
     TooDark,
     /// The photo is washed out: bright overall with large blown areas.
     Overexposed,
+    /// The portrait shows no face where a half-length photo has one (an ID card, a wall).
+    NoFace,
     /// The photo is out of focus or shaken.
     Blurry,
     /// A reflection blows out part of the card.
@@ -257,6 +281,10 @@ impl Problem {
             Problem::Overexposed => Message {
                 zh: "照片过亮，请避开强光后重拍",
                 en: "The photo is too bright; avoid strong light and retake",
+            },
+            Problem::NoFace => Message {
+                zh: "没有检测到人脸，请拍摄本人半身照",
+                en: "No face found: take a half-length photo of yourself",
             },
             Problem::Blurry => Message {
                 zh: "照片模糊，请对焦后重拍",
@@ -283,7 +311,9 @@ pub struct Assessment {
 ///
 /// Exposure problems mask the blur check (on a crushed or blown image the Laplacian measures
 /// the exposure, not the focus, and "retake in better light" is the useful advice), and an
-/// overexposed photo is not also reported as glare.
+/// overexposed photo is not also reported as glare. They mask the face check too (skin colour
+/// cannot be judged in the dark or in blown-out light); a photo whose face check did not run
+/// ([`Metrics::face`] `None`) is not refused for it.
 pub fn assess(slot: PhotoSlot, metrics: &Metrics) -> Assessment {
     let t = slot.thresholds();
     let mut problems = Vec::new();
@@ -297,6 +327,9 @@ pub fn assess(slot: PhotoSlot, metrics: &Metrics) -> Assessment {
         problems.push(Problem::TooDark);
     } else if overexposed {
         problems.push(Problem::Overexposed);
+    }
+    if t.needs_face && !dark && !overexposed && metrics.face.is_some_and(|f| !f.found) {
+        problems.push(Problem::NoFace);
     }
     // Written as "sharp" so that a NaN variance (false) counts as blurry, never as sharp.
     let sharp = metrics.laplacian_variance >= t.min_laplacian_variance;

@@ -2,7 +2,11 @@
 //! permission is refused: the refusal screen says how to allow it, and the file fallback
 //! completes. A HEIC file this browser cannot read gets plain words. Through it, the pipeline: a 12 MP JPEG with EXIF orientation 6 comes out upright,
 //! a 24 MP PNG becomes a JPEG under 2 MiB, and blurred and dark pictures get the right words
-//! while a sharp one passes. Screenshots go to `target/e2e/screens/`.
+//! while a sharp one passes. The half-length portrait needs a face: an ID card chosen as the
+//! portrait is refused in plain words, a person passes. With a (fake) camera the viewfinder
+//! shows the camera's whole frame, so the saved photo has the viewfinder's aspect ratio and
+//! the guide is drawn over that same frame. axe-core checks the intro, camera and preview
+//! screens. Screenshots go to `target/e2e/screens/`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
@@ -13,9 +17,12 @@ use std::{
 
 use fantoccini::{Client, Locator};
 use haoka_e2e::{
-    Workerd,
-    chrome::{Camera, browser, capture_result, chromedriver, click, screenshot, wait_text},
-    id_card_picture, jpeg_bytes, root,
+    Workerd, camera_picture,
+    chrome::{
+        Camera, assert_accessible, attr, browser, capture_result, chromedriver, click, screenshot,
+        wait_text,
+    },
+    id_card_picture, jpeg_bytes, person_picture, root,
 };
 
 /// A test picture file under `target/e2e/`.
@@ -146,5 +153,124 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
         flag,
         serde_json::json!({"slot": "id_face", "problems": ["too_dark"], "retakes": 3})
     );
+    c.close().await.expect("close browser");
+}
+
+#[tokio::test]
+async fn an_id_card_is_refused_as_the_portrait_and_a_person_passes() {
+    let worker = Workerd::start(&[]);
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    c.goto(&format!("{}/capture/?photos=hand", worker.url()))
+        .await
+        .expect("open the capture page");
+    wait_text(&c, "#capture-position", "the portrait", |t| t == "1 / 1").await;
+    assert_accessible(&c, "capture intro (portrait)").await;
+    screenshot(&c, "capture-portrait-intro").await;
+    click(&c, "#open-camera").await;
+
+    // The ID card, chosen as the portrait: refused, and said why.
+    let card = picture(
+        "card-as-portrait.jpg",
+        &jpeg_bytes(&id_card_picture(1600, 1000), None),
+    );
+    choose_file(&c, &card).await;
+    let (_, _, _, problems) = capture_result(&c).await;
+    assert_eq!(problems, "没有检测到人脸，请拍摄本人半身照");
+    // Desktop Linux Chromium has no FaceDetector: the skin model decided.
+    let method = attr(&c, "#capture-facts", "data-face").await;
+    assert!(
+        matches!(method.as_deref(), Some("skin" | "detector")),
+        "{method:?}"
+    );
+    assert!(
+        c.find(Locator::Css("#use-photo")).await.is_err(),
+        "a faceless portrait cannot be used before two retakes"
+    );
+    assert_accessible(&c, "capture preview (refused)").await;
+    screenshot(&c, "capture-portrait-refused").await;
+
+    // A half-length photo of a person passes.
+    let person = picture("person.jpg", &jpeg_bytes(&person_picture(1200, 1600), None));
+    retake_with(&c, &person).await;
+    let (w, h, _, problems) = capture_result(&c).await;
+    assert_eq!(problems, "", "a person passes");
+    assert_eq!((w, h), (1200, 1600));
+    assert_accessible(&c, "capture preview (accepted)").await;
+    screenshot(&c, "capture-portrait-accepted").await;
+    click(&c, "#use-photo").await;
+    wait_text(&c, "#capture-done", "all done", |t| !t.is_empty()).await;
+    c.close().await.expect("close browser");
+}
+
+/// The width ÷ height of the element `css` as laid out.
+async fn laid_out_ratio(c: &Client, css: &str) -> f64 {
+    let r = c
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+             return r.width / r.height;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .expect("bounding box");
+    r.as_f64().expect("a ratio")
+}
+
+#[tokio::test]
+async fn the_viewfinder_shows_the_whole_frame_that_is_saved() {
+    let worker = Workerd::start(&[]);
+    let driver = chromedriver();
+    let camera = root()
+        .join("target/e2e")
+        .join(format!("capture-camera-{}.mjpeg", std::process::id()));
+    camera_picture(&camera, 2560, 1600);
+    let c = browser(&driver, Camera::Shows(&camera)).await;
+    c.goto(&format!("{}/capture/?photos=hand", worker.url()))
+        .await
+        .expect("open the capture page");
+    wait_text(&c, "#capture-position", "the portrait", |t| t == "1 / 1").await;
+    click(&c, "#open-camera").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while attr(&c, "#shutter", "disabled").await.is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shutter never enabled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let frame = c
+        .execute(
+            "const v = document.querySelector('video'); return [v.videoWidth, v.videoHeight];",
+            vec![],
+        )
+        .await
+        .expect("the frame size");
+    let (fw, fh) = (frame[0].as_f64().unwrap(), frame[1].as_f64().unwrap());
+    let frame_ratio = fw / fh;
+    let box_ratio = laid_out_ratio(&c, ".viewfinder").await;
+    let guide_ratio = laid_out_ratio(&c, ".viewfinder svg.frame").await;
+    assert!(
+        (box_ratio / frame_ratio - 1.0).abs() < 0.01,
+        "the viewfinder {box_ratio} crops the frame {fw} × {fh}"
+    );
+    assert!(
+        (guide_ratio / frame_ratio - 1.0).abs() < 0.01,
+        "the guide {guide_ratio} is not over the frame {fw} × {fh}"
+    );
+    assert_accessible(&c, "capture camera").await;
+    screenshot(&c, "capture-camera").await;
+
+    // The camera's picture (a person holding their card) passes the portrait's checks, and
+    // the saved photo has the viewfinder's shape.
+    click(&c, "#shutter").await;
+    let (w, h, _, problems) = capture_result(&c).await;
+    assert_eq!(problems, "", "the camera's person passes as the portrait");
+    assert_eq!((w, h), (2048, 1152), "the whole 2560 × 1440 frame, scaled");
+    let saved = f64::from(w) / f64::from(h);
+    assert!(
+        (saved / box_ratio - 1.0).abs() < 0.01,
+        "saved {w} × {h}, the viewfinder showed {box_ratio}"
+    );
+    screenshot(&c, "capture-camera-preview").await;
     c.close().await.expect("close browser");
 }

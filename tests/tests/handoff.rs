@@ -6,7 +6,9 @@
 //!   its photos.
 //! - in two headless Chromium sessions: a computer without a camera opens a 三照 order's
 //!   status page, chooses "use my phone" in the capture frame and shows a QR code; a phone
-//!   (fake camera) opens the code's link and shoots the three photos; the computer sees them
+//!   (fake camera) opens the code's link — the shop's page, which says what it is for, which
+//!   photos and how long the link lasts, and switches to English — and shoots the three
+//!   photos; the computer sees them
 //!   arrive, closes the frame by itself and sends the order, which reaches the vendor with
 //!   its photos. Nothing of the handoff is left in D1 or R2, and the link is refused again.
 
@@ -18,8 +20,8 @@ use fantoccini::Locator;
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, attr, browser, chromedriver, click, desktop_browser, enter_capture_frame,
-        screenshot, shoot, wait_text, wait_text_for,
+        Camera, assert_accessible, attr, browser, chromedriver, click, desktop_browser,
+        enter_capture_frame, screenshot, shoot, wait_text, wait_text_for,
     },
     id_card_picture, jpeg_bytes, root,
 };
@@ -402,6 +404,56 @@ async fn a_computer_without_a_camera_gets_the_photos_from_a_phone() {
     wait_text(&desk, "#handoff-phone", "claimed", |t| {
         t.contains("手机已打开")
     })
+    .await;
+    // It is the shop's page, says what it is for, which photos and how long the link lasts,
+    // and switches to English.
+    wait_text(&phone, "header.top h1", "the brand", |t| {
+        t == "号卡在线办理"
+    })
+    .await;
+    wait_text(&phone, "#handoff-purpose", "the purpose", |t| {
+        t.contains("为您在电脑上填写的号卡订单拍摄照片，拍好的照片会自动回到电脑上")
+    })
+    .await;
+    wait_text(&phone, "#handoff-photos", "the photos", |t| {
+        t.contains("身份证人像面、身份证国徽面、半身照（共3张）")
+    })
+    .await;
+    wait_text(&phone, "#handoff-link-expiry", "the lifetime", |t| {
+        t.contains("本链接有效期还剩 ")
+    })
+    .await;
+    assert_accessible(&phone, "handoff phone page").await;
+    screenshot(&phone, "9-handoff-phone-intro").await;
+    click(&phone, "#lang-toggle").await;
+    wait_text(&phone, "header.top h1", "the brand in English", |t| {
+        t == "Order a number card"
+    })
+    .await;
+    wait_text(&phone, "#handoff-purpose", "the purpose in English", |t| {
+        t.contains("number-card order you are filling in on your computer")
+    })
+    .await;
+    wait_text(&phone, "#handoff-photos", "the photos in English", |t| {
+        t.contains("(3 photos)")
+    })
+    .await;
+    assert_eq!(
+        phone
+            .execute("return document.documentElement.lang;", vec![])
+            .await
+            .expect("lang"),
+        json!("en")
+    );
+    assert_accessible(&phone, "handoff phone page, English").await;
+    screenshot(&phone, "9-handoff-phone-intro-en").await;
+    click(&phone, "#lang-toggle").await;
+    wait_text(
+        &phone,
+        "#handoff-purpose",
+        "the purpose in Chinese again",
+        |t| t.starts_with("为您"),
+    )
     .await;
     for (n, photo) in [(1, "face"), (2, "back"), (3, "hand")] {
         wait_text(&phone, "#capture-position", photo, |t| {

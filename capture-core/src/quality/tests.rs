@@ -402,6 +402,7 @@ fn problems_come_in_order_of_importance() {
         clipped_share: 0.1,
         clipped_peak: 1.0,
         laplacian_variance: 1.0,
+        face: None,
     };
     assert!(m.original.short_side() < t.min_short_side);
     assert_eq!(
@@ -423,13 +424,71 @@ fn problems_come_in_order_of_importance() {
 }
 
 impl Problem {
-    const ALL_FOR_TEST: [Problem; 5] = [
+    const ALL_FOR_TEST: [Problem; 6] = [
         Problem::TooSmall,
         Problem::TooDark,
         Problem::Overexposed,
+        Problem::NoFace,
         Problem::Blurry,
         Problem::Glare,
     ];
+}
+
+#[test]
+fn only_the_portrait_needs_a_face_and_exposure_masks_the_check() {
+    use crate::face::{FaceFinding, FaceMethod};
+    let sharp = Metrics {
+        original: Size::new(2048, 1536),
+        mean: 150.0,
+        clipped_share: 0.0,
+        clipped_peak: 0.0,
+        laplacian_variance: 500.0,
+        face: None,
+    };
+    let none = FaceFinding {
+        method: FaceMethod::SkinModel,
+        found: false,
+    };
+    let one = FaceFinding {
+        found: true,
+        ..none
+    };
+    // Not checked: no refusal for it.
+    assert_eq!(problems(PhotoSlot::Portrait, &sharp), vec![]);
+    assert_eq!(problems(PhotoSlot::Portrait, &sharp.with_face(one)), vec![]);
+    let faceless = sharp.with_face(none);
+    assert_eq!(
+        problems(PhotoSlot::Portrait, &faceless),
+        vec![Problem::NoFace]
+    );
+    assert_eq!(problems(PhotoSlot::IdFace, &faceless), vec![]);
+    // In the dark or blown out, the light is the problem to fix first.
+    let dark = Metrics {
+        mean: 10.0,
+        ..faceless
+    };
+    assert_eq!(problems(PhotoSlot::Portrait, &dark), vec![Problem::TooDark]);
+    // Blur is still said, after the missing face.
+    let blurry = Metrics {
+        laplacian_variance: 1.0,
+        ..faceless
+    };
+    assert_eq!(
+        problems(PhotoSlot::Portrait, &blurry),
+        vec![Problem::NoFace, Problem::Blurry]
+    );
+    assert_eq!(
+        Problem::NoFace.message().zh,
+        "没有检测到人脸，请拍摄本人半身照"
+    );
+    // The flag a kept faceless portrait carries.
+    let flag = assess(PhotoSlot::Portrait, &faceless)
+        .accept_anyway(2)
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&flag).unwrap(),
+        serde_json::json!({"slot": "portrait", "problems": ["no_face"], "retakes": 2})
+    );
 }
 
 #[test]
@@ -440,6 +499,7 @@ fn nan_metrics_do_not_pass_as_sharp() {
         clipped_share: 0.0,
         clipped_peak: 0.0,
         laplacian_variance: f32::NAN,
+        face: None,
     };
     assert_eq!(problems(PhotoSlot::IdBack, &m), vec![Problem::Blurry]);
 }

@@ -5,9 +5,12 @@
 //!   link as text, then polls. Each photo the phone sends is fetched and handed to the opener
 //!   exactly like one shot here; when all are in, it ends the handoff (the edge deletes the
 //!   photos) and the opener goes on by itself.
-//! - **Phone** ([`PhoneHandoff`], `/capture/?h=…`): claims the link once (a reload in the
-//!   same tab keeps its claim in `sessionStorage`), then takes the photos with the same
-//!   screens and uploads each one instead of posting it to a parent page.
+//! - **Phone** ([`PhoneHandoff`], `/capture/?h=…`): a page of its own, under the shop's
+//!   header with the language switch ([`PhoneHeader`]), saying what it is for, which photos
+//!   and how long the link lasts (a page that only says "take photos of your ID card" would
+//!   look like phishing). It claims the link once (a reload in the same tab keeps its claim in
+//!   `sessionStorage`), then takes the photos with the same screens and uploads each one
+//!   instead of posting it to a parent page.
 
 use crate::sleep;
 use std::sync::{
@@ -19,7 +22,12 @@ use haoka_shared::api::{HandoffClaimed, HandoffCreated, HandoffPhoto};
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{PhotoSequence, Sink, embed};
-use crate::{api, api::ClientError, i18n::use_lang, photo::PhotoSide};
+use crate::{
+    api,
+    api::ClientError,
+    i18n::{Lang, tr, use_lang},
+    photo::PhotoSide,
+};
 
 /// Between two looks at the handoff.
 const POLL_MS: i32 = 1500;
@@ -332,6 +340,89 @@ fn keep_claim(link: &str, claimed: &HandoffClaimed) {
     }
 }
 
+/// The shop's header on the phone's page, as on the main app: the brand (a link to the shop)
+/// and the 中文/English switch.
+#[component]
+pub fn PhoneHeader() -> impl IntoView {
+    let lang = use_context::<RwSignal<Lang>>();
+    let switch = move |_| {
+        if let Some(lang) = lang {
+            lang.update(|l| *l = l.other());
+        }
+    };
+    let current = use_lang();
+    view! {
+        <header class="top">
+            <a href="/">
+                <h1>{tr("号卡在线办理", "Order a number card")}</h1>
+            </a>
+            // A real button, so keyboards and screen readers can switch language too.
+            <button type="button" class="lang" id="lang-toggle" on:click=switch>
+                {move || current.get().pick("English", "中文")}
+            </button>
+        </header>
+    }
+}
+
+/// "身份证人像面、…（共3张）": the photos a handoff asks for, in one language.
+fn photo_list(sides: &[PhotoSide], lang: Lang) -> String {
+    let names: Vec<&str> = sides
+        .iter()
+        .map(|s| {
+            let (zh, en) = s.label();
+            lang.pick(zh, en)
+        })
+        .collect();
+    match lang {
+        Lang::Zh => format!("{}（共{}张）", names.join("、"), sides.len()),
+        Lang::En => {
+            let count = if sides.len() == 1 {
+                "1 photo".to_owned()
+            } else {
+                format!("{} photos", sides.len())
+            };
+            format!("{} ({count})", names.join("; "))
+        }
+    }
+}
+
+/// What the phone's page is for, which photos it takes and how long its link lasts.
+#[component]
+fn PhoneIntro(
+    /// The photos asked for.
+    sides: Vec<PhotoSide>,
+    /// When the link stops working, Unix ms.
+    expires_at_ms: i64,
+) -> impl IntoView {
+    let lang = use_lang();
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(timer) = set_interval_with_handle(
+        move || now.set(js_sys::Date::now()),
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || timer.clear());
+    }
+    let t = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en).to_owned();
+    view! {
+        <section class="card handoff-phone" id="handoff-phone-intro">
+            <h2>{t("在手机上拍摄订单照片", "Photos for your order, on this phone")}</h2>
+            <p class="purpose" id="handoff-purpose">{t(
+                "为您在电脑上填写的号卡订单拍摄照片，拍好的照片会自动回到电脑上。",
+                "Take the photos for the number-card order you are filling in on your computer; each photo goes back to the computer by itself.",
+            )}</p>
+            <p class="hint" id="handoff-photos">
+                {t("需要拍摄：", "To take: ")}
+                {move || photo_list(&sides, lang.get())}
+            </p>
+            <p class="hint" id="handoff-link-expiry">
+                {t("本链接有效期还剩 ", "This link works for another ")}
+                {move || left(expires_at_ms, now.get())}
+                {t("，过期后请在电脑上重新生成二维码。", "; after that, make a new QR code on the computer.")}
+            </p>
+        </section>
+    }
+}
+
 /// The phone's side: claim the QR link, then shoot and upload the photos asked for.
 #[component]
 pub fn PhoneHandoff(
@@ -353,7 +444,8 @@ pub fn PhoneHandoff(
             Err(e) => state.set(Phone::Refused(e)),
         }
     });
-    move || match state.get() {
+    move || {
+        match state.get() {
         Phone::Claiming => view! {
             <p class="card hint" id="handoff-claiming">
                 {move || lang.get().pick("正在连接电脑…", "Connecting to the computer…").to_owned()}
@@ -367,29 +459,44 @@ pub fn PhoneHandoff(
                 .filter_map(|p| embed::side_of(p))
                 .collect();
             let index = RwSignal::new(0usize);
+            let intro = sides.clone();
             view! {
-                <p class="hint" id="handoff-phone-intro">
-                    {move || lang.get().pick(
-                        "拍好的照片会发送到刚才扫码的电脑上。",
-                        "The photos you take go to the computer that showed the code.",
-                    ).to_owned()}
-                </p>
+                <PhoneIntro sides=intro expires_at_ms=claimed.expires_at_ms />
                 <PhotoSequence sides sink=Sink::Handoff(claimed.upload_token) index />
             }
             .into_any()
         }
         Phone::Refused(e) => view! {
             <section class="card" id="handoff-refused">
+                <h2>{move || lang.get().pick("无法打开拍照链接", "This photo link cannot be used").to_owned()}</h2>
                 <p class="error" role="alert">{move || e.message(lang.get())}</p>
             </section>
         }
         .into_any(),
+    }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phone_names_the_photos_in_either_language() {
+        let all = PhotoSide::ALL;
+        assert_eq!(
+            photo_list(&all, Lang::Zh),
+            "身份证人像面、身份证国徽面、半身照（共3张）"
+        );
+        assert_eq!(
+            photo_list(&all, Lang::En),
+            "ID card, photo side; ID card, emblem side; Half-length photo of you (3 photos)"
+        );
+        assert_eq!(
+            photo_list(&[PhotoSide::Hand], Lang::En),
+            "Half-length photo of you (1 photo)"
+        );
+    }
 
     #[test]
     fn time_left_reads_as_minutes_and_seconds_never_negative() {

@@ -28,7 +28,7 @@ use web_sys::{Blob, HtmlVideoElement, MediaStream};
 
 use crate::{
     api,
-    i18n::{Lang, use_lang},
+    i18n::{Lang, tr, use_lang},
     photo::PhotoSide,
 };
 use camera::{CameraError, Facing};
@@ -78,24 +78,32 @@ pub enum Sink {
     Handoff(String),
 }
 
-/// The capture app: the phone's side of a handoff when opened from a QR code, else the
-/// photos asked for by the page's `photos` query, shot here (or, on a computer, on a phone).
+/// The capture app: the phone's side of a handoff when opened from a QR code (a page of its
+/// own, so with the shop's header and language switch), else the photos asked for by the
+/// page's `photos` query, shot here (or, on a computer, on a phone) inside the opener's frame.
 #[component]
 pub fn CaptureApp() -> impl IntoView {
     let lang = RwSignal::new(Lang::initial());
     provide_context(lang);
-    let body = match embed::handoff_link() {
-        Some(link) => view! { <handoff::PhoneHandoff link /> }.into_any(),
-        None => view! { <LocalCapture /> }.into_any(),
-    };
-    let lang = use_lang();
-    view! {
-        <main class="capture">
-            // The page's one heading (a screen reader's first landmark); each step's h2 says
-            // which photo.
-            <h1 class="capture-title">{move || lang.get().pick("拍摄证件照片", "Photos for your order").to_owned()}</h1>
-            {body}
-        </main>
+    // Keeps the choice and the document's `lang` (screen readers, and axe) in step.
+    Effect::new(move |_| lang.get().remember());
+    match embed::handoff_link() {
+        Some(link) => view! {
+            <handoff::PhoneHeader />
+            <main class="capture">
+                <handoff::PhoneHandoff link />
+            </main>
+        }
+        .into_any(),
+        None => view! {
+            <main class="capture">
+                // The page's one heading (a screen reader's first landmark); each step's h2
+                // says which photo.
+                <h1 class="capture-title">{tr("拍摄证件照片", "Photos for your order")}</h1>
+                <LocalCapture />
+            </main>
+        }
+        .into_any(),
     }
 }
 

@@ -2,16 +2,22 @@
 //! work and [`haoka_capture_core`] deciding: decode with the browser's codecs (EXIF orientation
 //! applied by the decoder, once), drawn at the planned size on an
 //! `OffscreenCanvas` (a `<canvas>` where there is none), checked for blur, exposure, glare and
-//! size on a grey copy, and encoded as JPEG by the quality search (2–3 encodes) — in a Web
+//! size on a grey copy (and the portrait for a face: the browser's `FaceDetector` where there
+//! is one, else capture-core's skin model on the same small copy), and encoded as JPEG by the quality search (2–3 encodes) — in a Web
 //! Worker where there is one ([`super::encoder`]), else on the page. Bitmaps are
 //! closed and canvases shrunk to 0 × 0 as soon as they are done with: iOS counts canvas memory
 //! against a small budget.
 
 use haoka_capture_core::{
-    Assessment, ImageFormat, Metrics, PhotoSlot, QualitySearch, Size, Step, assess, dims,
-    encode::SearchError, gray::rgba_to_gray, measure, plan, sniff, sniff::jpeg_exif_orientation,
+    Assessment, FaceFinding, ImageFormat, Metrics, PhotoSlot, QualitySearch, Size, Step, assess,
+    dims,
+    encode::SearchError,
+    face::{self, Region},
+    gray::rgba_to_gray,
+    measure, plan, sniff,
+    sniff::jpeg_exif_orientation,
 };
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use leptos::prelude::{document, window};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
@@ -165,8 +171,11 @@ async fn finish(
     let rgba = analysis_rgba(picture, small)?;
     let gray = rgba_to_gray(&rgba, small.width, small.height, plan::ANALYSIS_LONG_SIDE)
         .map_err(browser)?;
+    let mut metrics = measure(&gray, original);
+    if slot.thresholds().needs_face {
+        metrics = metrics.with_face(find_face(picture, original, &rgba, small).await);
+    }
     drop(rgba);
-    let metrics = measure(&gray, original);
     let assessment = assess(slot, &metrics);
     let mut encoder = Encoder::new(picture).await?;
     let in_worker = matches!(encoder, Encoder::Worker(..));
@@ -210,6 +219,62 @@ async fn finish(
         millis: now() - started,
         in_worker,
     })
+}
+
+/// Whether the portrait shows a face: the browser's face detector where it exists and works,
+/// else the skin model on the checks' copy `rgba` (of size `small`).
+async fn find_face(picture: &Picture, original: Size, rgba: &[u8], small: Size) -> FaceFinding {
+    match detect_faces(picture, original).await {
+        Some(faces) => face::judge_detected(&faces),
+        None => face::judge_skin(face::skin_blob(rgba, small.width, small.height).as_ref()),
+    }
+}
+
+/// The face boxes of the Shape Detection API's `FaceDetector` (as shares of `original`, the
+/// picture's own size), or `None` where there is no detector (desktop Linux Chromium,
+/// Safari, Firefox) or it fails (some builds define it but cannot run it).
+async fn detect_faces(picture: &Picture, original: Size) -> Option<Vec<Region>> {
+    let ctor = Reflect::get(&window(), &JsValue::from_str("FaceDetector")).ok()?;
+    let ctor: Function = ctor.dyn_into().ok()?;
+    let options = Object::new();
+    Reflect::set(
+        &options,
+        &"maxDetectedFaces".into(),
+        &JsValue::from_f64(5.0),
+    )
+    .ok()?;
+    Reflect::set(&options, &"fastMode".into(), &JsValue::TRUE).ok()?;
+    let detector = Reflect::construct(&ctor, &Array::of1(&options)).ok()?;
+    let detect: Function = Reflect::get(&detector, &"detect".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let source: &JsValue = match picture {
+        Picture::Bitmap(bitmap, _) => bitmap.as_ref(),
+        Picture::Image(img, _, _) => img.as_ref(),
+    };
+    let promise: Promise = detect.call1(&detector, source).ok()?.dyn_into().ok()?;
+    let faces: Array = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+    let number = |o: &JsValue, k: &str| {
+        Reflect::get(o, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let regions = faces
+        .iter()
+        .filter_map(|f| {
+            let b = Reflect::get(&f, &"boundingBox".into()).ok()?;
+            Region::from_pixels(
+                number(&b, "x")?,
+                number(&b, "y")?,
+                number(&b, "width")?,
+                number(&b, "height")?,
+                original.width,
+                original.height,
+            )
+        })
+        .collect();
+    Some(regions)
 }
 
 /// The pixels of the checks' copy (long side 512), drawn from the decoded picture with the

@@ -1,6 +1,10 @@
 //! The screens of one photo: explanation, live camera, permission refused, progress, preview.
 
-use haoka_capture_core::quality::may_continue_anyway;
+use haoka_capture_core::{
+    Size,
+    quality::may_continue_anyway,
+    viewfinder::{self, DEFAULT_FRAME, Guide},
+};
 use leptos::{html, prelude::*};
 use send_wrapper::SendWrapper;
 use web_sys::{Blob, HtmlInputElement, HtmlVideoElement, MediaStream};
@@ -33,31 +37,59 @@ fn advice(side: PhotoSide) -> (&'static str, &'static str) {
 }
 
 /// The framing guide drawn over the camera and on the example: an ID-1 card (85.6 × 54 mm)
-/// or a head-and-shoulders outline, in a 100 × 133 box (a 3:4 portrait frame).
+/// or a head-and-shoulders outline, placed over `frame` (the camera's frame size, so the
+/// guide sits where it will be in the saved photo; capture-core's `viewfinder` does the
+/// maths). The shapes are drawn in their design space (a 100 × 133 portrait box) and moved
+/// into the frame's view box by one transform; their line widths are divided by its scale so
+/// they look the same at every size.
 #[component]
-fn Frame(side: PhotoSide) -> impl IntoView {
+fn Frame(
+    /// Which photo.
+    side: PhotoSide,
+    /// The frame the guide is drawn over.
+    #[prop(into)]
+    frame: Signal<Size>,
+) -> impl IntoView {
     let card = side != PhotoSide::Hand;
+    let guide = if card { Guide::Card } else { Guide::Portrait };
+    let view_box = move || {
+        let (w, h) = viewfinder::view_box(frame.get());
+        format!("0 0 {w} {h:.3}")
+    };
+    let place = Memo::new(move |_| viewfinder::placement(frame.get(), guide));
+    let shapes = if card {
+        // 90 wide → 90 × 54 / 85.6 = 56.8 high (viewfinder::CARD_DESIGN).
+        view! {
+            <rect x="5" y="38" width="90" height="56.8" rx="3.5" class="guide" />
+            {(side == PhotoSide::Face).then(|| view! {
+                <rect x="64" y="47" width="24" height="30" rx="1.5" class="detail" />
+                <path d="M12 50h40M12 60h34M12 70h44M12 84h70" class="detail" />
+            })}
+            {(side == PhotoSide::Back).then(|| view! {
+                <circle cx="20" cy="56" r="8" class="detail" />
+                <path d="M34 52h50M34 58h40M24 78h60M24 86h52" class="detail" />
+            })}
+        }
+        .into_any()
+    } else {
+        view! {
+            <ellipse cx="50" cy="48" rx="17" ry="22" class="guide" />
+            <path d="M14 126c2-26 16-38 36-38s34 12 36 38" class="guide" />
+        }
+        .into_any()
+    };
     view! {
-        <svg class="frame" viewBox="0 0 100 133" preserveAspectRatio="xMidYMid slice" aria-hidden="true">
-            {if card {
-                // 90 wide → 90 × 54 / 85.6 = 56.8 high, centred.
-                view! {
-                    <rect x="5" y="38" width="90" height="56.8" rx="3.5" class="guide" />
-                    {(side == PhotoSide::Face).then(|| view! {
-                        <rect x="64" y="47" width="24" height="30" rx="1.5" class="detail" />
-                        <path d="M12 50h40M12 60h34M12 70h44M12 84h70" class="detail" />
-                    })}
-                    {(side == PhotoSide::Back).then(|| view! {
-                        <circle cx="20" cy="56" r="8" class="detail" />
-                        <path d="M34 52h50M34 58h40M24 78h60M24 86h52" class="detail" />
-                    })}
-                }.into_any()
-            } else {
-                view! {
-                    <ellipse cx="50" cy="48" rx="17" ry="22" class="guide" />
-                    <path d="M14 126c2-26 16-38 36-38s34 12 36 38" class="guide" />
-                }.into_any()
-            }}
+        <svg class="frame" viewBox=view_box preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+            <g
+                transform=move || place.get().transform()
+                stroke-width=move || format!("{:.3}", 1.2 / place.get().scale)
+                stroke-dasharray=move || {
+                    let s = place.get().scale;
+                    format!("{:.3} {:.3}", 3.0 / s, 2.0 / s)
+                }
+            >
+                {shapes}
+            </g>
         </svg>
     }
 }
@@ -123,7 +155,7 @@ pub fn IntroScreen(
     let camera_ok = error.is_none();
     view! {
         <h2>{move || lang.get().pick(zh, en).to_owned()}</h2>
-        <div class="example"><Frame side /></div>
+        <div class="example"><Frame side frame=DEFAULT_FRAME /></div>
         <p class="hint">{move || lang.get().pick(azh, aen).to_owned()}</p>
         <p class="error" id="capture-error" role="alert">
             {move || problem.map(|(z, e)| lang.get().pick(z, e).to_owned()).unwrap_or_default()}
@@ -139,7 +171,9 @@ pub fn IntroScreen(
     }
 }
 
-/// The live camera with the framing overlay; the shutter waits for real frames.
+/// The live camera with the framing overlay; the shutter waits for real frames. The
+/// viewfinder shows the camera's whole frame in a box of its aspect ratio, which is exactly
+/// the photo the shutter saves (capture-core's `viewfinder` says why not a crop).
 #[component]
 pub fn CameraScreen(
     side: PhotoSide,
@@ -149,13 +183,24 @@ pub fn CameraScreen(
 ) -> impl IntoView {
     let video = NodeRef::<html::Video>::new();
     let live = RwSignal::new(false);
+    // The camera's frame size (0 × 0 until it says; it changes when a phone is turned).
+    let frame = RwSignal::new(Size::new(0, 0));
     Effect::new(move |_| {
         if let Some(v) = video.get() {
             v.set_src_object(Some(&stream));
         }
     });
+    let measure = move || {
+        if let Some(v) = video.get_untracked() {
+            let size = Size::new(v.video_width(), v.video_height());
+            if size != frame.get_untracked() {
+                frame.set(size);
+            }
+        }
+    };
     // A frame has been shown once time advances with a real picture size.
     let check = move |_| {
+        measure();
         if let Some(v) = video.get_untracked()
             && v.video_width() > 0
             && v.current_time() > 0.0
@@ -170,9 +215,23 @@ pub fn CameraScreen(
         }
     };
     view! {
-        <div class="viewfinder">
-            <video node_ref=video autoplay playsinline muted on:timeupdate=check on:playing=check></video>
-            <Frame side />
+        <div
+            class="viewfinder"
+            // Set through the CSSOM (`style.setProperty`), which the page's CSP allows;
+            // a `style` attribute it would block.
+            style=("--frame-ratio", move || viewfinder::aspect_ratio(frame.get()))
+        >
+            <video
+                node_ref=video
+                autoplay
+                playsinline
+                muted
+                on:loadedmetadata=move |_| measure()
+                on:resize=move |_| measure()
+                on:timeupdate=check
+                on:playing=check
+            ></video>
+            <Frame side frame />
         </div>
         <p class="hint" id="camera-hint">
             {move || if live.get() {
@@ -265,12 +324,16 @@ pub fn PreviewScreen(
     view! {
         <img class="preview" id="capture-preview" src=url alt="" />
         <p class="hint" id="capture-facts" data-width=done.size.width data-height=done.size.height data-bytes=done.bytes
-            data-encoder=if done.in_worker { "worker" } else { "page" }>
+            data-encoder=if done.in_worker { "worker" } else { "page" }
+            data-face=done.metrics.face.map(|f| f.method.name()).unwrap_or("none")>
             {facts}
         </p>
-        <ul class="problems" id="capture-problems" role="alert">
-            {problems.into_iter().map(|(z, e)| view! { <li>{move || lang.get().pick(z, e).to_owned()}</li> }).collect_view()}
-        </ul>
+        // The alert wraps the list: `role` on the <ul> itself would take its list semantics.
+        <div role="alert">
+            <ul class="problems" id="capture-problems">
+                {problems.into_iter().map(|(z, e)| view! { <li>{move || lang.get().pick(z, e).to_owned()}</li> }).collect_view()}
+            </ul>
+        </div>
         {(!passes && !anyway).then(|| view! {
             <p class="hint">{tr("请重拍；重拍两次后仍不理想可继续使用", "Please retake it; after two retakes you may use it anyway")}</p>
         })}
