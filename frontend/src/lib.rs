@@ -11,6 +11,7 @@ pub mod capture;
 pub mod components;
 pub mod console;
 pub mod i18n;
+pub mod inapp;
 pub mod nav;
 pub mod pages;
 pub mod photo;

@@ -431,3 +431,14 @@ pub async fn assert_accessible(c: &Client, label: &str) {
         "{label} scrolls sideways: scrollWidth {scroll:?} > innerWidth {inner:?}"
     );
 }
+
+/// Make this session's pages see `ua` as the browser's user agent (`navigator.userAgent` and
+/// the `User-Agent` header), as inside WeChat. Call before navigating.
+pub async fn pretend_user_agent(c: &Client, ua: &str) {
+    c.issue_cmd(Cdp {
+        cmd: "Emulation.setUserAgentOverride",
+        params: json!({ "userAgent": ua }),
+    })
+    .await
+    .expect("Emulation.setUserAgentOverride");
+}

@@ -15,7 +15,8 @@ use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
         Camera, assert_accessible, attr, browser, by_label, bypass_csp, choose, chromedriver,
-        click, enter_capture_frame, screenshot, shoot, type_into, wait_text, wait_text_for,
+        click, enter_capture_frame, pretend_user_agent, screenshot, shoot, type_into, wait_text,
+        wait_text_for,
     },
     root,
 };
@@ -552,5 +553,51 @@ async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_pref
     .await;
     screenshot(&c, "9c-products-en").await;
     assert_accessible(&c, "order form, English").await;
+    c.close().await.expect("close browser");
+}
+
+/// Inside WeChat's web view the camera may not open: a 三照 product's form says so before
+/// anything is typed, with the page's link to copy into the phone's browser; a product
+/// without photos says nothing.
+#[tokio::test]
+async fn inside_wechat_a_three_photo_order_says_how_to_open_the_phone_browser() {
+    let stack = Stack::start(&[], 600_000);
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    pretend_user_agent(
+        &c,
+        "Mozilla/5.0 (Linux; Android 13; V2203A Build/TP1A.220624.014; wv) AppleWebKit/537.36 \
+         (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 \
+         MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin \
+         NetType/WIFI Language/zh_CN ABI/arm64",
+    )
+    .await;
+    c.goto(&stack.worker.url()).await.expect("open page");
+    click(&c, "input[name=product][value='2201']").await;
+    let words = wait_text(&c, "#inapp-notice", "the WeChat notice", |t| !t.is_empty()).await;
+    assert!(
+        words.contains("微信") && words.contains("在浏览器打开"),
+        "{words}"
+    );
+    let link = c
+        .find(Locator::Css("#inapp-link"))
+        .await
+        .expect("link")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(link.starts_with(&stack.worker.url()), "{link}");
+    screenshot(&c, "10-wechat").await;
+    assert_accessible(&c, "order form inside WeChat").await;
+    click(&c, "input[name=product][value='2188']").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.find(Locator::Css("#inapp-notice")).await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the notice stayed for a product without photos"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.close().await.expect("close browser");
 }

@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod find_order;
+pub mod inapp_notice;
 pub mod my_orders;
 pub mod notice;
 pub mod photo_picker;

@@ -19,6 +19,7 @@ use crate::{
     bot_check::BotCheck,
     components::{
         find_order::FindOrder,
+        inapp_notice::InAppNotice,
         my_orders::MyOrders,
         notice::{ErrorNotice, InfoNotice},
         steps::StepBar,
@@ -263,6 +264,11 @@ fn Journey(
     BotCheck::provide();
     view! {
         <Progress step needs_photos pending />
+        // Inside WeChat and other apps the camera may not open: say so before anything is
+        // typed (another browser does not get this tab's draft), and again at the photos.
+        <Show when=move || needs_photos.get() && matches!(step.get(), Step::Details | Step::Photos)>
+            <InAppNotice />
+        </Show>
         {move || match step.get() {
             Step::Details => view! { <DetailsStep form products on_next=checked /> }.into_any(),
             Step::Photos => view! {

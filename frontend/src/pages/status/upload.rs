@@ -5,7 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{self, ClientError},
-    components::{notice::ErrorNotice, photo_picker::PhotoFields},
+    components::{inapp_notice::InAppNotice, notice::ErrorNotice, photo_picker::PhotoFields},
     i18n::{tr, use_lang},
     pages::OrderRef,
     photo::PhotoSet,
@@ -50,6 +50,7 @@ pub fn PhotoUpload(
             <p class="notice info">
                 {tr("运营商需要您补传三张照片。", "The carrier needs your three photos.")}
             </p>
+            <InAppNotice />
             <PhotoFields photos />
             <ErrorNotice id="photos-error" error=failure on_retry=move || send() />
             <button
