@@ -33,6 +33,20 @@ pub(crate) async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Put `text` on the clipboard (`navigator.clipboard.writeText`), where the browser has it
+/// (not every in-app view does); whether the call was made.
+pub(crate) fn copy_to_clipboard(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let navigator = leptos::prelude::window().navigator();
+    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &"clipboard".into()) else {
+        return false;
+    };
+    js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .is_some_and(|f| f.call1(&clipboard, &text.into()).is_ok())
+}
+
 /// Send panic messages to the browser console (a panic in wasm otherwise shows only as
 /// "unreachable"). What `console_error_panic_hook` does, without its JS stack capture: the
 /// message and its location are what a report needs, and it costs the first load less.

@@ -3,7 +3,6 @@
 //! with the page's link and a copy button. Nothing shows in a real browser.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::{
     i18n::{tr, use_lang},
@@ -20,16 +19,7 @@ pub fn InAppNotice() -> impl IntoView {
     let copied = RwSignal::new(false);
     let to_copy = link.clone();
     let copy = move |_| {
-        let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into());
-        let write = clipboard.as_ref().ok().and_then(|c| {
-            js_sys::Reflect::get(c, &"writeText".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-                .map(|f| (c.clone(), f))
-        });
-        if let Some((c, f)) = write
-            && f.call1(&c, &to_copy.as_str().into()).is_ok()
-        {
+        if crate::copy_to_clipboard(&to_copy) {
             copied.set(true);
         }
     };

@@ -3,7 +3,6 @@
 
 use haoka_shared::api::OrderAccepted;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::STEP_HEADING;
 use crate::{
@@ -27,17 +26,7 @@ pub fn Confirmation(
     let copied = RwSignal::new(false);
     let number = accepted.order_id.clone();
     let copy = move |_| {
-        // navigator.clipboard.writeText, where the browser has it (not in every in-app one).
-        let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into());
-        let write = clipboard.as_ref().ok().and_then(|c| {
-            js_sys::Reflect::get(c, &"writeText".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-                .map(|f| (c.clone(), f))
-        });
-        if let Some((c, f)) = write
-            && f.call1(&c, &number.as_str().into()).is_ok()
-        {
+        if crate::copy_to_clipboard(&number) {
             copied.set(true);
         }
     };
