@@ -1,7 +1,7 @@
 //! The catalogue, from D1 (`products`, seeded by a migration): an operator changes a product
 //! with one SQL statement and no deploy. `GET /api/products` lists what is on sale.
 
-use haoka_shared::product::{Catalogue, Product};
+use haoka_shared::product::{Carrier, Catalogue, FirstMonth, Product, Terms};
 use serde::Deserialize;
 use worker::{D1Database, Response};
 
@@ -18,6 +18,25 @@ struct Row {
     min_age: i64,
     max_age: i64,
     deny_keywords: String,
+    carrier: String,
+    general_gb: i64,
+    targeted_gb: i64,
+    call_minutes: i64,
+    first_month: String,
+    promo_months: i64,
+    excluded_provinces: String,
+    description_zh: String,
+    description_en: String,
+}
+
+/// A comma-separated column (either comma) as its trimmed, non-empty items.
+fn list(column: &str) -> Vec<String> {
+    column
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl From<Row> for Product {
@@ -32,21 +51,28 @@ impl From<Row> for Product {
             needs_phone3: r.needs_phone3 != 0,
             min_age: small(r.min_age),
             max_age: small(r.max_age),
-            deny_keywords: r
-                .deny_keywords
-                .split([',', '，'])
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            deny_keywords: list(&r.deny_keywords),
+            terms: Terms {
+                carrier: Carrier::parse(&r.carrier),
+                general_gb: small(r.general_gb),
+                targeted_gb: small(r.targeted_gb),
+                call_minutes: small(r.call_minutes),
+                first_month: FirstMonth::parse(&r.first_month),
+                promo_months: small(r.promo_months),
+                excluded_provinces: list(&r.excluded_provinces),
+                description_zh: r.description_zh,
+                description_en: r.description_en,
+            },
         }
     }
 }
 
-const COLUMNS: &str = "pid, name_zh, name_en, monthly_fen, needs_photos, needs_phone3, min_age, max_age, deny_keywords";
+const COLUMNS: &str = "pid, name_zh, name_en, monthly_fen, needs_photos, needs_phone3, min_age, max_age, deny_keywords, \
+    carrier, general_gb, targeted_gb, call_minutes, first_month, promo_months, excluded_provinces, \
+    description_zh, description_en";
 
 /// Products on sale, in display order.
-pub async fn list(db: &D1Database) -> Result<Vec<Product>, AppError> {
+pub async fn on_sale(db: &D1Database) -> Result<Vec<Product>, AppError> {
     let rows = db
         .prepare(format!(
             "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY sort, pid"
@@ -72,7 +98,7 @@ pub async fn find(db: &D1Database, pid: &str) -> Result<Option<Product>, AppErro
 /// `GET /api/products`.
 pub async fn get(db: &D1Database) -> Result<Response, AppError> {
     let body = Catalogue {
-        products: list(db).await?,
+        products: on_sale(db).await?,
     };
     Ok(Response::from_json(&body)?)
 }

@@ -108,6 +108,8 @@ pub enum ValidationError {
     PhotoTooLarge,
     /// The product id is unknown.
     UnknownProduct,
+    /// The chosen product does not ship to the chosen province.
+    NotShipped,
     /// The chosen number is not a valid mobile number.
     NumberFormat,
     /// The personal-information notice was not agreed to.
@@ -123,6 +125,7 @@ impl ValidationError {
             IdLength => "id_length",
             IdChars => "id_chars",
             IdChecksum => "id_checksum",
+            NotShipped => "not_shipped",
             IdBirthDate => "id_birth_date",
             IdFutureBirthDate => "id_future_birth_date",
             IdProvince => "id_province",
@@ -165,6 +168,7 @@ impl ValidationError {
             NameLength => "姓名长度应为2至20个字".into(),
             NameChars => "姓名只能包含汉字和间隔号·".into(),
             RegionProvince => "请选择有效的省份".into(),
+            NotShipped => "该产品不发货到所选省份，请换一个产品或收货地址".into(),
             RegionCity => "所选城市不属于该省份".into(),
             RegionDistrict => "所选区县不属于该城市".into(),
             AddressTooShort => "详细地址需多于4个字".into(),
@@ -198,6 +202,9 @@ impl ValidationError {
             NameLength => "The name must be 2 to 20 characters".into(),
             NameChars => "The name may only contain Chinese characters and the middle dot ·".into(),
             RegionProvince => "Please choose a valid province".into(),
+            NotShipped => {
+                "This product does not ship to the chosen province; choose another product or address".into()
+            }
             RegionCity => "That city is not in the chosen province".into(),
             RegionDistrict => "That district is not in the chosen city".into(),
             AddressTooShort => "The address must be longer than 4 characters".into(),

@@ -111,7 +111,11 @@ pub fn validate_draft(
         Field::Region,
         Regions::get()
             .validate(&req.province, &req.city, &req.district)
-            .map(|t| t.order_province()),
+            .and_then(|t| match prod {
+                // Said at the region, not after submit.
+                Some(p) if !p.ships_to(&req.province) => Err(ValidationError::NotShipped),
+                _ => Ok(t.order_province()),
+            }),
     );
     let deny = prod.map(Product::deny).unwrap_or_default();
     let address = check(Field::Address, parse_address(&req.address, &deny));
@@ -229,6 +233,21 @@ mod tests {
             err.iter()
                 .all(|i| !i.message_zh.is_empty() && !i.message_en.is_empty())
         );
+    }
+
+    #[test]
+    fn a_province_the_product_does_not_ship_to_is_refused_at_the_region() {
+        let mut req = good();
+        req.product_id = "2201".into();
+        req.province = "新疆维吾尔自治区".into();
+        req.city = "乌鲁木齐市".into();
+        req.district = "天山区".into();
+        let err = validate_draft(&req, Some(&product_for(&req)), today()).unwrap_err();
+        let got: Vec<(Field, &str)> = err.iter().map(|i| (i.field, i.code.as_str())).collect();
+        assert_eq!(got, vec![(Field::Region, "not_shipped")]);
+        // The same place is fine for a product that ships there.
+        req.product_id = "2188".into();
+        assert!(validate_draft(&req, Some(&product_for(&req)), today()).is_ok());
     }
 
     #[test]

@@ -560,7 +560,8 @@ async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_pref
 /// anything is typed, with the page's link to copy into the phone's browser; a product
 /// without photos says nothing.
 #[tokio::test]
-async fn inside_wechat_a_three_photo_order_says_how_to_open_the_phone_browser() {
+async fn inside_wechat_a_three_photo_order_says_how_to_open_the_phone_browser_and_the_card_its_terms()
+ {
     let stack = Stack::start(&[], 600_000);
     let driver = chromedriver();
     let c = browser(&driver, Camera::Refused).await;
@@ -590,6 +591,22 @@ async fn inside_wechat_a_three_photo_order_says_how_to_open_the_phone_browser() 
     assert!(link.starts_with(&stack.worker.url()), "{link}");
     screenshot(&c, "10-wechat").await;
     assert_accessible(&c, "order form inside WeChat").await;
+    // The card lists the terms; a province the product does not ship to is refused at the
+    // region step, in words, before anything is sent.
+    let card = wait_text(&c, "label.product.chosen", "the card's terms", |t| {
+        t.contains("中国联通")
+    })
+    .await;
+    assert!(
+        card.contains("通用40GB") && card.contains("首月免费"),
+        "{card}"
+    );
+    choose(&c, "省份", "新疆维吾尔自治区").await;
+    choose(&c, "城市", "乌鲁木齐市").await;
+    choose(&c, "区县", "天山区").await;
+    let words = wait_text(&c, "#region-error", "not shipped", |t| !t.is_empty()).await;
+    assert!(words.contains("不发货"), "{words}");
+    screenshot(&c, "10b-not-shipped").await;
     click(&c, "input[name=product][value='2188']").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while c.find(Locator::Css("#inapp-notice")).await.is_ok() {

@@ -1,4 +1,6 @@
-//! The product cards: name, monthly price, whether the three photos are needed, age range.
+//! The product cards: carrier, name, monthly price, the allowances, the first-month rule and
+//! the promotion period, whether the three photos are needed, age range, where it does not
+//! ship.
 
 use haoka_shared::product::Product;
 use leptos::prelude::*;
@@ -18,6 +20,35 @@ pub fn product_facts(p: &Product, lang: Lang) -> (String, String) {
         Lang::En => format!("Ages {}–{}", p.min_age, p.max_age),
     };
     (photos.to_owned(), ages)
+}
+
+/// The card's terms in words: the carrier, the allowances line, the billing facts (first
+/// month, promotion period) and where it does not ship (empty strings where not said).
+pub fn product_terms(p: &Product, lang: Lang) -> (String, String, Vec<String>, String) {
+    let t = &p.terms;
+    let carrier = t
+        .carrier
+        .map(|c| lang.pick(c.name().0, c.name().1).to_owned())
+        .unwrap_or_default();
+    let (zh, en) = t.allowances();
+    let allowances = lang.pick(&zh, &en).to_owned();
+    let mut billing = Vec::new();
+    if let Some(f) = t.first_month {
+        billing.push(lang.pick(f.words().0, f.words().1).to_owned());
+    }
+    if let Some((zh, en)) = t.promo() {
+        billing.push(lang.pick(&zh, &en).to_owned());
+    }
+    let not_shipped = if t.excluded_provinces.is_empty() {
+        String::new()
+    } else {
+        let places = t.excluded_provinces.join("、");
+        match lang {
+            Lang::Zh => format!("不发货：{places}"),
+            Lang::En => format!("Does not ship to: {places}"),
+        }
+    };
+    (carrier, allowances, billing, not_shipped)
 }
 
 /// One radio card per product (`input[name=product][value=PID]`), bound to `selected`.
@@ -48,13 +79,20 @@ pub fn ProductChoice(
                 p.price_en()
             };
             let (photos, ages) = product_facts(&p, l);
+            let (carrier, allowances, billing, not_shipped) = product_terms(&p, l);
             view! {
-                <span class="product-name">{name}</span>
+                <span class="product-name">
+                    {(!carrier.is_empty()).then(|| view! { <span class="carrier">{carrier}</span> })}
+                    {name}
+                </span>
                 <span class="price">{price}</span>
+                {(!allowances.is_empty()).then(|| view! { <span class="allowances">{allowances}</span> })}
                 <span class="facts">
+                    {billing.into_iter().map(|b| view! { <span class="fact billing">{b}</span> }).collect_view()}
                     <span class="fact" class:photos=p.needs_photos>{photos}</span>
                     <span class="fact">{ages}</span>
                 </span>
+                {(!not_shipped.is_empty()).then(|| view! { <span class="not-shipped">{not_shipped}</span> })}
             }
         };
         view! {
@@ -84,6 +122,7 @@ pub fn ProductChoice(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use haoka_shared::product::{Carrier, FirstMonth, Terms};
 
     #[test]
     fn facts_say_photos_and_ages_plainly() {
@@ -97,10 +136,51 @@ mod tests {
             min_age: 18,
             max_age: 60,
             deny_keywords: vec![],
+            terms: Terms::default(),
         };
         let (photos, ages) = product_facts(&p, Lang::Zh);
         assert!(photos.contains("三照"));
         assert_eq!(ages, "限18–60周岁");
         assert_eq!(product_facts(&p, Lang::En).1, "Ages 18–60");
+        // Nothing said about the terms: nothing shown.
+        let (carrier, allowances, billing, not_shipped) = product_terms(&p, Lang::Zh);
+        assert!(carrier.is_empty() && allowances.is_empty() && billing.is_empty());
+        assert!(not_shipped.is_empty());
+    }
+
+    #[test]
+    fn terms_read_as_a_shop_lists_them() {
+        let p = Product {
+            pid: "2201".into(),
+            name_zh: "星光大王卡".into(),
+            name_en: "Xingguang king card".into(),
+            monthly_fen: 3900,
+            needs_photos: true,
+            needs_phone3: true,
+            min_age: 18,
+            max_age: 60,
+            deny_keywords: vec![],
+            terms: Terms {
+                carrier: Some(Carrier::Unicom),
+                general_gb: 40,
+                targeted_gb: 30,
+                call_minutes: 100,
+                first_month: Some(FirstMonth::Free),
+                promo_months: 24,
+                excluded_provinces: vec!["新疆维吾尔自治区".into(), "西藏自治区".into()],
+                ..Terms::default()
+            },
+        };
+        let (carrier, allowances, billing, not_shipped) = product_terms(&p, Lang::Zh);
+        assert_eq!(carrier, "中国联通");
+        assert_eq!(allowances, "通用40GB + 定向30GB · 100分钟通话");
+        assert_eq!(
+            billing,
+            vec!["首月免费".to_owned(), "优惠期24个月".to_owned()]
+        );
+        assert_eq!(not_shipped, "不发货：新疆维吾尔自治区、西藏自治区");
+        let (carrier, _, billing, _) = product_terms(&p, Lang::En);
+        assert_eq!(carrier, "China Unicom");
+        assert_eq!(billing[0], "First month free");
     }
 }
