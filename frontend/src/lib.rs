@@ -21,7 +21,10 @@ use leptos::prelude::*;
 
 use crate::{
     i18n::{Lang, tr},
-    pages::{Page, TOKEN_QUERY, not_found::NotFound, order::OrderPage, status::StatusPage},
+    pages::{
+        Page, TOKEN_QUERY, not_found::NotFound, order::OrderPage, product::ProductPage,
+        status::StatusPage,
+    },
 };
 
 /// Wait `ms` milliseconds (the browser's timer).
@@ -92,6 +95,7 @@ fn CurrentPage(location: nav::Location) -> impl IntoView {
     move || match page.get() {
         Some(Page::Home) => view! { <OrderPage /> }.into_any(),
         Some(Page::Order(order)) => view! { <StatusPage order /> }.into_any(),
+        Some(Page::Product(pid)) => view! { <ProductPage pid /> }.into_any(),
         None => view! { <NotFound /> }.into_any(),
     }
 }

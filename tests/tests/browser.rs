@@ -464,6 +464,35 @@ async fn the_limit_links_the_open_order_and_a_refused_order_is_placed_again_pref
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_accessible(&c, path).await;
     }
+    // A product's own page (shareable): every term, and 办理这张卡 opens the form on it.
+    c.goto(&format!("{}/products/2201", stack.worker.url()))
+        .await
+        .expect("open the product page");
+    let terms = wait_text(&c, "#product-terms", "the product's terms", |t| {
+        t.contains("中国联通")
+    })
+    .await;
+    assert!(
+        terms.contains("首月免费") && terms.contains("不发货") && terms.contains("100分钟"),
+        "{terms}"
+    );
+    screenshot(&c, "11-product-page").await;
+    assert_accessible(&c, "product page").await;
+    click(&c, "#order-this").await;
+    let chosen = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input[name=product][value='2201']"))
+        .await
+        .expect("the form")
+        .prop("checked")
+        .await
+        .expect("checked");
+    assert_eq!(
+        chosen.as_deref(),
+        Some("true"),
+        "the form is not on the product"
+    );
     c.goto(&stack.worker.url()).await.expect("open page");
     fill_details(&c, "偏远山区 1号").await;
     click(&c, "#consent").await;

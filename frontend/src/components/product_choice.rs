@@ -5,7 +5,10 @@
 use haoka_shared::product::Product;
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, tr, use_lang};
+use crate::{
+    i18n::{Lang, tr, use_lang},
+    pages::Page,
+};
 
 /// "需上传三张照片 (三照)" or "无需照片", and "16–60 周岁".
 pub fn product_facts(p: &Product, lang: Lang) -> (String, String) {
@@ -93,6 +96,11 @@ pub fn ProductChoice(
                     <span class="fact">{ages}</span>
                 </span>
                 {(!not_shipped.is_empty()).then(|| view! { <span class="not-shipped">{not_shipped}</span> })}
+                // The product's own page: every term, and a link to share.
+                <a class="details-link" href=Page::Product(p.pid.clone()).path()
+                    aria-label=format!("{} {}", l.pick("详情", "Details"), l.pick(&p.name_zh, &p.name_en))>
+                    {l.pick("详情 ›", "Details ›")}
+                </a>
             }
         };
         view! {

@@ -3,12 +3,15 @@
 
 pub mod not_found;
 pub mod order;
+pub mod product;
 pub mod status;
 
 use haoka_shared::api::status_page_path;
 
 /// Path prefix of an order's status page (`/orders/{id}`).
 const ORDERS_PREFIX: &str = "/orders/";
+/// Path prefix of a product's page (`/products/{pid}`).
+const PRODUCTS_PREFIX: &str = "/products/";
 /// Query parameter holding the order's token (`?t=…`).
 pub const TOKEN_QUERY: &str = "t";
 
@@ -28,6 +31,8 @@ pub enum Page {
     Home,
     /// `/orders/{id}?t={token}`: one order's status.
     Order(OrderRef),
+    /// `/products/{pid}`: one product in full, shareable.
+    Product(String),
 }
 
 impl Page {
@@ -45,6 +50,7 @@ impl Page {
             Page::Home => "/".into(),
             // The edge builds the same link (shared), so both agree by construction.
             Page::Order(o) => status_page_path(&o.id, &o.token),
+            Page::Product(pid) => format!("{PRODUCTS_PREFIX}{pid}"),
         }
     }
 
@@ -54,9 +60,12 @@ impl Page {
         if path == "/" {
             return Some(Page::Home);
         }
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
+        if let Some(pid) = path.strip_prefix(PRODUCTS_PREFIX) {
+            return plain(pid).then(|| Page::Product(pid.to_owned()));
+        }
         let id = path.strip_prefix(ORDERS_PREFIX)?;
-        let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
-        plain.then(|| {
+        plain(id).then(|| {
             Page::Order(OrderRef {
                 id: id.to_owned(),
                 token: token.unwrap_or_default(),
@@ -80,6 +89,9 @@ mod tests {
         let (path, _) = link.split_once('?').unwrap_or_default();
         assert_eq!(Page::parse(path, Some("abc".into())), Some(order));
         assert_eq!(Page::parse(&Page::Home.path(), None), Some(Page::Home));
+        let product = Page::Product("2201".into());
+        assert_eq!(product.path(), "/products/2201");
+        assert_eq!(Page::parse(&product.path(), None), Some(product));
     }
 
     #[test]
@@ -87,6 +99,8 @@ mod tests {
         assert_eq!(Page::parse("/orders/", None), None);
         assert_eq!(Page::parse("/orders/HK1/x", None), None);
         assert_eq!(Page::parse("/admin", None), None);
+        assert_eq!(Page::parse("/products/", None), None);
+        assert_eq!(Page::parse("/products/22/x", None), None);
         // A link without its token still names the order; the page says it cannot open it.
         assert_eq!(
             Page::parse("/orders/HK1", None),

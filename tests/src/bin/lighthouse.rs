@@ -34,6 +34,7 @@ fn run() -> Result<()> {
     let base = stack.worker.url();
     let pages = [
         ("order form /", format!("{base}/")),
+        ("product page", format!("{base}/products/2201")),
         ("status page", format!("{base}/orders/{id}?t={token}")),
         ("console /console/", format!("{base}/console/")),
     ];
