@@ -12,6 +12,7 @@
 //! ([`Phc::needs_rehash`]).
 
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
+use haoka_shared::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 /// PBKDF2 iterations for new hashes: the Workers cap per `deriveBits` call.
@@ -152,27 +153,12 @@ pub enum PasswordError {
 }
 
 impl PasswordError {
-    /// Stable code.
-    pub fn code(self) -> &'static str {
+    /// The refusal that says so (code and words from the shared table).
+    pub const fn refusal(self) -> Refusal {
         match self {
-            PasswordError::TooShort => "password_too_short",
-            PasswordError::TooLong => "password_too_long",
-            PasswordError::Common => "password_common",
-        }
-    }
-
-    /// Words (Chinese, English).
-    pub fn message(self) -> (&'static str, &'static str) {
-        match self {
-            PasswordError::TooShort => (
-                "密码至少 12 个字符（可以是一句话）",
-                "Use at least 12 characters (a phrase works well)",
-            ),
-            PasswordError::TooLong => ("密码最多 128 个字符", "Use at most 128 characters"),
-            PasswordError::Common => (
-                "这个密码太常见，容易被猜中，请换一个",
-                "This password is too common and easy to guess; choose another",
-            ),
+            PasswordError::TooShort => Refusal::PasswordTooShort,
+            PasswordError::TooLong => Refusal::PasswordTooLong,
+            PasswordError::Common => Refusal::PasswordCommon,
         }
     }
 }
@@ -509,7 +495,7 @@ mod tests {
             PasswordError::TooLong,
             PasswordError::Common,
         ] {
-            assert!(!e.message().0.is_empty() && e.code().starts_with("password_"));
+            assert!(!e.refusal().zh().is_empty() && e.refusal().code().starts_with("password_"));
         }
     }
 

@@ -10,7 +10,7 @@
 //! they are what a real customer meets, and they never lock out a neighbour.
 //!
 //! Pure: the worker counts each bucket with one atomic upsert and asks [`first_over`] which
-//! budget, if any, is spent; words for the refusal come from [`Refusal`].
+//! budget, if any, is spent, and [`refusal`] which refusal says so.
 
 /// One minute, the window of every per-minute budget.
 pub const MINUTE_MS: i64 = 60_000;
@@ -20,6 +20,7 @@ const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
 /// How much larger the address budget is when the request passed the bot check.
 pub const BOT_CHECKED_FACTOR: u32 = 3;
 pub use haoka_shared::api::DEVICE_HEADER;
+use haoka_shared::refusal::Refusal;
 
 /// What is being budgeted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,64 +215,17 @@ pub fn device_ok(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A spent budget in words (HTTP 429 unless said otherwise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
-    /// HTTP status.
-    pub status: u16,
-    /// Stable code.
-    pub code: &'static str,
-    /// Chinese.
-    pub zh: &'static str,
-    /// English.
-    pub en: &'static str,
-}
-
-/// What the customer reads when `scope`'s budget for `action` is spent.
+/// What the customer reads when `scope`'s budget for `action` is spent (HTTP 429, or 503 for
+/// the day's paid checks); the words are the refusal's row in the shared table.
 pub fn refusal(action: Action, scope: Scope) -> Refusal {
-    let r = |code, zh, en| Refusal {
-        status: 429,
-        code,
-        zh,
-        en,
-    };
     match (action, scope) {
-        (Action::PaidCheck, _) => Refusal {
-            status: 503,
-            code: "daily_capacity",
-            zh: "今日的办理名额已满，请明天再来",
-            en: "Today's capacity for new orders is used up; please come back tomorrow",
-        },
-        (_, Scope::Global) => r(
-            "busy",
-            "当前办理的人数较多，请几分钟后再试",
-            "We are very busy right now; please try again in a few minutes",
-        ),
-        (Action::Order, Scope::Address) => r(
-            "order_budget_address",
-            "当前网络下提交的订单过多，请几分钟后再试，或换用手机网络",
-            "Too many orders from this network; try again in a few minutes or use mobile data",
-        ),
-        (Action::Order, _) => r(
-            "order_budget",
-            "提交过于频繁，请一分钟后再试",
-            "Too many orders in a short time; please try again in a minute",
-        ),
-        (Action::Precheck, Scope::Address) => r(
-            "precheck_budget_address",
-            "当前网络下的身份核验过多，请几分钟后再试，或换用手机网络",
-            "Too many identity checks from this network; try again in a few minutes or use mobile data",
-        ),
-        (Action::Precheck, _) => r(
-            "rate_limited",
-            "操作过于频繁，请一分钟后再试",
-            "Too many attempts; please try again in a minute",
-        ),
-        (Action::Lookup, _) => r(
-            "rate_limited",
-            "查询过于频繁，请一分钟后再试",
-            "Too many lookups; please try again in a minute",
-        ),
+        (Action::PaidCheck, _) => Refusal::DailyCapacity,
+        (_, Scope::Global) => Refusal::Busy,
+        (Action::Order, Scope::Address) => Refusal::OrderBudgetAddress,
+        (Action::Order, _) => Refusal::OrderBudget,
+        (Action::Precheck, Scope::Address) => Refusal::PrecheckBudgetAddress,
+        (Action::Precheck, _) => Refusal::RateLimited,
+        (Action::Lookup, _) => Refusal::LookupRateLimited,
     }
 }
 
@@ -425,13 +379,13 @@ mod tests {
         ] {
             for scope in [Scope::Address, Scope::Person, Scope::Device, Scope::Global] {
                 let r = refusal(action, scope);
-                assert!(!r.zh.is_empty() && r.zh.chars().all(|c| !c.is_ascii_alphabetic()));
-                assert!(r.en.is_ascii() && !r.en.is_empty());
-                assert!(matches!(r.status, 429 | 503));
+                assert!(!r.zh().is_empty() && r.zh().chars().all(|c| !c.is_ascii_alphabetic()));
+                assert!(r.en().is_ascii() && !r.en().is_empty());
+                assert!(matches!(r.status(), 429 | 503));
             }
         }
         assert_eq!(
-            refusal(Action::PaidCheck, Scope::Global).code,
+            refusal(Action::PaidCheck, Scope::Global).code(),
             "daily_capacity"
         );
     }

@@ -8,6 +8,7 @@
 //! writes rows.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use haoka_shared::refusal::Refusal;
 use qrcode::{EcLevel, QrCode, render::svg};
 
 /// How long a handoff lives, from its creation, unless configured otherwise.
@@ -108,21 +109,14 @@ pub enum HandoffError {
 }
 
 impl HandoffError {
-    /// Words for the person holding the phone (Chinese, English).
-    pub fn message(self) -> (&'static str, &'static str) {
+    /// The refusal the person holding the phone reads (status, code and words from the
+    /// shared table).
+    pub const fn refusal(self) -> Refusal {
         match self {
-            HandoffError::Expired => (
-                "二维码已过期，请在电脑上重新生成",
-                "This QR code has expired; make a new one on the computer",
-            ),
-            HandoffError::AlreadyClaimed => (
-                "二维码已被使用，请在电脑上重新生成",
-                "This QR code was already used; make a new one on the computer",
-            ),
-            HandoffError::NotClaimed | HandoffError::UnknownPart => (
-                "链接无效，请重新扫描电脑上的二维码",
-                "This link is not valid; scan the QR code on the computer again",
-            ),
+            HandoffError::Expired => Refusal::HandoffExpired,
+            HandoffError::AlreadyClaimed => Refusal::HandoffClaimed,
+            HandoffError::NotClaimed => Refusal::HandoffNotClaimed,
+            HandoffError::UnknownPart => Refusal::HandoffUnknownPart,
         }
     }
 }
@@ -250,8 +244,9 @@ mod tests {
             HandoffError::NotClaimed,
             HandoffError::UnknownPart,
         ] {
-            let (zh, en) = e.message();
+            let (zh, en) = (e.refusal().zh(), e.refusal().en());
             assert!(!zh.is_empty() && en.is_ascii() && !en.is_empty(), "{e:?}");
+            assert!(e.refusal().is_handoff(), "{e:?}");
         }
     }
 

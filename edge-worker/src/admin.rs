@@ -5,6 +5,7 @@
 use haoka_shared::{
     lifecycle::{Input, OrderState, RejectReason, Source},
     mask,
+    refusal::Refusal,
     sign::constant_time_eq,
 };
 use serde::{Deserialize, Serialize};
@@ -52,7 +53,7 @@ pub fn authorise(req: &Request, cfg: &Config) -> Result<(), AppError> {
     let given = req.headers().get("authorization")?.unwrap_or_default();
     let token = given.strip_prefix("Bearer ").unwrap_or("");
     if token.is_empty() || !constant_time_eq(token.as_bytes(), cfg.admin_token.as_bytes()) {
-        return Err(AppError::UNAUTHORIZED);
+        return Err(Refusal::Unauthorized.into());
     }
     Ok(())
 }
@@ -204,7 +205,7 @@ pub async fn settle(
     let db = env.d1(DB)?;
     let order = store::load(&db, order_id)
         .await?
-        .ok_or(AppError::ORDER_NOT_FOUND)?;
+        .ok_or(Refusal::OrderNotFound)?;
     let now = now_ms();
     let (input, patch, detail) = match &action {
         Settle::Confirm { apiorder } => {
@@ -233,12 +234,7 @@ pub async fn settle(
     let Some(to) =
         store::transition(&db, &order, input, Source::Operator, detail, patch, now).await?
     else {
-        return Err(AppError::Refused {
-            status: 409,
-            code: "settle_not_applicable",
-            zh: "该订单当前状态不能执行此操作",
-            en: "That action does not apply to the order's current state",
-        });
+        return Err(Refusal::SettleNotApplicable.into());
     };
     console_log!("settled id={} -> {}", order.id, to.as_str());
     crate::audit::append(

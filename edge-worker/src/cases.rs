@@ -3,7 +3,7 @@
 //! their own, leads their store's, admins and compliance all.
 
 use haoka_edge_core::{auth::Permission, checks::Subject, crypto::CASE_SUBJECT};
-use haoka_shared::{idcard, ids, mask, name};
+use haoka_shared::{idcard, ids, mask, name, refusal::Refusal};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, Request, Response};
 
@@ -14,19 +14,6 @@ use crate::{
     console::{self, Actor},
     error::AppError,
     store::{int, opt},
-};
-
-const NO_CASE: AppError = AppError::Refused {
-    status: 404,
-    code: "case_not_found",
-    zh: "没有这个案件",
-    en: "No such case",
-};
-const CLOSED: AppError = AppError::Refused {
-    status: 409,
-    code: "case_closed",
-    zh: "案件已结案",
-    en: "This case is closed",
 };
 
 /// One row of `cases`.
@@ -84,12 +71,12 @@ pub async fn may_use(
     db: &D1Database,
     id: &str,
 ) -> Result<Subject, AppError> {
-    let case = load(db, id).await?.ok_or(NO_CASE)?;
+    let case = load(db, id).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_work_on(who, &case) {
         return Err(console::forbidden(env, cfg, req, who, &format!("case {id}")).await);
     }
     if case.state != "open" {
-        return Err(CLOSED);
+        return Err(Refusal::CaseClosed.into());
     }
     if case.subject_enc.is_empty() {
         return Ok(Subject::default());
@@ -119,24 +106,14 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let mut subject = Vec::new();
     let mut sealed = haoka_edge_core::checks::Subject::default();
     if !body.subject_name.trim().is_empty() {
-        let n = name::parse_name(&body.subject_name).map_err(|_| AppError::Refused {
-            status: 422,
-            code: "invalid_name",
-            zh: "姓名格式不正确",
-            en: "The name is not valid",
-        })?;
+        let n = name::parse_name(&body.subject_name).map_err(|_| Refusal::InvalidName)?;
         subject.push(mask::mask_name(&n));
         sealed.name = Some(n);
     }
     if !body.id_number.trim().is_empty() {
         let today = haoka_shared::china_date_from_unix_millis(now_ms());
-        let id =
-            idcard::parse_resident_id(&body.id_number, today).map_err(|_| AppError::Refused {
-                status: 422,
-                code: "invalid_id_number",
-                zh: "身份证号不正确",
-                en: "The ID number is not valid",
-            })?;
+        let id = idcard::parse_resident_id(&body.id_number, today)
+            .map_err(|_| Refusal::InvalidIdNumber)?;
         subject.push(mask::mask_middle(id.as_str(), 6, 4));
         sealed.id_number = Some(id.as_str().to_owned());
     }
@@ -174,7 +151,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     .run()
     .await?;
     audit::append(&db, &cfg.audit_key, &who.username, "case_open", &id, "").await?;
-    let case = load(&db, &id).await?.ok_or(NO_CASE)?;
+    let case = load(&db, &id).await?.ok_or(Refusal::CaseNotFound)?;
     Ok(Response::from_json(&case)?.with_status(201))
 }
 
@@ -210,7 +187,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
 pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    let case = load(&db, id).await?.ok_or(NO_CASE)?;
+    let case = load(&db, id).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_see(&who, &case) {
         return Err(console::forbidden(env, cfg, req, &who, &format!("case {id}")).await);
     }
@@ -249,27 +226,17 @@ pub async fn close(
     let who = console::actor_for_change(&req, env, cfg).await?;
     let body: Close = read_json(&mut req, 2048).await?;
     let db = env.d1(DB)?;
-    let case = load(&db, id).await?.ok_or(NO_CASE)?;
+    let case = load(&db, id).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_work_on(&who, &case) {
         return Err(console::forbidden(env, cfg, &req, &who, &format!("close case {id}")).await);
     }
     if !["approved", "rejected", "recapture"].contains(&body.decision.as_str()) {
-        return Err(AppError::Refused {
-            status: 422,
-            code: "invalid_decision",
-            zh: "结论须为通过、拒绝或需重新拍照",
-            en: "The decision is approved, rejected or recapture",
-        });
+        return Err(Refusal::InvalidDecision.into());
     }
     let reason = body.reason.trim();
     let n = reason.chars().count();
     if !(2..=200).contains(&n) || reason.chars().any(char::is_control) {
-        return Err(AppError::Refused {
-            status: 422,
-            code: "invalid_reason",
-            zh: "请写明结案理由（2–200 个字）",
-            en: "Give a reason (2–200 characters)",
-        });
+        return Err(Refusal::InvalidReason.into());
     }
     let changed = db
         .prepare(
@@ -286,7 +253,7 @@ pub async fn close(
         .first::<serde_json::Value>(None)
         .await?;
     if changed.is_none() {
-        return Err(CLOSED);
+        return Err(Refusal::CaseClosed.into());
     }
     audit::append(
         &db,
@@ -297,6 +264,6 @@ pub async fn close(
         &format!("{}: {reason}", body.decision),
     )
     .await?;
-    let case = load(&db, id).await?.ok_or(NO_CASE)?;
+    let case = load(&db, id).await?.ok_or(Refusal::CaseNotFound)?;
     Ok(Response::from_json(&case)?)
 }

@@ -20,6 +20,7 @@ use haoka_shared::{
     ids, mask,
     realme::{self, Check, Kind},
     realme_form,
+    refusal::Refusal,
 };
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, Request, Response, console_log, console_warn};
@@ -39,31 +40,6 @@ use crate::{
 const MAX_BODY: usize = 9 * 1024 * 1024;
 /// The pseudo-check name of phone three-factor.
 pub const PHONE3: &str = "phone3";
-
-const UNKNOWN_CHECK: AppError = AppError::Refused {
-    status: 404,
-    code: "unknown_check",
-    zh: "没有这项核验",
-    en: "No such check",
-};
-const CONSENT_REQUIRED: AppError = AppError::Refused {
-    status: 422,
-    code: "consent_required",
-    zh: "请先确认客户已同意本次核验",
-    en: "Confirm the customer agreed to this check first",
-};
-const SENSITIVE_CONSENT_REQUIRED: AppError = AppError::Refused {
-    status: 422,
-    code: "sensitive_consent_required",
-    zh: "此项核验使用人脸图像或银行卡信息，请另行确认客户已单独同意",
-    en: "This check uses a face image or bank card: confirm the customer's separate consent",
-};
-const NO_CHECK: AppError = AppError::Refused {
-    status: 404,
-    code: "check_not_found",
-    zh: "没有这条核验记录",
-    en: "No such check",
-};
 
 /// What the agent confirmed.
 #[derive(Deserialize)]
@@ -87,25 +63,6 @@ struct RunCheck {
     #[serde(default)]
     from_case: Vec<String>,
 }
-
-const FROM_CASE_WITHOUT_CASE: AppError = AppError::Refused {
-    status: 422,
-    code: "from_case_without_case",
-    zh: "没有所属案件，无法带入案件中的信息",
-    en: "There is no case to take the details from",
-};
-const FROM_CASE_NOT_FILLABLE: AppError = AppError::Refused {
-    status: 422,
-    code: "from_case_not_fillable",
-    zh: "只有姓名和身份证号可以从案件带入",
-    en: "Only the name and the ID number can come from the case",
-};
-const FROM_CASE_MISSING: AppError = AppError::Refused {
-    status: 422,
-    code: "from_case_missing",
-    zh: "案件中没有这项信息（或已按保留期清除），请手动填写",
-    en: "The case does not hold this (or it was cleared after its retention): type it in",
-};
 
 /// One check as the console shows it.
 #[derive(Serialize)]
@@ -519,32 +476,32 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     let check = if body.check == PHONE3 {
         None
     } else {
-        Some(realme::check(&body.check).ok_or(UNKNOWN_CHECK)?)
+        Some(realme::check(&body.check).ok_or(Refusal::UnknownCheck)?)
     };
     // phone3 asks mobilecheck's question: its form is mobilecheck's.
     let form = check
         .or_else(|| realme::check("mobilecheck"))
-        .ok_or(UNKNOWN_CHECK)?;
+        .ok_or(Refusal::UnknownCheck)?;
     let subject = match &body.case_id {
         Some(case_id) => Some(crate::cases::may_use(env, cfg, &req, &who, &db, case_id).await?),
         None => None,
     };
     if !body.from_case.is_empty() {
-        let subject = subject.as_ref().ok_or(FROM_CASE_WITHOUT_CASE)?;
+        let subject = subject.as_ref().ok_or(Refusal::FromCaseWithoutCase)?;
         haoka_edge_core::checks::fill_from_case(form, &mut body.fields, &body.from_case, subject)
             .map_err(|e| match e {
-            haoka_edge_core::checks::FillError::NotFillable(_) => FROM_CASE_NOT_FILLABLE,
-            haoka_edge_core::checks::FillError::NotOnCase(_) => FROM_CASE_MISSING,
+            haoka_edge_core::checks::FillError::NotFillable(_) => Refusal::FromCaseNotFillable,
+            haoka_edge_core::checks::FillError::NotOnCase(_) => Refusal::FromCaseMissing,
         })?;
     }
     let today = haoka_shared::china_date_from_unix_millis(now_ms());
     let params =
         realme_form::validate_form_on(form, &body.fields, today).map_err(AppError::Params)?;
     if body.consent.version != CHECK_CONSENT_VERSION || !body.consent.confirmed {
-        return Err(CONSENT_REQUIRED);
+        return Err(Refusal::ConsentRequired.into());
     }
     if check.is_some_and(needs_sensitive_consent) && !body.consent.sensitive {
-        return Err(SENSITIVE_CONSENT_REQUIRED);
+        return Err(Refusal::SensitiveConsentRequired.into());
     }
     let now = now_ms();
     let id = ids::mint_id("CK", now, &random::<6>()?);
@@ -696,7 +653,7 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         &detail,
     )
     .await?;
-    let row = load(&db, &id).await?.ok_or(NO_CHECK)?;
+    let row = load(&db, &id).await?.ok_or(Refusal::CheckNotFound)?;
     Ok(Response::from_json(&view(&row, cfg))?.with_status(201))
 }
 
@@ -718,7 +675,7 @@ fn may_see(who: &Actor, row: &Row) -> bool {
 pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    let row = load(&db, id).await?.ok_or(NO_CHECK)?;
+    let row = load(&db, id).await?.ok_or(Refusal::CheckNotFound)?;
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, cfg, req, &who, &format!("check {id}")).await);
     }
@@ -836,12 +793,7 @@ pub async fn notification(mut req: Request, env: &Env, cfg: &Config) -> Result<R
         Ok(n) => n,
         Err(checks::NotificationError::BadSign) => {
             console_warn!("realme notification refused: bad sign");
-            return Err(AppError::Refused {
-                status: 401,
-                code: "bad_sign",
-                zh: "签名错误",
-                en: "Bad signature",
-            });
+            return Err(Refusal::BadSign.into());
         }
         Err(checks::NotificationError::Missing(what)) => {
             return Err(AppError::BadRequest(format!("notification without {what}")));
@@ -945,19 +897,6 @@ struct Reveal {
     reason: String,
 }
 
-const REASON_REQUIRED: AppError = AppError::Refused {
-    status: 422,
-    code: "reason_required",
-    zh: "请填写查看原文的理由（3–200 字）",
-    en: "Give a reason for revealing the value (3–200 characters)",
-};
-const NOT_REVEALABLE: AppError = AppError::Refused {
-    status: 404,
-    code: "not_revealable",
-    zh: "这项核验没有保存该字段（图片和密码从不保存）",
-    en: "This check kept no such field (images and passwords are never kept)",
-};
-
 /// `POST /api/console/checks/{id}/reveal` `{field, reason}`: one input in clear, for an
 /// account with the reveal permission that may see the check, with the reason audited first.
 pub async fn reveal(
@@ -979,21 +918,16 @@ pub async fn reveal(
     let reason = body.reason.trim();
     let reason_len = reason.chars().count();
     if !(3..=200).contains(&reason_len) || reason.chars().any(char::is_control) {
-        return Err(REASON_REQUIRED);
+        return Err(Refusal::ReasonRequired.into());
     }
     let db = env.d1(DB)?;
-    let row = load(&db, id).await?.ok_or(NO_CHECK)?;
+    let row = load(&db, id).await?.ok_or(Refusal::CheckNotFound)?;
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, cfg, &req, &who, &format!("reveal {id}")).await);
     }
     let sealed = inputs_enc(&db, id).await?;
     if sealed.is_empty() {
-        return Err(AppError::Refused {
-            status: 410,
-            code: "inputs_purged",
-            zh: "该核验的原始信息已过保留期并已删除",
-            en: "This check's inputs are past their retention time and were deleted",
-        });
+        return Err(Refusal::InputsPurged.into());
     }
     let clear = cfg
         .sealer
@@ -1001,7 +935,7 @@ pub async fn reveal(
         .map_err(|e| AppError::Internal(format!("unseal: {e}")))?;
     let inputs: BTreeMap<String, String> =
         serde_json::from_str(&clear).map_err(|e| AppError::Internal(e.to_string()))?;
-    let value = inputs.get(&body.field).ok_or(NOT_REVEALABLE)?;
+    let value = inputs.get(&body.field).ok_or(Refusal::NotRevealable)?;
     audit::append(
         &db,
         &cfg.audit_key,
@@ -1021,7 +955,7 @@ async fn inputs_enc(db: &D1Database, id: &str) -> Result<String, AppError> {
         .bind(&[id.into()])?
         .first::<String>(Some("inputs_enc"))
         .await?
-        .ok_or(NO_CHECK)
+        .ok_or(Refusal::CheckNotFound.into())
 }
 
 /// What the retention pass removed.

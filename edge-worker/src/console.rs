@@ -11,6 +11,7 @@ use haoka_edge_core::{
     },
     crypto, handoff,
 };
+use haoka_shared::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, Request, Response};
 
@@ -26,101 +27,6 @@ use crate::{
 /// Console JSON bodies are small.
 const MAX_JSON_BYTES: usize = 4096;
 
-const NOT_SIGNED_IN: AppError = AppError::Refused {
-    status: 401,
-    code: "not_signed_in",
-    zh: "请先登录",
-    en: "Please sign in",
-};
-const SESSION_IDLE: AppError = AppError::Refused {
-    status: 401,
-    code: "session_idle",
-    zh: "长时间未操作，已自动退出，请重新登录",
-    en: "You were signed out after a while without activity; please sign in again",
-};
-const SESSION_EXPIRED: AppError = AppError::Refused {
-    status: 401,
-    code: "session_expired",
-    zh: "登录已超过 12 小时，请重新登录",
-    en: "Your sign-in is over 12 hours old; please sign in again",
-};
-/// One answer for a wrong password, an unknown name and a locked account alike (after the
-/// same work), so the sign-in form tells no one which names exist or are locked.
-const BAD_CREDENTIALS: AppError = AppError::Refused {
-    status: 401,
-    code: "bad_credentials",
-    zh: "用户名或密码错误；连续输错 5 次，账号会锁定 15 分钟（管理员可解锁）",
-    en: "Wrong user name or password; after 5 wrong passwords in a row the account is locked for 15 minutes (an admin can unlock it)",
-};
-const LOGIN_REFUSED: AppError = AppError::Refused {
-    status: 403,
-    code: "login_refused",
-    zh: "请从本站的登录页面登录",
-    en: "Please sign in from this site's sign-in page",
-};
-const CURRENT_PASSWORD: AppError = AppError::Refused {
-    status: 422,
-    code: "current_password_required",
-    zh: "修改自己的密码需要输入当前密码",
-    en: "Changing your own password needs your current password",
-};
-const DISABLED: AppError = AppError::Refused {
-    status: 403,
-    code: "account_disabled",
-    zh: "账号已停用，请联系管理员",
-    en: "This account is disabled; ask an admin",
-};
-const FORBIDDEN: AppError = AppError::Refused {
-    status: 403,
-    code: "forbidden",
-    zh: "没有权限执行此操作",
-    en: "You are not allowed to do this",
-};
-const CSRF: AppError = AppError::Refused {
-    status: 403,
-    code: "csrf",
-    zh: "页面已过期，请刷新后重试",
-    en: "This page is out of date; reload it and try again",
-};
-const THROTTLED: AppError = AppError::Refused {
-    status: 429,
-    code: "login_throttled",
-    zh: "登录尝试过于频繁，请一分钟后再试",
-    en: "Too many sign-in attempts from here; try again in a minute",
-};
-const BOOTSTRAP_DONE: AppError = AppError::Refused {
-    status: 409,
-    code: "bootstrap_done",
-    zh: "已有管理员，请由管理员创建账号",
-    en: "An admin exists already; admins create the other accounts",
-};
-const ACCOUNT_EXISTS: AppError = AppError::Refused {
-    status: 409,
-    code: "account_exists",
-    zh: "该用户名已被使用",
-    en: "This user name is taken",
-};
-const NO_ACCOUNT: AppError = AppError::Refused {
-    status: 404,
-    code: "account_not_found",
-    zh: "没有这个账号",
-    en: "No such account",
-};
-
-fn invalid(code: &'static str, zh: &'static str, en: &'static str) -> AppError {
-    AppError::Refused {
-        status: 422,
-        code,
-        zh,
-        en,
-    }
-}
-
-fn password_refused(e: PasswordError) -> AppError {
-    let (zh, en) = e.message();
-    invalid(e.code(), zh, en)
-}
-
 /// A user name: 3–32 of `a-z 0-9 . _ -` (lower-cased first).
 fn username_ok(name: &str) -> bool {
     (3..=32).contains(&name.len())
@@ -132,22 +38,14 @@ fn username_ok(name: &str) -> bool {
 fn check_display_name(name: &str) -> Result<(), AppError> {
     let n = name.trim().chars().count();
     if n == 0 || n > 40 || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "invalid_display_name",
-            "姓名需为 1–40 个字符",
-            "The display name needs 1–40 characters",
-        ));
+        return Err(Refusal::InvalidDisplayName.into());
     }
     Ok(())
 }
 
 fn check_store(store: &str) -> Result<(), AppError> {
     if store.chars().count() > 40 || store.chars().any(char::is_control) {
-        return Err(invalid(
-            "invalid_store",
-            "门店名称最多 40 个字符",
-            "The store name has at most 40 characters",
-        ));
+        return Err(Refusal::InvalidStore.into());
     }
     Ok(())
 }
@@ -266,14 +164,14 @@ pub async fn actor(req: &Request, env: &Env, cfg: &Config) -> Result<Actor, AppE
     let cookies = req.headers().get("cookie")?.unwrap_or_default();
     let token = auth::token_from_cookies(&cookies)
         .filter(|t| handoff::token_shape_ok(t, handoff::TOKEN_BYTES))
-        .ok_or(NOT_SIGNED_IN)?;
+        .ok_or(Refusal::NotSignedIn)?;
     let db = env.d1(DB)?;
     let row = db
         .prepare("SELECT * FROM sessions WHERE token_hash = ?1")
         .bind(&[token_hash(cfg, token).into()])?
         .first::<SessionRow>(None)
         .await?
-        .ok_or(NOT_SIGNED_IN)?;
+        .ok_or(Refusal::NotSignedIn)?;
     let now = now_ms();
     let session = Session {
         created_ms: row.created_ms,
@@ -287,16 +185,17 @@ pub async fn actor(req: &Request, env: &Env, cfg: &Config) -> Result<Actor, AppE
                 .run()
                 .await?;
             return Err(match end {
-                SessionEnd::Idle => SESSION_IDLE,
-                SessionEnd::Absolute => SESSION_EXPIRED,
-            });
+                SessionEnd::Idle => Refusal::SessionIdle,
+                SessionEnd::Absolute => Refusal::SessionExpired,
+            }
+            .into());
         }
     };
     let account = load_account(&db, &row.username)
         .await?
-        .ok_or(NOT_SIGNED_IN)?;
+        .ok_or(Refusal::NotSignedIn)?;
     if account.disabled != 0 {
-        return Err(NOT_SIGNED_IN);
+        return Err(Refusal::NotSignedIn.into());
     }
     db.prepare("UPDATE sessions SET seen_ms = ?1 WHERE token_hash = ?2")
         .bind(&[int(live.seen_ms), row.token_hash.as_str().into()])?
@@ -333,7 +232,7 @@ pub async fn actor_for_change(req: &Request, env: &Env, cfg: &Config) -> Result<
             "",
         )
         .await;
-        return Err(CSRF);
+        return Err(Refusal::Csrf.into());
     }
     Ok(who)
 }
@@ -375,7 +274,7 @@ pub async fn forbidden(
         }
         Err(e) => return e.into(),
     }
-    FORBIDDEN
+    AppError::Refused(Refusal::Forbidden)
 }
 
 #[derive(Deserialize)]
@@ -417,21 +316,17 @@ async fn insert_account(
 ) -> Result<Option<AccountRow>, AppError> {
     let username = a.username.trim().to_lowercase();
     if !username_ok(&username) {
-        return Err(invalid(
-            "invalid_username",
-            "用户名为 3–32 个小写字母、数字或 . _ -",
-            "User names are 3–32 of lower-case letters, digits and . _ -",
-        ));
+        return Err(Refusal::InvalidUsername.into());
     }
     check_display_name(&a.display_name)?;
     check_store(&a.store)?;
-    auth::check_password(&a.password, &username).map_err(password_refused)?;
+    auth::check_password(&a.password, &username).map_err(PasswordError::refusal)?;
     if when == Insert::OnlyAdmin && working_admin(db).await? {
         // The cheap early answer; the insert below decides for certain.
         return Ok(None);
     }
     if load_account(db, &username).await?.is_some() {
-        return Err(ACCOUNT_EXISTS);
+        return Err(Refusal::AccountExists.into());
     }
     let phc = passwords::hash(&a.password).await?;
     let now = now_ms();
@@ -458,7 +353,7 @@ async fn insert_account(
         if when == Insert::OnlyAdmin && working_admin(db).await? {
             return Ok(None);
         }
-        return Err(ACCOUNT_EXISTS);
+        return Err(Refusal::AccountExists.into());
     }
     load_account(db, &username)
         .await?
@@ -473,7 +368,7 @@ pub async fn bootstrap(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     let db = env.d1(DB)?;
     let row = insert_account(&db, &body, Role::Admin, Insert::OnlyAdmin)
         .await?
-        .ok_or(BOOTSTRAP_DONE)?;
+        .ok_or(Refusal::BootstrapDone)?;
     audit::append(
         &db,
         &cfg.audit_key,
@@ -534,7 +429,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
         headers.get("sec-fetch-site")?.as_deref(),
         &cfg.public_base,
     ) {
-        return Err(LOGIN_REFUSED);
+        return Err(Refusal::LoginRefused.into());
     }
     if let Err(e) = ratelimit::check(&req, env, cfg, "login", cfg.logins_per_minute).await {
         let ip = ratelimit::address_hash(&req, cfg)?;
@@ -550,13 +445,15 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             .await;
         }
         return Err(match e {
-            AppError::Refused { status: 429, .. } => THROTTLED,
+            AppError::Refused(r) if r.status() == 429 => Refusal::LoginThrottled.into(),
             other => other,
         });
     }
     let body: Login = read_json(&mut req, MAX_JSON_BYTES).await?;
     let username = body.username.trim().to_lowercase();
     let now = now_ms();
+    // One answer (`bad_credentials`) for a wrong password, an unknown name and a locked account
+    // alike, after the same work: the sign-in form tells no one which names exist or are locked.
     let Some(account) = load_account(&db, &username)
         .await?
         .filter(|_| username_ok(&username))
@@ -572,7 +469,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             "no such account",
         )
         .await;
-        return Err(BAD_CREDENTIALS);
+        return Err(Refusal::BadCredentials.into());
     };
     let attempts = Attempts {
         failures: account.failures,
@@ -590,7 +487,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             "",
         )
         .await;
-        return Err(BAD_CREDENTIALS);
+        return Err(Refusal::BadCredentials.into());
     }
     if body.password.chars().count() > auth::PASSWORD_CHARS.1
         || !passwords::verify(&body.password, &account.password).await?
@@ -606,7 +503,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             &detail,
         )
         .await;
-        return Err(BAD_CREDENTIALS);
+        return Err(Refusal::BadCredentials.into());
     }
     if account.disabled != 0 {
         audit::note(
@@ -618,7 +515,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
             "",
         )
         .await;
-        return Err(DISABLED);
+        return Err(Refusal::AccountDisabled.into());
     }
     let mut reset = db
         .prepare("UPDATE accounts SET failures = 0, locked_until_ms = NULL WHERE username = ?1")
@@ -768,9 +665,7 @@ pub async fn create_account(
     let body: NewAccount = read_json(&mut req, MAX_JSON_BYTES).await?;
     let role = match body.role.as_deref() {
         None => Role::Agent,
-        Some(r) => {
-            Role::parse(r).ok_or_else(|| invalid("invalid_role", "角色无效", "Unknown role"))?
-        }
+        Some(r) => Role::parse(r).ok_or(Refusal::InvalidRole)?,
     };
     if !may_manage(&who, role, body.store.trim()) {
         return Err(forbidden(
@@ -785,7 +680,7 @@ pub async fn create_account(
     let db = env.d1(DB)?;
     let row = insert_account(&db, &body, role, Insert::Any)
         .await?
-        .ok_or(ACCOUNT_EXISTS)?;
+        .ok_or(Refusal::AccountExists)?;
     let detail = format!("role={} store={}", row.role, row.store);
     audit::append(
         &db,
@@ -832,16 +727,14 @@ pub async fn change_account(
     let Some(account) = load_account(&db, username).await? else {
         // Only those who may manage someone learn whether an account exists.
         if who.role.can(Permission::ManageAccounts) || who.role.can(Permission::ManageStoreAgents) {
-            return Err(NO_ACCOUNT);
+            return Err(Refusal::AccountNotFound.into());
         }
         return Err(forbidden(env, cfg, &req, &who, "change account").await);
     };
     let old_role = account.role()?;
     let new_role = match body.role.as_deref() {
         None => old_role,
-        Some(r) => {
-            Role::parse(r).ok_or_else(|| invalid("invalid_role", "角色无效", "Unknown role"))?
-        }
+        Some(r) => Role::parse(r).ok_or(Refusal::InvalidRole)?,
     };
     let new_store = body
         .store
@@ -852,11 +745,7 @@ pub async fn change_account(
         return Err(forbidden(env, cfg, &req, &who, &format!("change {username}")).await);
     }
     if who.username == account.username && (body.disabled == Some(true) || new_role != old_role) {
-        return Err(invalid(
-            "own_account",
-            "不能停用自己的账号或修改自己的角色",
-            "You cannot disable your own account or change your own role",
-        ));
+        return Err(Refusal::OwnAccount.into());
     }
     let display_name = match &body.display_name {
         Some(n) => {
@@ -878,12 +767,12 @@ pub async fn change_account(
                 "",
             )
             .await;
-            return Err(CURRENT_PASSWORD);
+            return Err(Refusal::CurrentPasswordRequired.into());
         }
     }
     let password = match &body.password {
         Some(p) => {
-            auth::check_password(p, &account.username).map_err(password_refused)?;
+            auth::check_password(p, &account.username).map_err(PasswordError::refusal)?;
             passwords::hash(p).await?
         }
         None => account.password.clone(),
@@ -943,7 +832,7 @@ pub async fn change_account(
     .await?;
     let row = load_account(&db, &account.username)
         .await?
-        .ok_or(NO_ACCOUNT)?;
+        .ok_or(Refusal::AccountNotFound)?;
     Ok(Response::from_json(&row.view())?)
 }
 

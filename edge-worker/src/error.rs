@@ -1,7 +1,7 @@
 //! The edge's one error type, mapped once to a status code and a JSON body with words a
 //! customer understands (Chinese first). Internal details go to the log, never the body.
 
-use haoka_shared::{FieldIssue, api::ApiError};
+use haoka_shared::{FieldIssue, api::ApiError, refusal::Refusal};
 use worker::{Response, console_error};
 
 /// Everything a route can fail with.
@@ -22,18 +22,9 @@ pub enum AppError {
     /// Wrong method on a known route (HTTP 405).
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// A refusal with its own status, code and words (401, 404, 409, 422, 429 …).
-    #[error("refused {status} {code}")]
-    Refused {
-        /// HTTP status.
-        status: u16,
-        /// Stable machine code (`order_limit`, `idempotency_mismatch`, `rate_limited` …).
-        code: &'static str,
-        /// Chinese words.
-        zh: &'static str,
-        /// English words.
-        en: &'static str,
-    },
+    /// A refusal from the shared table: its status, code and words are its row.
+    #[error("refused {} {}", .0.status(), .0.code())]
+    Refused(Refusal),
     /// An identity check's form failed the table's rules (HTTP 422), per parameter.
     #[error("check form invalid on {} parameter(s)", .0.len())]
     Params(Vec<haoka_shared::realme_form::ParamIssue>),
@@ -42,36 +33,15 @@ pub enum AppError {
     Internal(String),
 }
 
-impl AppError {
-    /// The same key came back with a different body (HTTP 422).
-    pub const IDEMPOTENCY_MISMATCH: AppError = AppError::Refused {
-        status: 422,
-        code: "idempotency_mismatch",
-        zh: "该订单已提交过且内容不同，请刷新页面后重新填写",
-        en: "This order was already submitted with different details; reload the page and start again",
-    };
-    /// Too many calls from one address (HTTP 429).
-    pub const RATE_LIMITED: AppError = AppError::Refused {
-        status: 429,
-        code: "rate_limited",
-        zh: "操作过于频繁，请一分钟后再试",
-        en: "Too many attempts; please try again in a minute",
-    };
-    /// No order with that number and token (HTTP 404; says nothing about which part is wrong).
-    pub const ORDER_NOT_FOUND: AppError = AppError::Refused {
-        status: 404,
-        code: "order_not_found",
-        zh: "订单不存在或链接已失效",
-        en: "No such order, or the link is no longer valid",
-    };
-    /// Missing or wrong operator token (HTTP 401).
-    pub const UNAUTHORIZED: AppError = AppError::Refused {
-        status: 401,
-        code: "unauthorized",
-        zh: "需要管理员身份",
-        en: "Operator credentials required",
-    };
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::Refused(r)
+    }
 }
+
+/// The words of a check form that failed the table's rules (`validation`, with `params`).
+const PARAMS_ZH: &str = "核验信息有误，请按提示修改";
+const PARAMS_EN: &str = "Some of the check's fields are not valid; please correct them";
 
 impl From<worker::Error> for AppError {
     fn from(e: worker::Error) -> Self {
@@ -83,12 +53,21 @@ impl AppError {
     fn status(&self) -> u16 {
         match self {
             AppError::Validation(_) | AppError::Params(_) => 422,
-            AppError::BadRequest(_) => 400,
-            AppError::PayloadTooLarge => 413,
-            AppError::NotFound => 404,
-            AppError::MethodNotAllowed => 405,
-            AppError::Refused { status, .. } => *status,
             AppError::Internal(_) => 500,
+            other => other.refusal().map_or(500, Refusal::status),
+        }
+    }
+
+    /// The table's row for an error with fixed words (everything but `validation` and
+    /// `internal`).
+    fn refusal(&self) -> Option<Refusal> {
+        match self {
+            AppError::BadRequest(_) => Some(Refusal::BadRequest),
+            AppError::PayloadTooLarge => Some(Refusal::PayloadTooLarge),
+            AppError::NotFound => Some(Refusal::NotFound),
+            AppError::MethodNotAllowed => Some(Refusal::MethodNotAllowed),
+            AppError::Refused(r) => Some(*r),
+            AppError::Validation(_) | AppError::Params(_) | AppError::Internal(_) => None,
         }
     }
 
@@ -100,38 +79,16 @@ impl AppError {
                 "Some fields are not valid; please correct them",
                 fields,
             ),
-            AppError::Params(_) => (
-                "validation",
-                "核验信息有误，请按提示修改",
-                "Some of the check's fields are not valid; please correct them",
-                vec![],
-            ),
-            AppError::BadRequest(_) => (
-                "bad_request",
-                "请求格式不正确",
-                "The request is malformed",
-                vec![],
-            ),
-            AppError::PayloadTooLarge => (
-                "payload_too_large",
-                "提交的内容过大",
-                "The request is too large",
-                vec![],
-            ),
-            AppError::NotFound => ("not_found", "接口不存在", "No such API endpoint", vec![]),
-            AppError::MethodNotAllowed => (
-                "method_not_allowed",
-                "请求方法不允许",
-                "Method not allowed",
-                vec![],
-            ),
-            AppError::Refused { code, zh, en, .. } => (code, zh, en, vec![]),
-            AppError::Internal(_) => (
-                "internal",
-                "服务暂时不可用，请稍后再试",
-                "Something went wrong; please try again later",
-                vec![],
-            ),
+            AppError::Params(_) => ("validation", PARAMS_ZH, PARAMS_EN, vec![]),
+            other => match other.refusal() {
+                Some(r) => return r.into(),
+                None => (
+                    "internal",
+                    "服务暂时不可用，请稍后再试",
+                    "Something went wrong; please try again later",
+                    vec![],
+                ),
+            },
         };
         ApiError {
             error: error.into(),
@@ -151,8 +108,8 @@ impl AppError {
             // The table's parameter names, not the order form's fields.
             let body = serde_json::json!({
                 "error": "validation",
-                "message_zh": "核验信息有误，请按提示修改",
-                "message_en": "Some of the check's fields are not valid; please correct them",
+                "message_zh": PARAMS_ZH,
+                "message_en": PARAMS_EN,
                 "params": params,
             });
             return Ok(Response::from_json(&body)?.with_status(status));
@@ -163,18 +120,8 @@ impl AppError {
 
 /// The refusal for a per-person limit (the order submit and the pre-check say the same).
 pub const fn limit_error(limit: haoka_edge_core::budget::Limit) -> AppError {
-    match limit {
-        haoka_edge_core::budget::Limit::Product => AppError::Refused {
-            status: 409,
-            code: "order_limit_product",
-            zh: "您已有一张该产品的订单正在办理，请等它完成后再下单",
-            en: "You already have an open order for this product; please wait until it is done",
-        },
-        haoka_edge_core::budget::Limit::Total => AppError::Refused {
-            status: 409,
-            code: "order_limit_total",
-            zh: "您名下正在办理的号卡订单已达上限",
-            en: "You have reached the limit of open number-card orders",
-        },
-    }
+    AppError::Refused(match limit {
+        haoka_edge_core::budget::Limit::Product => Refusal::OrderLimitProduct,
+        haoka_edge_core::budget::Limit::Total => Refusal::OrderLimitTotal,
+    })
 }

@@ -16,6 +16,7 @@ use haoka_shared::{
     },
     ids,
     photo::{PHOTO_MAX_BYTES, check_photo},
+    refusal::Refusal,
 };
 use serde::Deserialize;
 use worker::{D1Database, Env, Request, Response, console_log};
@@ -32,30 +33,6 @@ use crate::{
 const MAX_JSON_BYTES: usize = 1024;
 /// A photo's `QualityFlag` header.
 const MAX_FLAG_BYTES: usize = 512;
-
-/// No handoff with that token (HTTP 404).
-const NOT_FOUND: AppError = AppError::Refused {
-    status: 404,
-    code: "handoff_not_found",
-    zh: "链接无效，请重新扫描电脑上的二维码",
-    en: "This link is not valid; scan the QR code on the computer again",
-};
-
-fn refused(e: HandoffError) -> AppError {
-    let (zh, en) = e.message();
-    let (status, code) = match e {
-        HandoffError::Expired => (410, "handoff_expired"),
-        HandoffError::AlreadyClaimed => (409, "handoff_claimed"),
-        HandoffError::NotClaimed => (409, "handoff_not_claimed"),
-        HandoffError::UnknownPart => (404, "handoff_unknown_part"),
-    };
-    AppError::Refused {
-        status,
-        code,
-        zh,
-        en,
-    }
-}
 
 /// One row of `handoffs`.
 #[derive(Deserialize)]
@@ -104,7 +81,7 @@ fn bearer(req: &Request) -> Result<String, AppError> {
     let given = req.headers().get("authorization")?.unwrap_or_default();
     match given.strip_prefix("Bearer ") {
         Some(t) if handoff::token_shape_ok(t, TOKEN_BYTES) => Ok(t.to_owned()),
-        _ => Err(NOT_FOUND),
+        _ => Err(Refusal::HandoffNotFound.into()),
     }
 }
 
@@ -127,9 +104,9 @@ async fn desk(req: &Request, env: &Env, cfg: &Config) -> Result<(D1Database, Row
     let db = env.d1(DB)?;
     let row = load(&db, "desk_hash", &hash(cfg, "handoff-desk", &token))
         .await?
-        .ok_or(NOT_FOUND)?;
+        .ok_or(Refusal::HandoffNotFound)?;
     if row.state().purgeable(now_ms()) {
-        return Err(refused(HandoffError::Expired));
+        return Err(Refusal::HandoffExpired.into());
     }
     Ok((db, row))
 }
@@ -182,13 +159,15 @@ pub async fn claim(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
     ratelimit::check(&req, env, cfg, "handoff", cfg.handoffs_per_minute).await?;
     let body: HandoffClaim = read_json(&mut req, MAX_JSON_BYTES).await?;
     if !handoff::token_shape_ok(&body.token, LINK_TOKEN_BYTES) {
-        return Err(NOT_FOUND);
+        return Err(Refusal::HandoffNotFound.into());
     }
     let db = env.d1(DB)?;
     let link_hash = hash(cfg, "handoff-link", &body.token);
-    let row = load(&db, "link_hash", &link_hash).await?.ok_or(NOT_FOUND)?;
+    let row = load(&db, "link_hash", &link_hash)
+        .await?
+        .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
-    let claimed = row.state().claim(now).map_err(refused)?;
+    let claimed = row.state().claim(now).map_err(HandoffError::refusal)?;
     let upload_token = handoff::token(&random::<TOKEN_BYTES>()?);
     // Single use even when two phones race: only the update that finds it unclaimed wins.
     let won = db
@@ -204,7 +183,7 @@ pub async fn claim(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
         .first::<serde_json::Value>(None)
         .await?;
     if won.is_none() {
-        return Err(refused(HandoffError::AlreadyClaimed));
+        return Err(Refusal::HandoffClaimed.into());
     }
     console_log!("handoff claimed id={}", row.id);
     let reply = HandoffClaimed {
@@ -259,9 +238,12 @@ pub async fn upload(
     let db = env.d1(DB)?;
     let row = load(&db, "upload_hash", &hash(cfg, "handoff-upload", &token))
         .await?
-        .ok_or(NOT_FOUND)?;
+        .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
-    let (after, bit) = row.state().receive(part, now).map_err(refused)?;
+    let (after, bit) = row
+        .state()
+        .receive(part, now)
+        .map_err(HandoffError::refusal)?;
     let flag = read_flag(&req, part)?;
     let bytes = body_bytes(&mut req, PHOTO_MAX_BYTES).await?;
     check_photo(&bytes)
@@ -308,7 +290,7 @@ pub async fn upload(
             "handoff photo id={} part={part}: the handoff ended meanwhile",
             row.id
         );
-        return Err(NOT_FOUND);
+        return Err(Refusal::HandoffNotFound.into());
     }
     console_log!("handoff photo id={} part={part} bytes={len}", row.id);
     let received: Vec<String> = after.received().into_iter().map(String::from).collect();
@@ -358,14 +340,9 @@ pub async fn photo(
     part: &str,
 ) -> Result<Response, AppError> {
     let (_, row) = desk(req, env, cfg).await?;
-    let bit = parts_mask(&[part]).ok_or(refused(HandoffError::UnknownPart))?;
+    let bit = parts_mask(&[part]).ok_or(Refusal::HandoffUnknownPart)?;
     if row.state().photos & bit == 0 {
-        return Err(AppError::Refused {
-            status: 404,
-            code: "handoff_photo_missing",
-            zh: "手机尚未上传这张照片",
-            en: "The phone has not sent this photo yet",
-        });
+        return Err(Refusal::HandoffPhotoMissing.into());
     }
     let object = env
         .bucket(PHOTOS)?
@@ -407,7 +384,7 @@ pub async fn end(req: &Request, env: &Env, cfg: &Config) -> Result<Response, App
     let db = env.d1(DB)?;
     let row = load(&db, "desk_hash", &hash(cfg, "handoff-desk", &token))
         .await?
-        .ok_or(NOT_FOUND)?;
+        .ok_or(Refusal::HandoffNotFound)?;
     forget(env, &db, &row.id).await?;
     console_log!("handoff ended id={}", row.id);
     Ok(Response::empty()?.with_status(204))

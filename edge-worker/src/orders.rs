@@ -16,6 +16,7 @@ use haoka_shared::{
     lifecycle::{OrderState, RejectReason},
     mask,
     order::{DraftOrderRequest, ValidDraft, validate_draft},
+    refusal::Refusal,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -50,12 +51,7 @@ fn idempotency_key(req: &Request) -> Result<String, AppError> {
     if ok {
         Ok(key)
     } else {
-        Err(AppError::Refused {
-            status: 400,
-            code: "idempotency_key_required",
-            zh: "请求缺少有效的幂等键，请刷新页面后重试",
-            en: "A valid Idempotency-Key header is required; reload the page and retry",
-        })
+        Err(Refusal::IdempotencyKeyRequired.into())
     }
 }
 
@@ -133,7 +129,7 @@ async fn reparse_form(content_type: &str, body: &[u8]) -> Result<worker::FormDat
 /// Compare a repeat with the stored order: the same request gets the same answer.
 fn repeat(order: &OrderRow, hash: &str, cfg: &Config) -> Result<Response, AppError> {
     if order.request_hash != hash {
-        return Err(AppError::IDEMPOTENCY_MISMATCH);
+        return Err(Refusal::IdempotencyMismatch.into());
     }
     let reply = OrderAccepted {
         order_id: order.id.clone(),
@@ -336,11 +332,11 @@ async fn authorised(
     if !ids::is_valid_id(order_id)
         || !crypto::verify_order_token(&cfg.session_key, order_id, &token)
     {
-        return Err(AppError::ORDER_NOT_FOUND);
+        return Err(Refusal::OrderNotFound.into());
     }
     store::load(&env.d1(DB)?, order_id)
         .await?
-        .ok_or(AppError::ORDER_NOT_FOUND)
+        .ok_or(Refusal::OrderNotFound.into())
 }
 
 /// Whether the customer can (re)send the three photos now.
@@ -453,12 +449,7 @@ pub async fn put_photos(
         .map_err(AppError::Validation)?;
     let flags = read_flags(&form)?;
     if !photos_wanted(&order, order.state()?) {
-        return Err(AppError::Refused {
-            status: 409,
-            code: "photos_not_needed",
-            zh: "该订单当前不需要上传照片",
-            en: "This order does not need photos now",
-        });
+        return Err(Refusal::PhotosNotNeeded.into());
     }
     let now = now_ms();
     let db = env.d1(DB)?;
@@ -486,16 +477,9 @@ pub async fn put_photos(
     jobs::enqueue(env, &order.id, 0).await;
     let order = store::load(&db, &order.id)
         .await?
-        .ok_or(AppError::ORDER_NOT_FOUND)?;
+        .ok_or(Refusal::OrderNotFound)?;
     Ok(Response::from_json(&view(env, cfg, &order).await?)?)
 }
-
-const LOOKUP_LOCKED: AppError = AppError::Refused {
-    status: 429,
-    code: "lookup_locked",
-    zh: "该订单的查询错误次数过多，已暂停查询 1 小时；请使用下单后收到的链接，或稍后再试",
-    en: "Too many wrong tries for this order: lookups are paused for an hour; use the link you got when ordering, or try later",
-};
 
 /// `POST /api/orders/lookup`: order number + the ID number's last 6 → the status-page link.
 /// Held to the lookup budgets (address, device, everyone); a miss says nothing about which
@@ -519,10 +503,10 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let db = env.d1(DB)?;
     let order = store::load(&db, &order_id)
         .await?
-        .ok_or(AppError::ORDER_NOT_FOUND)?;
+        .ok_or(Refusal::OrderNotFound)?;
     let now = now_ms();
     if budget::lookup_locked(order.lookup_locked_until_ms, now) {
-        return Err(LOOKUP_LOCKED);
+        return Err(Refusal::LookupLocked.into());
     }
     let id_number = open(cfg, &order, "id_number_enc", &order.id_number_enc)?;
     let tail: String = id_number.chars().skip(12).collect();
@@ -537,10 +521,11 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         .await?;
         console_log!("lookup miss id={} locked={locked}", order.id);
         return Err(if locked {
-            LOOKUP_LOCKED
+            Refusal::LookupLocked
         } else {
-            AppError::ORDER_NOT_FOUND
-        });
+            Refusal::OrderNotFound
+        }
+        .into());
     }
     store::lookup_hit(&db, &order.id).await?;
     let link = OrderLink {

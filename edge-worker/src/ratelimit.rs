@@ -8,6 +8,7 @@ use haoka_edge_core::{
     budget::{self, Action, Bucket, Client},
     crypto, netpolicy, turnstile,
 };
+use haoka_shared::refusal::Refusal;
 use worker::{Env, Request, console_log, console_warn};
 
 use crate::{
@@ -84,13 +85,7 @@ pub async fn spend(
         None => Ok(()),
         Some(scope) => {
             console_log!("budget spent: {action:?} by {scope:?}");
-            let r = budget::refusal(action, scope);
-            Err(AppError::Refused {
-                status: r.status,
-                code: r.code,
-                zh: r.zh,
-                en: r.en,
-            })
+            Err(budget::refusal(action, scope).into())
         }
     }
 }
@@ -126,13 +121,6 @@ pub fn asker_unchecked(req: &Request, cfg: &Config) -> Result<Asker, AppError> {
     })
 }
 
-const BOT_CHECK_FAILED: AppError = AppError::Refused {
-    status: 403,
-    code: "bot_check_failed",
-    zh: "人机验证未通过或已过期，请重新验证后再提交",
-    en: "The human check failed or expired; please complete it again and resubmit",
-};
-
 /// Who is asking: the address and device keys, and the bot check's verdict. With Turnstile
 /// on (`TURNSTILE_SECRET` set), a missing or failed token is refused (403); when siteverify
 /// itself cannot answer, the request goes on with the narrower budgets of an unchecked
@@ -152,7 +140,7 @@ pub async fn asker(req: &Request, cfg: &Config, idempotency: &str) -> Result<Ask
         .headers()
         .get(turnstile::TOKEN_HEADER)?
         .filter(|t| turnstile::token_shape_ok(t))
-        .ok_or(BOT_CHECK_FAILED)?;
+        .ok_or(Refusal::BotCheckFailed)?;
     let ip = client_ip(req)?;
     let idempotency = match idempotency {
         "" => haoka_edge_core::handoff::token(&crate::config::random::<16>()?),
@@ -185,7 +173,7 @@ pub async fn asker(req: &Request, cfg: &Config, idempotency: &str) -> Result<Ask
                 console_warn!("turnstile: siteverify refused TURNSTILE_SECRET (check the secret)");
             }
             console_log!("turnstile failed: {}", codes.join(","));
-            Err(BOT_CHECK_FAILED)
+            Err(Refusal::BotCheckFailed.into())
         }
         turnstile::Outcome::Unavailable { why } => {
             console_warn!("turnstile unavailable ({why}): going on with unchecked budgets");
@@ -223,7 +211,7 @@ pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Res
     };
     let hits = bump(env, std::slice::from_ref(&bucket)).await?;
     if hits.first().copied().unwrap_or(0) > i64::from(per_minute) {
-        return Err(AppError::RATE_LIMITED);
+        return Err(Refusal::RateLimited.into());
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! month. Leads see their own store; admins and compliance see every store.
 
 use haoka_edge_core::auth::Permission;
-use haoka_shared::{china_month_bounds_ms, realme};
+use haoka_shared::{china_month_bounds_ms, realme, refusal::Refusal};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use worker::{Env, Request, Response};
@@ -19,13 +19,6 @@ use crate::{
 
 /// Verdicts that say yes or no about a person (the denominator of a pass rate).
 const JUDGED: &str = "('match','mismatch','no_record','mobile_partial','face_below_threshold')";
-
-const BAD_MONTH: AppError = AppError::Refused {
-    status: 422,
-    code: "invalid_month",
-    zh: "月份格式应为 YYYY-MM",
-    en: "The month must be YYYY-MM",
-};
 
 /// `GET /api/console/reports/spend?month=YYYY-MM` (this month by default).
 pub async fn spend(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
@@ -43,7 +36,7 @@ pub async fn spend(req: &Request, env: &Env, cfg: &Config) -> Result<Response, A
             let d = haoka_shared::china_date_from_unix_millis(now_ms());
             format!("{:04}-{:02}", d.year(), u8::from(d.month()))
         });
-    let (from, to) = china_month_bounds_ms(&month).ok_or(BAD_MONTH)?;
+    let (from, to) = china_month_bounds_ms(&month).ok_or(Refusal::InvalidMonth)?;
     let db = env.d1(DB)?;
     let store_clause = if all { "" } else { " AND store = ?3" };
     let mut binds = vec![int(from), int(to)];
@@ -132,12 +125,7 @@ pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     let body: NewPrice = read_json(&mut req, 1024).await?;
     let known = body.check == "phone3" || realme::check(&body.check).is_some();
     if !known || !(0..=100_000).contains(&body.fen) {
-        return Err(AppError::Refused {
-            status: 422,
-            code: "invalid_price",
-            zh: "没有这项核验，或价格不在 0–100000 分之间",
-            en: "No such check, or the price is not 0–100000 fen",
-        });
+        return Err(Refusal::InvalidPrice.into());
     }
     let db = env.d1(DB)?;
     db.prepare(
@@ -172,7 +160,7 @@ pub async fn export_checks(req: &Request, env: &Env, cfg: &Config) -> Result<Res
         .find(|(k, _)| k == "month")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let (from, to) = china_month_bounds_ms(&month).ok_or(BAD_MONTH)?;
+    let (from, to) = china_month_bounds_ms(&month).ok_or(Refusal::InvalidMonth)?;
     let db = env.d1(DB)?;
     let rows = db
         .prepare(

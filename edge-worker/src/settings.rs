@@ -6,6 +6,7 @@ use haoka_edge_core::{
     auth::Permission,
     settings::{self, SETTINGS, SettingError},
 };
+use haoka_shared::refusal::Refusal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use worker::{D1Database, Env, Request, Response};
@@ -109,18 +110,8 @@ pub async fn change(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     console::require(env, cfg, &req, &who, Permission::Administer).await?;
     let body: Change = read_json(&mut req, 1024).await?;
     let value = settings::parse(&body.key, &body.value).map_err(|e| match e {
-        SettingError::Unknown => AppError::Refused {
-            status: 422,
-            code: "unknown_setting",
-            zh: "没有这项设置",
-            en: "No such setting",
-        },
-        SettingError::OutOfRange => AppError::Refused {
-            status: 422,
-            code: "setting_out_of_range",
-            zh: "设置值不是数字或超出允许范围",
-            en: "The value is not a number or is out of range",
-        },
+        SettingError::Unknown => Refusal::UnknownSetting,
+        SettingError::OutOfRange => Refusal::SettingOutOfRange,
     })?;
     let before = get(&effective(env, cfg).await?, &body.key);
     let db = env.d1(DB)?;

@@ -13,6 +13,7 @@ use haoka_shared::{
     },
     order::DraftOrderRequest,
     product::Catalogue,
+    refusal::Refusal,
     region::Regions,
 };
 use leptos::prelude::window;
@@ -34,7 +35,8 @@ pub enum ClientError {
     /// The idempotency key was used before with a different body (HTTP 422).
     #[error("idempotency key reused with another body")]
     IdempotencyMismatch,
-    /// Too many open orders for this person (HTTP 409 `order_limit`); the body has the words.
+    /// Too many open orders for this person (HTTP 409 `order_limit_product` or
+    /// `order_limit_total`, [`Refusal::is_order_limit`]); the body has the words.
     #[error("order limit")]
     OrderLimit(ApiError),
     /// Too many requests (HTTP 429).
@@ -100,15 +102,21 @@ impl ClientError {
     }
 }
 
-/// Map a non-2xx answer to an error, given its body if it was our JSON error body.
+/// Map a non-2xx answer to an error, given its body if it was our JSON error body. Codes are
+/// matched through the shared [`Refusal`] table, never as strings of our own.
 pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
+    let refusal = body.as_ref().and_then(|b| Refusal::parse(&b.error));
     match (status, body) {
         // The handoff's 404 has words to show ("scan the QR code again").
-        (404, Some(b)) if !b.error.starts_with("handoff") => ClientError::NotFound,
+        (404, Some(_)) if !refusal.is_some_and(Refusal::is_handoff) => ClientError::NotFound,
         (429, _) => ClientError::RateLimited,
-        (422, Some(b)) if b.error == "idempotency_mismatch" => ClientError::IdempotencyMismatch,
+        (422, Some(_)) if refusal == Some(Refusal::IdempotencyMismatch) => {
+            ClientError::IdempotencyMismatch
+        }
         (422, Some(b)) if !b.fields.is_empty() => ClientError::Validation(b.fields),
-        (409, Some(b)) if b.error.starts_with("order_limit") => ClientError::OrderLimit(b),
+        (409, Some(b)) if refusal.is_some_and(Refusal::is_order_limit) => {
+            ClientError::OrderLimit(b)
+        }
         (500.., _) | (_, None) => ClientError::Unavailable(status),
         (status, Some(body)) => ClientError::Refused { status, body },
     }
@@ -453,7 +461,7 @@ mod tests {
             ClientError::IdempotencyMismatch
         );
         assert!(matches!(
-            classify(409, Some(body("order_limit", vec![]))),
+            classify(409, Some(body("order_limit_product", vec![]))),
             ClientError::OrderLimit(_)
         ));
         assert_eq!(classify(429, None), ClientError::RateLimited);
@@ -481,13 +489,36 @@ mod tests {
     }
 
     #[test]
+    fn both_per_person_limits_the_edge_sends_are_the_limit() {
+        for code in ["order_limit_product", "order_limit_total"] {
+            let b = body(code, vec![]);
+            assert_eq!(classify(409, Some(b.clone())), ClientError::OrderLimit(b));
+        }
+        // The edge sends no bare `order_limit`: a code we do not know is just a refusal.
+        assert!(matches!(
+            classify(409, Some(body("order_limit", vec![]))),
+            ClientError::Refused { status: 409, .. }
+        ));
+        // Every handoff refusal keeps its words, whatever its status.
+        for &r in Refusal::ALL.iter().filter(|r| r.is_handoff()) {
+            assert!(
+                matches!(
+                    classify(r.status(), Some(body(r.code(), vec![]))),
+                    ClientError::Refused { .. }
+                ),
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn only_transient_failures_offer_a_retry() {
         assert!(ClientError::Network("reset".into()).is_retryable());
         assert!(ClientError::Unavailable(502).is_retryable());
         assert!(ClientError::RateLimited.is_retryable());
         assert!(!ClientError::NotFound.is_retryable());
         assert!(!ClientError::Validation(vec![]).is_retryable());
-        assert!(!ClientError::OrderLimit(body("order_limit", vec![])).is_retryable());
+        assert!(!ClientError::OrderLimit(body("order_limit_total", vec![])).is_retryable());
     }
 
     #[test]
@@ -495,7 +526,7 @@ mod tests {
         let e = ClientError::Network("TypeError: Failed to fetch".into());
         assert!(!e.message(Lang::En).contains("TypeError"));
         assert!(e.message(Lang::Zh).contains("网络"));
-        let limit = ClientError::OrderLimit(body("order_limit", vec![]));
+        let limit = ClientError::OrderLimit(body("order_limit_product", vec![]));
         assert_eq!(limit.message(Lang::Zh), "中文");
         assert_eq!(limit.message(Lang::En), "English");
     }

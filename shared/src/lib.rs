@@ -21,6 +21,7 @@ pub mod photo;
 pub mod product;
 pub mod realme;
 pub mod realme_form;
+pub mod refusal;
 pub mod region;
 pub mod sign;
 
