@@ -117,6 +117,10 @@ pub fn classify(status: u16, body: Option<ApiError>) -> ClientError {
         (409, Some(b)) if refusal.is_some_and(Refusal::is_order_limit) => {
             ClientError::OrderLimit(b)
         }
+        // Today's places are gone: the edge's words ("come back tomorrow"), not "unavailable".
+        (503, Some(body)) if refusal == Some(Refusal::DailyCapacity) => {
+            ClientError::Refused { status, body }
+        }
         (500.., _) | (_, None) => ClientError::Unavailable(status),
         (status, Some(body)) => ClientError::Refused { status, body },
     }
@@ -486,6 +490,23 @@ mod tests {
             classify(413, Some(body("too_large", vec![]))),
             ClientError::Refused { status: 413, .. }
         ));
+    }
+
+    #[test]
+    fn a_full_day_says_so_instead_of_unavailable() {
+        let full = body("daily_capacity", vec![]);
+        let e = classify(503, Some(full));
+        assert!(
+            matches!(e, ClientError::Refused { status: 503, .. }),
+            "{e:?}"
+        );
+        assert!(!e.is_retryable());
+        // Any other 503 is the edge being down.
+        assert_eq!(
+            classify(503, Some(body("busy", vec![]))),
+            ClientError::Unavailable(503)
+        );
+        assert_eq!(classify(503, None), ClientError::Unavailable(503));
     }
 
     #[test]
