@@ -103,6 +103,12 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
 
     // The admin adds the agent on the management screen.
     let admin = browser(&driver, Camera::Shows(&camera)).await;
+    admin
+        .goto(&format!("{base}/console/"))
+        .await
+        .expect("open the console");
+    wait_for(&admin, "#login-username", Duration::from_secs(20)).await;
+    assert_accessible(&admin, "console sign-in").await;
     sign_in(&admin, &base, "boss").await;
     click(&admin, "#nav-admin").await;
     fill(&admin, "#account-username", "wang").await;
@@ -112,6 +118,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     click(&admin, "#account-create").await;
     wait_for(&admin, "[data-account='wang']", Duration::from_secs(20)).await;
     screenshot(&admin, "console-0-accounts").await;
+    assert_accessible(&admin, "console accounts").await;
     admin.close().await.expect("close the admin's browser");
 
     let c = browser(&driver, Camera::Shows(&camera)).await;
@@ -119,6 +126,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     sign_in(&c, &base, "wang").await;
     wait_for(&c, "#new-case-name", Duration::from_secs(20)).await;
     screenshot(&c, "console-1-home").await;
+    assert_accessible(&c, "console home (cases)").await;
     fill(&c, "#new-case-name", "张三").await;
     fill(&c, "#new-case-id", "110101200007282906").await;
     click(&c, "#new-case-submit").await;
@@ -241,6 +249,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     assert!(words.contains("一致"), "{words}");
     assert!(!words.contains("110101200007282906"), "unmasked: {words}");
     screenshot(&c, "console-2-namecheck").await;
+    assert_accessible(&c, "console result card").await;
     // English is one tap away.
     click(&c, "#lang-toggle").await;
     let english = card.text().await.unwrap();
@@ -277,6 +286,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
     )
     .await;
     screenshot(&c, "console-5-settled").await;
+    assert_accessible(&c, "console settled face check").await;
 
     // Reveal the namecheck's ID number with a reason.
     click(&c, "[data-check='namecheck'] [data-reveal='id_number']").await;
@@ -289,6 +299,13 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
         .unwrap();
     assert_eq!(shown.trim(), "110101200007282906");
     screenshot(&c, "console-6-revealed").await;
+    assert_accessible(&c, "console reveal").await;
+    click(&c, "#nav-history").await;
+    wait_for(&c, "#history-search", Duration::from_secs(20)).await;
+    click(&c, "#history-search").await;
+    wait_for(&c, "[data-check='namecheck']", Duration::from_secs(20)).await;
+    screenshot(&c, "console-6b-history").await;
+    assert_accessible(&c, "console history").await;
     c.close().await.expect("close the agent's browser");
 
     // The admin sees the reveal in the audit log, the chain intact, and the spend.
@@ -316,6 +333,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
         Some("true")
     );
     screenshot(&admin, "console-7-audit").await;
+    assert_accessible(&admin, "console audit").await;
     click(&admin, "#nav-admin").await;
     let total = wait_for(&admin, "#spend-total", Duration::from_secs(20))
         .await
@@ -341,6 +359,7 @@ async fn agent_runs_checks_on_a_phone_and_the_admin_sees_the_reveal_audited() {
         .unwrap();
     assert!(by_agent.contains("wang · 北京一店"), "{by_agent}");
     screenshot(&admin, "console-8-manage").await;
+    assert_accessible(&admin, "console manage (spend)").await;
     admin.close().await.expect("close the admin's browser");
 }
 
