@@ -840,7 +840,14 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
     const PW2: &str = "another long password 1";
 
     // Ten wrong passwords at once (from ten addresses, past any per-address throttle): every
-    // one counts, and the account locks.
+    // one that finds the account unlocked counts — one atomic statement each, so the counter
+    // hands out 1, 2, 3 … with none lost — and the fifth locks it; a try that loads the account
+    // after that is answered the same and not counted (the lock holds it instead).
+    let mark = s
+        .worker
+        .query("SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_log")[0]["seq"]
+        .as_i64()
+        .unwrap_or(0);
     let guesses = (0..10u32).map(|i| {
         let boss = boss.clone();
         async move {
@@ -859,8 +866,29 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
     let row = &s.worker.query(&format!(
         "SELECT failures, locked_until_ms FROM accounts WHERE username = '{boss}'"
     ))[0];
-    assert_eq!(row["failures"], 10, "{row}");
+    let failures = row["failures"].as_i64().unwrap_or(0);
+    assert!((5..=10).contains(&failures), "{row}");
     assert!(!row["locked_until_ms"].is_null(), "{row}");
+    let audited = s.worker.query(&format!(
+        "SELECT action, detail FROM audit_log WHERE seq > {mark} AND actor = '{boss}' \
+         AND action IN ('login_failed', 'login_locked')"
+    ));
+    let mut counted: Vec<String> = audited
+        .iter()
+        .filter(|a| a["action"] == "login_failed")
+        .map(|a| a["detail"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    counted.sort_by_key(|d| {
+        d.trim_start_matches("failures=")
+            .parse::<i64>()
+            .unwrap_or(0)
+    });
+    let expected: Vec<String> = (1..=failures).map(|n| format!("failures={n}")).collect();
+    assert_eq!(
+        counted, expected,
+        "each counted try got its own number: {audited:?}"
+    );
+    assert_eq!(audited.len(), 10, "every try is accounted for: {audited:?}");
     let (code, _) = sign_in(s, &boss, PW2, "198.18.1.1").await;
     assert_eq!(code, 401, "locked: even the right password is refused");
 }
