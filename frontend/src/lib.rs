@@ -36,6 +36,15 @@ pub(crate) async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Give `el` the keyboard focus, if it is an element that can take it (`HtmlElement`).
+pub(crate) fn focus(el: Option<web_sys::Element>) {
+    if let Some(el) =
+        el.and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+    {
+        let _ = el.focus();
+    }
+}
+
 /// Put `text` on the clipboard (`navigator.clipboard.writeText`), where the browser has it
 /// (not every in-app view does); whether the call was made.
 pub(crate) fn copy_to_clipboard(text: &str) -> bool {

@@ -188,13 +188,11 @@ pub fn DetailsStep(
 
 /// Focus the first field marked invalid, in page order.
 fn focus_first_invalid() {
-    let first = window()
-        .document()
-        .and_then(|d| d.query_selector("form.order [aria-invalid='true'], form.order .invalid input, form.order .invalid select").ok().flatten())
-        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
-    if let Some(el) = first {
-        let _ = el.focus();
-    }
+    crate::focus(window().document().and_then(|d| {
+        d.query_selector("form.order [aria-invalid='true'], form.order .invalid input, form.order .invalid select")
+            .ok()
+            .flatten()
+    }));
 }
 
 /// The pre-check's "does not match" verdict, in the edge's words (ours if it gave none).
@@ -262,12 +260,7 @@ fn LimitHelp() -> impl IntoView {
             let _ = d.set_attribute("open", "");
             d.scroll_into_view();
         }
-        if let Some(input) = doc
-            .and_then(|d| d.get_element_by_id("lookup-order-id"))
-            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
-        {
-            let _ = input.focus();
-        }
+        crate::focus(doc.and_then(|d| d.get_element_by_id("lookup-order-id")));
     };
     view! {
         <div class="limit-help" id="limit-help">

@@ -311,12 +311,7 @@ fn focus_step_heading() {
     if !on_body {
         return;
     }
-    let heading = Some(doc)
-        .and_then(|d| d.get_element_by_id(STEP_HEADING))
-        .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
-    if let Some(h) = heading {
-        let _ = h.focus();
-    }
+    crate::focus(doc.get_element_by_id(STEP_HEADING));
 }
 
 /// The step named by the current history entry (`history.state.haokaStep`).

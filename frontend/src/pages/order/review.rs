@@ -74,11 +74,7 @@ fn focus_field(id: &str) {
     } else {
         el.query_selector("input, select, textarea").ok().flatten()
     };
-    if let Some(t) =
-        target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-    {
-        let _ = t.focus();
-    }
+    crate::focus(target);
 }
 
 /// Where the edge's 422 field issues belong: photo issues under the photos, the consent
