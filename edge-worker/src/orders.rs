@@ -32,7 +32,8 @@ use crate::{
 
 /// Orders without photos are small JSON documents.
 const MAX_JSON_BYTES: usize = 16 * 1024;
-/// The `quality` part: three flags of five problems each fit in well under this.
+/// The `quality` part: three flags with all six problems each (about 110 bytes a flag) fit in
+/// well under this.
 const MAX_FLAGS_BYTES: usize = 1024;
 /// Three 2 MiB photos and the form, with room for multipart framing.
 const MAX_MULTIPART_BYTES: usize = 3 * haoka_shared::photo::PHOTO_MAX_BYTES + 64 * 1024;
