@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod budget;
 pub mod checks;
+pub mod console;
 pub mod crypto;
 pub mod export;
 pub mod handoff;

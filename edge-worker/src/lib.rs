@@ -16,6 +16,7 @@ mod cases;
 mod checks;
 mod config;
 mod console;
+mod db;
 mod error;
 mod handoff;
 mod health;

@@ -92,20 +92,7 @@ impl OrderRow {
     }
 }
 
-/// A bound value for D1 (integers as f64: D1 refuses BigInt).
-pub fn int(v: i64) -> JsValue {
-    JsValue::from_f64(v as f64)
-}
-
-/// An integer or NULL.
-pub fn opt_int(v: Option<i64>) -> JsValue {
-    v.map_or(JsValue::NULL, int)
-}
-
-/// A text or NULL.
-pub fn opt(v: Option<&str>) -> JsValue {
-    v.map_or(JsValue::NULL, JsValue::from_str)
-}
+pub use crate::db::{int, opt, opt_int};
 
 /// Columns to set along with a change.
 #[derive(Default)]

@@ -1,5 +1,7 @@
 //! Wire types of the edge's own HTTP API (`/api/*`), shared with the browser app.
 
+pub mod console;
+
 use serde::{Deserialize, Serialize};
 
 use crate::FieldIssue;

@@ -1,0 +1,1 @@
+//! Console decisions: accounts (filled in by this change).

@@ -1,0 +1,1 @@
+//! Console decisions: cases (filled in by this change).

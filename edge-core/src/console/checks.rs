@@ -1,0 +1,1 @@
+//! Console decisions: checks (filled in by this change).

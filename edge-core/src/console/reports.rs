@@ -1,0 +1,1 @@
+//! Console decisions: reports (filled in by this change).

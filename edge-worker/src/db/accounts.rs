@@ -1,0 +1,1 @@
+//! D1: accounts (filled in by this change).

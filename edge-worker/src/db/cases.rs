@@ -1,0 +1,1 @@
+//! D1: cases (filled in by this change).

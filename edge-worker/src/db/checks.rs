@@ -1,0 +1,1 @@
+//! D1: checks (filled in by this change).

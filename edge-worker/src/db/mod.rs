@@ -1,0 +1,27 @@
+//! D1, and nothing else: every SQL statement of the worker lives under this module, one file
+//! per table family. Functions take plain values and typed rows and return typed rows; no
+//! decision is made here beyond what a single conditional statement guarantees (a
+//! compare-and-set, a limit counted in the statement that spends it).
+
+use wasm_bindgen::JsValue;
+
+pub mod accounts;
+pub mod cases;
+pub mod checks;
+pub mod reports;
+pub mod settings;
+
+/// A bound value for D1 (integers as f64: D1 refuses BigInt).
+pub fn int(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+/// An integer or NULL.
+pub fn opt_int(v: Option<i64>) -> JsValue {
+    v.map_or(JsValue::NULL, int)
+}
+
+/// A text or NULL.
+pub fn opt(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_str)
+}

@@ -1,0 +1,1 @@
+//! D1: reports (filled in by this change).

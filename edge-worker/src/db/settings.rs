@@ -1,0 +1,1 @@
+//! D1: settings (filled in by this change).
