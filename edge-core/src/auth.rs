@@ -281,6 +281,16 @@ pub enum SessionEnd {
     Absolute,
 }
 
+impl SessionEnd {
+    /// The refusal that says so.
+    pub const fn refusal(self) -> Refusal {
+        match self {
+            SessionEnd::Idle => Refusal::SessionIdle,
+            SessionEnd::Absolute => Refusal::SessionExpired,
+        }
+    }
+}
+
 impl Session {
     /// Whether it still works at `now` (then `seen_ms` moves to `now`), or why not.
     pub fn check(self, now: i64, life: Lifetimes) -> Result<Session, SessionEnd> {
@@ -294,6 +304,11 @@ impl Session {
             seen_ms: now,
             ..self
         })
+    }
+
+    /// When it ends at the latest (the absolute lifetime since sign-in), Unix ms.
+    pub fn expires_at_ms(self, life: Lifetimes) -> i64 {
+        self.created_ms.saturating_add(life.absolute_ms)
     }
 
     /// The cookie's `Max-Age`, in seconds: what is left of the absolute lifetime.
@@ -534,6 +549,25 @@ mod tests {
             .max_age_s(T0, life),
             43_200
         );
+    }
+
+    #[test]
+    fn a_session_ends_at_the_latest_its_absolute_lifetime_after_sign_in() {
+        let life = Lifetimes::default();
+        let signed_in = Session {
+            created_ms: T0,
+            seen_ms: T0,
+        };
+        assert_eq!(signed_in.expires_at_ms(life), T0 + ABSOLUTE_MS);
+        // A request later moves the idle clock, not the end.
+        let later = signed_in.check(T0 + 60_000, life).unwrap();
+        assert_eq!(later.expires_at_ms(life), T0 + ABSOLUTE_MS);
+        assert_eq!(
+            later.check(later.expires_at_ms(life), life),
+            Err(SessionEnd::Absolute)
+        );
+        assert_eq!(SessionEnd::Idle.refusal(), Refusal::SessionIdle);
+        assert_eq!(SessionEnd::Absolute.refusal(), Refusal::SessionExpired);
     }
 
     #[test]

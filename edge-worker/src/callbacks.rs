@@ -8,13 +8,10 @@
 //! 已发货 arriving together always end at 已发货, with one event each.
 
 use haoka_edge_core::{
-    crypto,
+    crypto, orders,
     xingguang::{Callback, parse_callback},
 };
-use haoka_shared::{
-    ids,
-    lifecycle::{Input, OrderState, RejectReason, Source, VendorStatus},
-};
+use haoka_shared::ids;
 use serde_json::json;
 use worker::{Env, Request, Response, console_log, console_warn};
 
@@ -22,7 +19,7 @@ use crate::{
     config::{Config, DB, now_ms},
     error::AppError,
     jobs,
-    store::{self, Patch, int},
+    store::{self, int},
 };
 
 /// Largest callback body read.
@@ -121,61 +118,25 @@ async fn apply(
     cb: &Callback,
     now: i64,
 ) -> Result<Applied, AppError> {
-    let db = env.d1(DB)?;
-    let from = order.state()?;
-    if haoka_shared::lifecycle::next(from, Input::Callback(cb.status)).is_none() {
+    let Some(decision) = orders::after_callback(&order.snapshot()?, cb, now) else {
         console_log!(
             "callback id={} status={} does not apply in {}",
             order.id,
             cb.status_text,
-            from.as_str()
+            order.state
         );
         return Ok(Applied::Done);
-    }
-    let mut patch = Patch::new().set("vendor_status", cb.status_text.as_str());
-    if order.apiorder.is_none()
-        && let Some(apiorder) = &cb.apiorder
-    {
-        // An unconfirmed order learns the vendor's number from its first callback.
-        patch = patch.set("apiorder", apiorder.as_str());
-    }
-    if cb.status == VendorStatus::Shipped {
-        patch = patch
-            .set("express", cb.express.as_deref().unwrap_or(""))
-            .set("express_no", cb.express_no.as_deref().unwrap_or(""));
-    }
-    if cb.status == VendorStatus::Rejected {
-        patch = patch.set(
-            "reason_code",
-            RejectReason::from_vendor_text(&cb.reason).as_str(),
-        );
-    }
-    let moved = store::transition(
-        &db,
-        order,
-        Input::Callback(cb.status),
-        Source::Callback,
-        &format!("callback {}", cb.status_text),
-        patch,
-        now,
-    )
-    .await?;
+    };
+    let moved = jobs::apply(env, &env.d1(DB)?, order, decision, now).await?;
     console_log!(
         "callback id={} status={} moved={}",
         order.id,
         cb.status_text,
-        moved.map_or("no", OrderState::as_str)
+        moved.map_or("no", |s| s.as_str())
     );
-    match moved {
-        None => return Ok(Applied::Raced),
-        Some(s) if s.is_terminal() && order.has_photos() => {
-            jobs::forget_photos(env, &order.id).await?
-        }
-        Some(OrderState::AwaitingPhotos) if order.has_photos() => {
-            store::update(&db, &order.id, Patch::new().set("next_try_ms", int(now))).await?;
-            jobs::enqueue(env, &order.id, 0).await;
-        }
-        _ => {}
-    }
-    Ok(Applied::Done)
+    Ok(if moved.is_some() {
+        Applied::Done
+    } else {
+        Applied::Raced
+    })
 }

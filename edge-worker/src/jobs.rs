@@ -9,17 +9,18 @@
 //! returns to the head of the line. Messages the queue gives up on land in the dead-letter
 //! queue, whose consumer flags their orders.
 
+use haoka_edge_core::orders::{self, CheckVerdict, Decision, Effect, Work};
 use haoka_edge_core::retry;
 use haoka_edge_core::xingguang::{
     GetimgOutcome, PushOrder, PushOutcome, getimg_request, parse_getimg_reply,
     parse_pushorder_reply, pushorder_request,
 };
-use haoka_shared::lifecycle::{Input, OrderState, RejectReason, Source, VendorStatus};
+use haoka_shared::lifecycle::{OrderState, Source};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, MessageBatch, MessageExt, console_error, console_log, console_warn};
 
 use crate::{
-    config::{Config, DB, JOBS, now_ms, random},
+    config::{Config, DB, FromEnv, JOBS, now_ms, random},
     error::AppError,
     orders::open,
     photos, precheck,
@@ -208,19 +209,18 @@ async fn step(
     }
     // Each pass may unlock the next (a pass → send; an accepted send → getimg).
     for _ in 0..3 {
-        let moved = match order.state()? {
-            OrderState::Received | OrderState::Checking => {
-                lease.renew(&db, order_id, 3).await? && check(env, cfg, &order).await?
-            }
-            OrderState::Sending => {
-                lease.renew(&db, order_id, 1).await? && send(env, cfg, &order, source).await?
-            }
-            OrderState::AwaitingPhotos if order.has_photos() => {
-                lease.renew(&db, order_id, 1).await? && upload_photos(env, cfg, &order).await?
-            }
-            _ => false,
+        let work = orders::work_for(order.state()?, order.has_photos());
+        if work == Work::Nothing || !lease.renew(&db, order_id, work.calls()).await? {
+            break;
+        }
+        let decision = match work {
+            Work::Check => check(&db, cfg, &order).await?,
+            Work::Send => send(env, cfg, &order, source).await?,
+            Work::UploadPhotos => upload_photos(env, cfg, &order).await?,
+            Work::Nothing => break,
         };
-        if !moved {
+        let go_on = decision.go_on_in;
+        if !go_on.goes_on(apply(env, &db, &order, decision, now_ms()).await?) {
             break;
         }
         order = store::load(&db, order_id)
@@ -237,8 +237,38 @@ async fn step(
     Ok(())
 }
 
-async fn check(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool, AppError> {
-    let db = env.d1(DB)?;
+/// Write a decision (the move and its columns together, or the columns alone) and run its
+/// effects; the state the move reached (`None`: no move, or it did not apply).
+pub async fn apply(
+    env: &Env,
+    db: &D1Database,
+    order: &OrderRow,
+    d: Decision,
+    now: i64,
+) -> Result<Option<OrderState>, AppError> {
+    let patch = Patch::from(&d.patch);
+    let reached = match &d.change {
+        Some(m) => store::transition(db, order, m.input, m.source, &m.detail, patch, now).await?,
+        None => {
+            store::update(db, &order.id, patch).await?;
+            None
+        }
+    };
+    let effects = if d.effects_need_move && reached.is_none() {
+        &[][..]
+    } else {
+        &d.effects[..]
+    };
+    for effect in effects {
+        match effect {
+            Effect::ForgetPhotos => forget_photos(env, &order.id).await?,
+            Effect::Enqueue { delay_s } => enqueue(env, &order.id, *delay_s).await,
+        }
+    }
+    Ok(reached)
+}
+
+async fn check(db: &D1Database, cfg: &Config, order: &OrderRow) -> Result<Decision, AppError> {
     let now = now_ms();
     let name = open(cfg, order, "name_enc", &order.name_enc)?;
     let id_number = open(cfg, order, "id_number_enc", &order.id_number_enc)?;
@@ -249,57 +279,25 @@ async fn check(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool, AppErr
         mobile: &mobile,
         phone3: order.needs_phone3 != 0,
     };
-    let (input, patch) = match precheck::run(&db, cfg, &person, now).await? {
-        precheck::Outcome::Pass => (
-            Input::CheckPassed,
-            Patch::new().set("next_try_ms", int(now)),
-        ),
-        precheck::Outcome::Mismatch(part) => (
-            Input::CheckMismatch,
-            Patch::new().set("reason_code", part.as_str()),
-        ),
-        precheck::Outcome::Pending => {
-            // Busy or down: the same backoff as unknown sends, without end (an order waits
-            // in 身份核验中; it is never refused for an upstream's trouble).
-            let attempts = order.check_attempts + 1;
-            let delay = cfg
-                .send_policy
-                .delay_after(u32::try_from(attempts).unwrap_or(u32::MAX));
-            let patch = Patch::new()
-                .set("check_attempts", int(attempts))
-                .set("next_try_ms", int(now + i64::from(delay) * 1000));
-            if order.state()? == OrderState::Checking {
-                store::update(&db, &order.id, patch).await?;
-            } else {
-                store::transition(
-                    &db,
-                    order,
-                    Input::CheckPending,
-                    Source::VendorReply,
-                    "pre-check pending",
-                    patch,
-                    now,
-                )
-                .await?;
-            }
-            enqueue(env, &order.id, delay).await;
-            return Ok(false);
-        }
+    let verdict = match precheck::run(db, cfg, &person, now).await? {
+        precheck::Outcome::Pass => CheckVerdict::Pass,
+        precheck::Outcome::Mismatch(part) => CheckVerdict::Mismatch(part),
+        precheck::Outcome::Pending => CheckVerdict::Pending,
     };
-    let moved = store::transition(
-        &db,
-        order,
-        input,
-        Source::VendorReply,
-        "pre-check",
-        patch,
+    Ok(orders::after_check(
+        &order.snapshot()?,
+        verdict,
+        &cfg.send_policy,
         now,
-    )
-    .await?;
-    Ok(moved == Some(OrderState::Sending))
+    ))
 }
 
-async fn send(env: &Env, cfg: &Config, order: &OrderRow, source: Source) -> Result<bool, AppError> {
+async fn send(
+    env: &Env,
+    cfg: &Config,
+    order: &OrderRow,
+    source: Source,
+) -> Result<Decision, AppError> {
     let db = env.d1(DB)?;
     let photos = if order.wants_photos() && order.has_photos() {
         photos::get(env, &order.id).await?
@@ -331,141 +329,35 @@ async fn send(env: &Env, cfg: &Config, order: &OrderRow, source: Source) -> Resu
     let req = pushorder_request(&cfg.xingguang_base, &cfg.xingguang, &push);
     let attempt = order.send_attempts + 1;
     // Count the attempt before sending: a crash mid-send still counts towards 待确认.
-    store::update(
-        &db,
-        &order.id,
-        Patch::new().set("send_attempts", int(attempt)),
-    )
-    .await?;
+    store::count_send(&db, &order.id, attempt).await?;
     let outcome = match upstream::execute(&req, cfg.upstream_timeout_ms).await {
         Transport::Reply { status, body } => parse_pushorder_reply(status, &body),
         Transport::Failed { why } => PushOutcome::Unknown { why },
     };
-    let now = now_ms();
     console_log!(
         "pushorder id={} api_xid={} attempt={attempt} photos={} outcome={}",
         order.id,
         order.api_xid,
         photos.is_some(),
-        describe(&outcome)
+        orders::describe(&outcome)
     );
-    match outcome {
-        PushOutcome::Accepted {
-            apiorder,
-            status,
-            status_text,
-        } => {
-            let photos_missing = order.wants_photos()
-                && (photos.is_none() || status == VendorStatus::AwaitingPhotos);
-            let patch = Patch::new()
-                .set("apiorder", apiorder.as_str())
-                .set("vendor_status", status_text.as_str())
-                .set("next_try_ms", int(now));
-            let moved = store::transition(
-                &db,
-                order,
-                Input::VendorAccepted { photos_missing },
-                source_of(source),
-                &format!("pushorder accepted: {apiorder}"),
-                patch,
-                now,
-            )
-            .await?;
-            if photos.is_some() && !photos_missing {
-                // The vendor confirmed the order with its photos: ours go.
-                forget_photos(env, &order.id).await?;
-            }
-            Ok(moved.is_some())
-        }
-        PushOutcome::Rejected { code, plain, .. } => {
-            let patch = Patch::new().set("reason_code", plain.as_str()).set(
-                "last_error",
-                format!("pushorder refused, code {code}").as_str(),
-            );
-            store::transition(
-                &db,
-                order,
-                Input::VendorRejected,
-                Source::VendorReply,
-                "pushorder refused",
-                patch,
-                now,
-            )
-            .await?;
-            forget_photos(env, &order.id).await?;
-            Ok(false)
-        }
-        PushOutcome::CredentialsRefused { .. } | PushOutcome::Unknown { .. } => {
-            let why = describe(&outcome);
-            let attempts = u32::try_from(attempt).unwrap_or(u32::MAX);
-            if cfg.send_policy.exhausted(attempts) {
-                // Silence after resends: the vendor probably has it. Never failed, never a
-                // new api_xid: a callback or an operator settles it.
-                store::transition(
-                    &db,
-                    order,
-                    Input::SendsExhausted,
-                    Source::Retry,
-                    &format!("no answer after {attempt} sends"),
-                    Patch::new()
-                        .set("last_error", why.as_str())
-                        .set("next_try_ms", wasm_bindgen::JsValue::NULL),
-                    now,
-                )
-                .await?;
-            } else {
-                let delay = cfg.send_policy.delay_after(attempts);
-                store::update(
-                    &db,
-                    &order.id,
-                    Patch::new()
-                        .set("last_error", why.as_str())
-                        .set("next_try_ms", int(now + i64::from(delay) * 1000)),
-                )
-                .await?;
-                enqueue(env, &order.id, delay).await;
-            }
-            Ok(false)
-        }
-    }
+    Ok(orders::after_push(
+        &order.snapshot()?,
+        &outcome,
+        attempt,
+        photos.is_some(),
+        source == Source::Operator,
+        &cfg.send_policy,
+        now_ms(),
+    ))
 }
 
-/// The event source of a send: the first is the customer's, resends are retries.
-fn source_of(source: Source) -> Source {
-    match source {
-        Source::Operator => Source::Operator,
-        _ => Source::VendorReply,
-    }
-}
-
-fn describe(outcome: &PushOutcome) -> String {
-    match outcome {
-        PushOutcome::Accepted {
-            apiorder,
-            status_text,
-            ..
-        } => format!("accepted {apiorder} {status_text}"),
-        PushOutcome::Rejected { code, plain, .. } => {
-            format!("rejected code={code} reason={}", plain.as_str())
-        }
-        PushOutcome::CredentialsRefused { .. } => {
-            "credentials refused (check XINGGUANG_API_USER/KEY)".into()
-        }
-        PushOutcome::Unknown { why } => format!("unknown ({why})"),
-    }
-}
-
-async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool, AppError> {
-    let db = env.d1(DB)?;
-    let now = now_ms();
+async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<Decision, AppError> {
     let (Some(apiorder), Some(photos)) = (
         order.apiorder.as_deref(),
         photos::get(env, &order.id).await?,
     ) else {
-        // Nothing to send them with (no vendor number yet) or not all there: drop what is
-        // there (flag and objects together), so the customer is asked again.
-        forget_photos(env, &order.id).await?;
-        return Ok(false);
+        return Ok(orders::photos_unsendable());
     };
     let req = getimg_request(&cfg.xingguang_base, apiorder, &photos);
     let outcome = match upstream::execute(&req, cfg.upstream_timeout_ms).await {
@@ -476,53 +368,12 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<bool
         "getimg id={} apiorder={apiorder} outcome={outcome:?}",
         order.id
     );
-    match outcome {
-        GetimgOutcome::Delivered => {
-            let moved = store::transition(
-                &db,
-                order,
-                Input::PhotosDelivered,
-                Source::VendorReply,
-                "getimg accepted",
-                Patch::new(),
-                now,
-            )
-            .await?;
-            forget_photos(env, &order.id).await?;
-            Ok(moved.is_some())
-        }
-        GetimgOutcome::Refused { code, .. } => {
-            // The vendor will not take these photos: drop them so the customer is asked for
-            // new ones on the status page.
-            forget_photos(env, &order.id).await?;
-            store::update(
-                &db,
-                &order.id,
-                Patch::new()
-                    .set("reason_code", RejectReason::Photos.as_str())
-                    .set(
-                        "last_error",
-                        format!("getimg refused, code {code}").as_str(),
-                    ),
-            )
-            .await?;
-            Ok(false)
-        }
-        GetimgOutcome::Unknown { why } => {
-            let attempts = u32::try_from(order.send_attempts.max(1)).unwrap_or(1);
-            let delay = cfg.send_policy.delay_after(attempts);
-            store::update(
-                &db,
-                &order.id,
-                Patch::new()
-                    .set("last_error", format!("getimg: {why}").as_str())
-                    .set("next_try_ms", int(now + i64::from(delay) * 1000)),
-            )
-            .await?;
-            enqueue(env, &order.id, delay).await;
-            Ok(false)
-        }
-    }
+    Ok(orders::after_getimg(
+        &order.snapshot()?,
+        &outcome,
+        &cfg.send_policy,
+        now_ms(),
+    ))
 }
 
 /// Delete the order's photos from R2 and mark them gone.

@@ -55,7 +55,7 @@ async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> Resul
 /// Cron: the reconciler.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let result = match config::Config::from_env(&env) {
+    let result = match <config::Config as config::FromEnv>::from_env(&env) {
         Ok(cfg) => reconcile::run(&env, &cfg).await.map(|_| ()),
         Err(e) => Err(e),
     };

@@ -91,15 +91,31 @@ async fn purge_orders(env: &Env, cfg: &Config, now: i64) -> Result<usize, AppErr
 pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     let db = env.d1(DB)?;
     let now = now_ms();
+    // The states come from the steps' own table (`orders::work_for`), never spelled here.
+    let (always, with_photos) = haoka_edge_core::orders::states_with_work();
+    let marks = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut binds = vec![int(now)];
+    binds.extend(
+        always
+            .iter()
+            .chain(&with_photos)
+            .map(|s| wasm_bindgen::JsValue::from_str(s)),
+    );
     let due = db
-        .prepare(
+        .prepare(format!(
             "SELECT id FROM orders WHERE next_try_ms <= ?1 \
              AND (lease_until_ms IS NULL OR lease_until_ms < ?1) \
-             AND (state IN ('received', 'checking', 'sending') \
-                  OR (state = 'awaiting_photos' AND photos = 1)) \
+             AND (state IN ({}) OR (state IN ({}) AND photos = 1)) \
              ORDER BY next_try_ms LIMIT 100",
-        )
-        .bind(&[int(now)])?
+            marks(2, always.len()),
+            marks(2 + always.len(), with_photos.len()),
+        ))
+        .bind(&binds)?
         .all()
         .await?
         .results::<Id>()?;
@@ -126,10 +142,13 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     // After the purge (its own entry included): the chain head, sealed, to D1 and R2.
     crate::audit::checkpoint(env, &db, &cfg.audit_key).await?;
     let stuck = db
-        .prepare(
-            "SELECT id FROM orders WHERE state = 'unconfirmed' AND updated_at_ms < ?1 LIMIT 100",
-        )
-        .bind(&[int(now - cfg.unconfirmed_alert_ms)])?
+        .prepare("SELECT id FROM orders WHERE state = ?2 AND updated_at_ms < ?1 LIMIT 100")
+        .bind(&[
+            int(now - cfg.unconfirmed_alert_ms),
+            haoka_shared::lifecycle::OrderState::Unconfirmed
+                .as_str()
+                .into(),
+        ])?
         .all()
         .await?
         .results::<Id>()?;

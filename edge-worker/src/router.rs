@@ -9,7 +9,7 @@ use worker::{Env, Method, Request, Response, Result};
 
 use crate::{
     admin, callbacks, cases, checks,
-    config::{ASSETS, Config, DB},
+    config::{ASSETS, Config, DB, FromEnv},
     console,
     error::AppError,
     handoff, health, orders, precheck, products, reports, settings,

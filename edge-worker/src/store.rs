@@ -2,6 +2,7 @@
 //! the event written in the same batch — a transition and its event land together or not at
 //! all, and only if the order was still in the state it was read in (compare-and-set).
 
+use haoka_edge_core::orders::{OrderPatch, Snapshot};
 use haoka_shared::lifecycle::{self, Input, OrderState, Source};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -90,9 +91,21 @@ impl OrderRow {
     pub fn has_photos(&self) -> bool {
         self.photos != 0
     }
+
+    /// What the background steps decide by.
+    pub fn snapshot(&self) -> Result<Snapshot, AppError> {
+        Ok(Snapshot {
+            state: self.state()?,
+            wants_photos: self.wants_photos(),
+            check_attempts: self.check_attempts,
+            send_attempts: self.send_attempts,
+            has_photos: self.has_photos(),
+            has_apiorder: self.apiorder.is_some(),
+        })
+    }
 }
 
-pub use crate::db::{int, opt, opt_int};
+pub use crate::db::{int, opt};
 
 /// Columns to set along with a change.
 #[derive(Default)]
@@ -109,6 +122,41 @@ impl Patch {
         self.0.push((column, value.into()));
         self
     }
+}
+
+impl From<&OrderPatch> for Patch {
+    fn from(p: &OrderPatch) -> Patch {
+        let mut out = Patch::new();
+        if let Some(v) = &p.apiorder {
+            out = out.set("apiorder", v.as_str());
+        }
+        if let Some(v) = &p.vendor_status {
+            out = out.set("vendor_status", v.as_str());
+        }
+        if let Some((express, express_no)) = &p.express {
+            out = out
+                .set("express", express.as_str())
+                .set("express_no", express_no.as_str());
+        }
+        if let Some(v) = &p.reason_code {
+            out = out.set("reason_code", v.as_str());
+        }
+        if let Some(v) = &p.last_error {
+            out = out.set("last_error", v.as_str());
+        }
+        if let Some(v) = p.check_attempts {
+            out = out.set("check_attempts", int(v));
+        }
+        if let Some(v) = p.next_try_ms {
+            out = out.set("next_try_ms", crate::db::opt_int(v));
+        }
+        out
+    }
+}
+
+/// Count send number `attempt` before it goes (a crash mid-send still counts towards 待确认).
+pub async fn count_send(db: &D1Database, id: &str, attempt: i64) -> Result<(), AppError> {
+    update(db, id, Patch::new().set("send_attempts", int(attempt))).await
 }
 
 /// Load an order by id.

@@ -7,3 +7,40 @@ pub mod accounts;
 pub mod cases;
 pub mod checks;
 pub mod reports;
+
+use crate::auth::{Permission, Role};
+
+/// Whose cases and checks an account's lists hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everyone's (admins, compliance).
+    All,
+    /// One store's (leads).
+    Store(String),
+    /// One agent's own.
+    Agent(String),
+}
+
+/// The list scope of an account.
+pub fn scope(role: Role, username: &str, store: &str) -> Scope {
+    if role.can(Permission::ReadAll) {
+        Scope::All
+    } else if role.can(Permission::ReadStore) {
+        Scope::Store(store.to_owned())
+    } else {
+        Scope::Agent(username.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_scoped_by_role() {
+        assert_eq!(scope(Role::Admin, "a", "s"), Scope::All);
+        assert_eq!(scope(Role::Compliance, "c", ""), Scope::All);
+        assert_eq!(scope(Role::Lead, "l", "s"), Scope::Store("s".into()));
+        assert_eq!(scope(Role::Agent, "g", "s"), Scope::Agent("g".into()));
+    }
+}

@@ -25,3 +25,18 @@ pub fn opt_int(v: Option<i64>) -> JsValue {
 pub fn opt(v: Option<&str>) -> JsValue {
     v.map_or(JsValue::NULL, JsValue::from_str)
 }
+
+/// Run a `… RETURNING id` statement with one bound cutoff; how many rows it touched.
+pub async fn returned_count(
+    db: &worker::D1Database,
+    sql: &str,
+    cutoff: i64,
+) -> Result<usize, crate::error::AppError> {
+    Ok(db
+        .prepare(sql)
+        .bind(&[int(cutoff)])?
+        .all()
+        .await?
+        .results::<serde_json::Value>()?
+        .len())
+}
