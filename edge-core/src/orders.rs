@@ -416,6 +416,22 @@ pub fn after_getimg(
     }
 }
 
+/// Whether the customer may (re)send the three photos now: the product needs them, none are
+/// held, and the order is still on its way to the vendor or the vendor waits for them. Anything
+/// else answers `photos_not_needed`.
+pub fn photos_wanted(state: OrderState, wants_photos: bool, has_photos: bool) -> bool {
+    wants_photos
+        && !has_photos
+        && matches!(
+            state,
+            OrderState::Received
+                | OrderState::Checking
+                | OrderState::Sending
+                | OrderState::Unconfirmed
+                | OrderState::AwaitingPhotos
+        )
+}
+
 /// A vendor status callback on an order: `None` when the state machine says it does not apply
 /// (late, repeated, backwards), else the move with the callback's columns. A move to an end
 /// forgets photos still held; a move to 待补照片 with photos in hand sends them at once.
@@ -843,6 +859,30 @@ mod tests {
             assert_eq!(d.effects, [Effect::Enqueue { delay_s: 0 }]);
         } else {
             panic!("待补照片 applies to a submitted order");
+        }
+    }
+
+    #[test]
+    fn photos_are_wanted_only_while_they_can_still_help() {
+        assert!(photos_wanted(OrderState::Received, true, false));
+        assert!(photos_wanted(OrderState::AwaitingPhotos, true, false));
+        assert!(photos_wanted(OrderState::Unconfirmed, true, false));
+        assert!(
+            !photos_wanted(OrderState::AwaitingPhotos, true, true),
+            "held already"
+        );
+        assert!(
+            !photos_wanted(OrderState::Received, false, false),
+            "not a 三照 product"
+        );
+        for s in [
+            OrderState::Submitted,
+            OrderState::Reviewing,
+            OrderState::Shipped,
+            OrderState::Rejected,
+            OrderState::CheckFailed,
+        ] {
+            assert!(!photos_wanted(s, true, false), "{s:?}");
         }
     }
 }

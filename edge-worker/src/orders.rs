@@ -340,18 +340,9 @@ async fn authorised(
         .ok_or(Refusal::OrderNotFound.into())
 }
 
-/// Whether the customer can (re)send the three photos now.
+/// Whether the customer can (re)send the three photos now (`orders::photos_wanted`).
 fn photos_wanted(order: &OrderRow, state: OrderState) -> bool {
-    order.wants_photos()
-        && !order.has_photos()
-        && matches!(
-            state,
-            OrderState::Received
-                | OrderState::Checking
-                | OrderState::Sending
-                | OrderState::Unconfirmed
-                | OrderState::AwaitingPhotos
-        )
+    haoka_edge_core::orders::photos_wanted(state, order.wants_photos(), order.has_photos())
 }
 
 /// Words for a stored refusal code (vendor reasons and pre-check mismatches).
