@@ -19,6 +19,7 @@ pub mod http;
 pub mod netpolicy;
 pub mod orders;
 pub mod phone3;
+pub mod precheck;
 pub mod realme;
 mod reply;
 pub mod retry;

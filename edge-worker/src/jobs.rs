@@ -9,7 +9,7 @@
 //! returns to the head of the line. Messages the queue gives up on land in the dead-letter
 //! queue, whose consumer flags their orders.
 
-use haoka_edge_core::orders::{self, CheckVerdict, Decision, Effect, Work};
+use haoka_edge_core::orders::{self, Decision, Effect, Work};
 use haoka_edge_core::retry;
 use haoka_edge_core::xingguang::{
     GetimgOutcome, PushOrder, PushOutcome, getimg_request, parse_getimg_reply,
@@ -279,11 +279,7 @@ async fn check(db: &D1Database, cfg: &Config, order: &OrderRow) -> Result<Decisi
         mobile: &mobile,
         phone3: order.needs_phone3 != 0,
     };
-    let verdict = match precheck::run(db, cfg, &person, now).await? {
-        precheck::Outcome::Pass => CheckVerdict::Pass,
-        precheck::Outcome::Mismatch(part) => CheckVerdict::Mismatch(part),
-        precheck::Outcome::Pending => CheckVerdict::Pending,
-    };
+    let verdict = precheck::run(db, cfg, &person, now).await?;
     Ok(orders::after_check(
         &order.snapshot()?,
         verdict,

@@ -5,15 +5,11 @@
 //! give `Pending`: the order waits in 身份核验中 and is retried, never refused.
 
 use haoka_edge_core::{
-    budget::Action,
-    crypto,
-    http::HttpRequest,
-    phone3, realme,
-    verdict::{MismatchPart, Verdict},
+    budget::Action, crypto, http::HttpRequest, phone3, realme, verdict::Verdict,
 };
 use haoka_shared::{
-    ChinaDateTime, Field, FieldIssue,
-    api::{IDEMPOTENCY_HEADER, PrecheckReply, PrecheckRequest, PrecheckResult},
+    ChinaDateTime, Field,
+    api::{IDEMPOTENCY_HEADER, PrecheckRequest},
     china_date_from_unix_millis, idcard, ids,
     mask::mask_id,
     mobile::parse_mobile,
@@ -29,19 +25,9 @@ use crate::{
     upstream::{self, Transport},
 };
 
-/// How long a pass is reused.
-const PASS_REUSE_MS: i64 = 24 * 3_600_000;
-
-/// The pre-check's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Everything the product asks for matches.
-    Pass,
-    /// This part does not.
-    Mismatch(MismatchPart),
-    /// No verdict now; ask again later.
-    Pending,
-}
+/// The pre-check's answer (`orders::CheckVerdict`).
+pub use haoka_edge_core::orders::CheckVerdict as Outcome;
+use haoka_edge_core::precheck::{self as decide, PASS_REUSE_MS};
 
 /// Who is checked (already validated and normalised).
 pub struct Person<'a> {
@@ -57,42 +43,7 @@ pub struct Person<'a> {
 
 /// Words for a mismatch code (also used for `check_failed` orders' reasons).
 pub fn words(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "name_or_id" => (
-            "姓名与身份证号码不一致，请核对后重新提交",
-            "The name and the ID number do not match; please check them",
-        ),
-        "mobile" => (
-            "该手机号码未登记在您本人名下，请使用本人实名登记的手机号码",
-            "This mobile number is not registered to you; please use a number in your own name",
-        ),
-        "no_record" => (
-            "未查到该身份证号码的登记信息，请核对身份证号码",
-            "No record was found for this ID number; please check it",
-        ),
-        _ => (
-            "订单未通过审核，请联系客服",
-            "The order was not approved; please contact support",
-        ),
-    }
-}
-
-fn mismatch_fields(part: MismatchPart) -> Vec<FieldIssue> {
-    let (zh, en) = words(part.as_str());
-    let fields: &[Field] = match part {
-        MismatchPart::NameOrId => &[Field::Name, Field::IdNumber],
-        MismatchPart::Mobile => &[Field::Mobile],
-        MismatchPart::NoRecord => &[Field::IdNumber],
-    };
-    fields
-        .iter()
-        .map(|f| FieldIssue {
-            field: *f,
-            code: format!("precheck_{}", part.as_str()),
-            message_zh: zh.into(),
-            message_en: en.into(),
-        })
-        .collect()
+    decide::words(code)
 }
 
 async fn ask(cfg: &Config, what: &str, req: Option<HttpRequest>) -> Option<(u16, Vec<u8>)> {
@@ -175,15 +126,10 @@ async fn phone_check(cfg: &Config, p: &Person<'_>, now: i64) -> Result<Verdict, 
 }
 
 fn outcome(what: &str, verdict: Verdict) -> Option<Outcome> {
-    match verdict {
-        Verdict::Match => None,
-        Verdict::Mismatch(part) => Some(Outcome::Mismatch(part)),
-        Verdict::Busy => Some(Outcome::Pending),
-        Verdict::Error { why } => {
-            console_warn!("pre-check {what}: no verdict ({why})");
-            Some(Outcome::Pending)
-        }
+    if let Verdict::Error { why } = &verdict {
+        console_warn!("pre-check {what}: no verdict ({why})");
     }
+    decide::decides(&verdict)
 }
 
 /// Run the pre-check for `p` (or reuse a pass from the last 24 h).
@@ -193,11 +139,7 @@ pub async fn run(
     p: &Person<'_>,
     now: i64,
 ) -> Result<Outcome, AppError> {
-    let subject = if p.phone3 {
-        format!("{}|{}|{}", p.name, p.id_number, p.mobile)
-    } else {
-        format!("{}|{}", p.name, p.id_number)
-    };
+    let subject = decide::person_subject(p.name, p.id_number, p.mobile, p.phone3);
     let person = crypto::lookup_hash(&cfg.lookup_key, "person", &subject);
     let passed: Option<i64> = db
         .prepare("SELECT passed_ms FROM identity_checks WHERE person_hash = ?1 AND passed_ms > ?2")
@@ -219,16 +161,7 @@ pub async fn run(
         "INSERT INTO identity_checks (person_hash, method, passed_ms) VALUES (?1, ?2, ?3) \
          ON CONFLICT (person_hash) DO UPDATE SET method = ?2, passed_ms = ?3",
     )
-    .bind(&[
-        person.into(),
-        (if p.phone3 {
-            "namecheck+phone3"
-        } else {
-            "namecheck"
-        })
-        .into(),
-        int(now),
-    ])?
+    .bind(&[person.into(), decide::method(p.phone3).into(), int(now)])?
     .run()
     .await?;
     Ok(Outcome::Pass)
@@ -285,29 +218,6 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
         "pre-check id_number={} result={result:?}",
         mask_id(id.as_str())
     );
-    let reply = match result {
-        Outcome::Pass => PrecheckReply {
-            result: PrecheckResult::Pass,
-            fields: vec![],
-            message_zh: "身份核验通过".into(),
-            message_en: "Identity check passed".into(),
-        },
-        Outcome::Mismatch(part) => {
-            let (zh, en) = words(part.as_str());
-            PrecheckReply {
-                result: PrecheckResult::Mismatch,
-                fields: mismatch_fields(part),
-                message_zh: zh.into(),
-                message_en: en.into(),
-            }
-        }
-        Outcome::Pending => PrecheckReply {
-            result: PrecheckResult::Pending,
-            fields: vec![],
-            message_zh: "核验服务繁忙，可以继续下单，我们会在后台完成核验".into(),
-            message_en: "The check is busy; you can go on, and we will finish it in the background"
-                .into(),
-        },
-    };
+    let reply = decide::reply(result);
     Ok(Response::from_json(&reply)?)
 }
