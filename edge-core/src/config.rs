@@ -8,7 +8,8 @@ use crate::{
     crypto::Sealer,
     realme::RealmeCredentials,
     retry::SendPolicy,
-    xingguang::Credentials,
+    vendor::{OrderVendor, VendorKind},
+    xingguang::{Credentials, Xingguang},
 };
 
 /// Why the configuration cannot be used.
@@ -30,6 +31,8 @@ pub enum ConfigError {
 /// Everything the edge needs besides its bindings.
 #[derive(Clone)]
 pub struct Config {
+    /// Which vendor fulfils orders (`ORDER_VENDOR`, default Xingguang).
+    pub order_vendor: VendorKind,
     /// Xingguang base URL (`http://xg.tkcdk.cn` or the sandbox).
     pub xingguang_base: String,
     /// RealMe base URL, ending in `/`.
@@ -227,7 +230,15 @@ impl Config {
         let env: &dyn Lookup = &lookup;
         let defaults = SendPolicy::default();
         let pii = pii_keys(env)?;
+        let order_vendor = match text(env, "ORDER_VENDOR") {
+            None => VendorKind::Xingguang,
+            Some(name) => VendorKind::parse(&name).ok_or_else(|| ConfigError::Refused {
+                name: "ORDER_VENDOR".into(),
+                why: "not a vendor this build knows".into(),
+            })?,
+        };
         Ok(Config {
+            order_vendor,
             xingguang_base: upstream(env, "XINGGUANG_BASE_URL")?,
             realme_base: upstream(env, "REALME_BASE_URL")?,
             phone3_url: upstream(env, "PHONE3_URL")?,
@@ -294,6 +305,18 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The order vendor, ready to build requests and read replies.
+    pub fn vendor(&self) -> Box<dyn OrderVendor> {
+        match self.order_vendor {
+            VendorKind::Xingguang => Box::new(Xingguang {
+                base_url: self.xingguang_base.clone(),
+                credentials: self.xingguang.clone(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -349,6 +372,13 @@ mod tests {
             c.limit_total, 5,
             "a value that is not a number keeps the default"
         );
+    }
+
+    #[test]
+    fn the_order_vendor_is_one_config_entry() {
+        assert_eq!(load(&vars(&[])).unwrap().vendor().name(), "xingguang");
+        let err = load(&vars(&[("ORDER_VENDOR", "acme")])).err();
+        assert!(matches!(err, Some(ConfigError::Refused { name, .. }) if name == "ORDER_VENDOR"));
     }
 
     #[test]

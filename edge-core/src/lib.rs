@@ -26,6 +26,7 @@ pub mod retry;
 pub mod settings;
 pub mod sweep;
 pub mod turnstile;
+pub mod vendor;
 pub mod verdict;
 pub mod xingguang;
 

@@ -11,7 +11,7 @@ use haoka_shared::lifecycle::{
 use crate::{
     MismatchPart,
     retry::SendPolicy,
-    xingguang::{Callback, GetimgOutcome, PushOutcome},
+    vendor::{Callback, GetimgOutcome, PushOutcome},
 };
 
 /// What an order needs next from the background.
@@ -453,11 +453,7 @@ pub fn after_callback(order: &Snapshot, cb: &Callback, now: i64) -> Option<Decis
         ));
     }
     if cb.status == VendorStatus::Rejected {
-        patch.reason_code = Some(
-            RejectReason::from_vendor_text(&cb.reason)
-                .as_str()
-                .to_owned(),
-        );
+        patch.reason_code = Some(cb.plain.as_str().to_owned());
     }
     let mut effects = Vec::new();
     if to.is_terminal() && order.has_photos {
@@ -504,6 +500,7 @@ mod tests {
             status_text: text.into(),
             status,
             reason: "收货地址不支持".into(),
+            plain: RejectReason::from_vendor_text("收货地址不支持"),
             express: Some("顺丰".into()),
             express_no: Some("SF1".into()),
         }

@@ -1,20 +1,22 @@
-//! Xingguang (orders): `pushorder` and `getimg` requests and replies, and the status
-//! callbacks it posts to us. Vendor page: `shared/upstream/xingguang.md`; the project's
+//! Xingguang (orders), the one order vendor behind [`crate::vendor::OrderVendor`]: `pushorder`
+//! and `getimg` requests and replies, and the status callbacks it posts to us, in its own
+//! words and field names. Vendor page: `shared/upstream/xingguang.md`; the project's
 //! reading of it: `shared/API-CONTRACTS.md`.
 
 use std::fmt;
 
 use haoka_shared::{
     lifecycle::{RejectReason, VendorStatus},
-    photo::sniff,
     sign::xingguang_apipwd,
 };
 use serde_json::Value;
 
 use crate::{
-    http::{Body, FilePart, HttpRequest, Method, join_url},
+    http::{Body, HttpRequest, Method, join_url},
     reply::{self, Object},
 };
+
+pub use crate::vendor::{Callback, CallbackError, GetimgOutcome, Photos, PushOrder, PushOutcome};
 
 /// Submit-order path, appended to `XINGGUANG_BASE_URL`.
 pub const PUSHORDER_PATH: &str = "/order/api/haoteam/pushorder";
@@ -44,79 +46,6 @@ impl fmt::Debug for Credentials {
             .field("api_key", &"<redacted>")
             .finish()
     }
-}
-
-/// The three photos of a 三照 product: JPEG or PNG bytes, already checked with
-/// `haoka_shared::photo::check_photo`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Photos {
-    /// ID card, portrait side (`face`).
-    pub face: Vec<u8>,
-    /// ID card, national-emblem side (`back`).
-    pub back: Vec<u8>,
-    /// Half-body portrait (`hand`).
-    pub hand: Vec<u8>,
-}
-
-impl Photos {
-    /// The multipart files `face`, `back`, `hand`, each named and typed by its magic bytes
-    /// (`face.jpg`, `image/jpeg`). Bytes that are neither JPEG nor PNG go as
-    /// `application/octet-stream`, for the vendor to refuse.
-    fn parts(&self) -> Vec<FilePart> {
-        [
-            ("face", &self.face),
-            ("back", &self.back),
-            ("hand", &self.hand),
-        ]
-        .into_iter()
-        .map(|(name, bytes)| {
-            let (ext, mime) = sniff(bytes).map_or(("bin", "application/octet-stream"), |k| {
-                (k.extension(), k.mime())
-            });
-            FilePart {
-                name: name.to_owned(),
-                filename: format!("{name}.{ext}"),
-                mime,
-                bytes: bytes.clone(),
-            }
-        })
-        .collect()
-    }
-}
-
-impl fmt::Debug for Photos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Photos")
-            .field("face", &self.face.len())
-            .field("back", &self.back.len())
-            .field("hand", &self.hand.len())
-            .finish()
-    }
-}
-
-/// One order, as validated and stored by the edge. No `Debug`: it is personal data.
-#[derive(Clone, Copy)]
-pub struct PushOrder<'a> {
-    /// `order_Name`: the customer's legal name.
-    pub name: &'a str,
-    /// `order_Phone`: the contact mobile, 11 digits.
-    pub phone: &'a str,
-    /// `order_IDCard`: the 18-character resident ID.
-    pub id_number: &'a str,
-    /// `order_Province`: province, city and district joined by single spaces.
-    pub order_province: &'a str,
-    /// `order_Address`: the street address (longer than four characters).
-    pub address: &'a str,
-    /// `api_xid`: our order number, minted once per order.
-    pub api_xid: &'a str,
-    /// `haoma`: the chosen number, empty for products without a number choice.
-    pub haoma: &'a str,
-    /// `pid`: the vendor's product id.
-    pub pid: &'a str,
-    /// `callbackurl`: our callback URL; not sent when empty.
-    pub callback_url: &'a str,
-    /// The three photos, sent with the order (multipart) when given.
-    pub photos: Option<&'a Photos>,
 }
 
 /// The `pushorder` request: a form, or multipart with `face`, `back`, `hand` when the order
@@ -157,41 +86,6 @@ pub fn pushorder_request(
         headers: Vec::new(),
         body,
     }
-}
-
-/// What a `pushorder` reply means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PushOutcome {
-    /// The vendor has the order.
-    Accepted {
-        /// The vendor's order number (needed for `getimg`).
-        apiorder: String,
-        /// `apistatus` read; `Submitted` when the reply has none.
-        status: VendorStatus,
-        /// `apistatus` as sent (empty when absent).
-        status_text: String,
-    },
-    /// The vendor refused the order.
-    Rejected {
-        /// The vendor's code.
-        code: String,
-        /// The vendor's `reason` (or `msg`), for the record; customers see `plain`.
-        reason: String,
-        /// `reason` in words a customer understands.
-        plain: RejectReason,
-    },
-    /// Our credentials were refused (code 21 or HTTP 401): an operator's problem, not the
-    /// customer's. The order is kept and resent once the configuration is fixed.
-    CredentialsRefused {
-        /// The vendor's words (for the log).
-        reason: String,
-    },
-    /// No usable answer (5xx, unreadable, contradictory): the vendor may or may not have the
-    /// order, so it is resent with the same `api_xid`, never failed.
-    Unknown {
-        /// For the log; describes the reply's shape, never quotes the body.
-        why: String,
-    },
 }
 
 /// Read a `pushorder` reply.
@@ -276,25 +170,6 @@ pub fn getimg_request(base_url: &str, apiorder: &str, photos: &Photos) -> HttpRe
     }
 }
 
-/// What a `getimg` reply means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GetimgOutcome {
-    /// The vendor has the three photos.
-    Delivered,
-    /// The vendor refused them (e.g. code 400 "三张照片必须全部上传!", 404 unknown order).
-    Refused {
-        /// The vendor's code.
-        code: String,
-        /// The vendor's `msg` (for the record, not for customers).
-        msg: String,
-    },
-    /// No usable answer: send again.
-    Unknown {
-        /// For the log.
-        why: String,
-    },
-}
-
 /// Read a `getimg` reply: code 200 (number or string) under a 2xx status → `Delivered`; any
 /// other code → `Refused`; 5xx, unreadable or contradictory → `Unknown`.
 pub fn parse_getimg_reply(status: u16, body: &[u8]) -> GetimgOutcome {
@@ -324,40 +199,6 @@ pub fn parse_getimg_reply(status: u16, body: &[u8]) -> GetimgOutcome {
             msg: reply::first(&map, &["msg", "reason"]).unwrap_or_default(),
         },
     }
-}
-
-/// A status callback, read from its undocumented body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Callback {
-    /// Our order number, when the body carries it (the URL carries it too).
-    pub api_xid: Option<String>,
-    /// The vendor's order number, when present.
-    pub apiorder: Option<String>,
-    /// The status as sent.
-    pub status_text: String,
-    /// The status read.
-    pub status: VendorStatus,
-    /// The vendor's reason (empty when none), for the record; customers see
-    /// `RejectReason::from_vendor_text(&reason)`.
-    pub reason: String,
-    /// Courier company, when shipped.
-    pub express: Option<String>,
-    /// Tracking number, when shipped.
-    pub express_no: Option<String>,
-}
-
-/// Why a callback body could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CallbackError {
-    /// Longer than [`CALLBACK_MAX_BYTES`].
-    #[error("callback body longer than {CALLBACK_MAX_BYTES} bytes")]
-    TooLarge,
-    /// Neither a JSON object nor a form.
-    #[error("callback body is neither a JSON object nor a form")]
-    Unreadable,
-    /// Readable, but no status field.
-    #[error("callback body carries no status")]
-    NoStatus,
 }
 
 const STATUS_KEYS: &[&str] = &["apistatus", "status", "state", "order_status"];
@@ -405,6 +246,7 @@ pub fn parse_callback(content_type: &str, body: &[u8]) -> Result<Callback, Callb
         apiorder: pick(&["apiorder"]),
         status: VendorStatus::from_text(&status_text),
         status_text,
+        plain: RejectReason::from_vendor_text(&pick(REASON_KEYS).unwrap_or_default()),
         reason: pick(REASON_KEYS).unwrap_or_default(),
         express: pick(EXPRESS_KEYS),
         express_no: pick(EXPRESS_NO_KEYS),
@@ -770,6 +612,7 @@ mod tests {
                 status_text: "已发货".into(),
                 status: VendorStatus::Shipped,
                 reason: String::new(),
+                plain: RejectReason::from_vendor_text(""),
                 express: Some("顺丰速运".into()),
                 express_no: Some("SF123".into()),
             })
@@ -840,5 +683,40 @@ mod tests {
         );
         big.truncate(CALLBACK_MAX_BYTES);
         assert!(parse_callback(FORM_CONTENT_TYPE, &big).is_ok());
+    }
+}
+
+/// Xingguang as an [`crate::vendor::OrderVendor`]: its base URL and account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Xingguang {
+    /// `XINGGUANG_BASE_URL`.
+    pub base_url: String,
+    /// The integration account.
+    pub credentials: Credentials,
+}
+
+impl crate::vendor::OrderVendor for Xingguang {
+    fn name(&self) -> &'static str {
+        "xingguang"
+    }
+
+    fn push_request(&self, order: &PushOrder<'_>) -> HttpRequest {
+        pushorder_request(&self.base_url, &self.credentials, order)
+    }
+
+    fn read_push(&self, status: u16, body: &[u8]) -> PushOutcome {
+        parse_pushorder_reply(status, body)
+    }
+
+    fn photos_request(&self, vendor_order: &str, photos: &Photos) -> HttpRequest {
+        getimg_request(&self.base_url, vendor_order, photos)
+    }
+
+    fn read_photos(&self, status: u16, body: &[u8]) -> GetimgOutcome {
+        parse_getimg_reply(status, body)
+    }
+
+    fn read_callback(&self, content_type: &str, body: &[u8]) -> Result<Callback, CallbackError> {
+        parse_callback(content_type, body)
     }
 }

@@ -7,10 +7,7 @@
 //! and applies again: the state machine refuses backward and repeated moves, so 审核中 and
 //! 已发货 arriving together always end at 已发货, with one event each.
 
-use haoka_edge_core::{
-    crypto, orders,
-    xingguang::{Callback, parse_callback},
-};
+use haoka_edge_core::{crypto, orders, vendor::Callback};
 use haoka_shared::ids;
 use serde_json::json;
 use worker::{Env, Request, Response, console_log, console_warn};
@@ -52,7 +49,7 @@ pub async fn xingguang(
     };
     let body = crate::body::body_bytes(&mut req, MAX_BODY).await?;
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    let parsed = parse_callback(&content_type, &body);
+    let parsed = cfg.vendor().read_callback(&content_type, &body);
     let now = now_ms();
     let stored = db
         .prepare(

@@ -11,10 +11,7 @@
 
 use haoka_edge_core::orders::{self, Decision, Effect, Work};
 use haoka_edge_core::retry;
-use haoka_edge_core::xingguang::{
-    GetimgOutcome, PushOrder, PushOutcome, getimg_request, parse_getimg_reply,
-    parse_pushorder_reply, pushorder_request,
-};
+use haoka_edge_core::vendor::{GetimgOutcome, PushOrder, PushOutcome};
 use haoka_shared::lifecycle::{OrderState, Source};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, MessageBatch, MessageExt, console_error, console_log, console_warn};
@@ -322,16 +319,18 @@ async fn send(
         callback_url: &callback_url,
         photos: photos.as_ref(),
     };
-    let req = pushorder_request(&cfg.xingguang_base, &cfg.xingguang, &push);
+    let vendor = cfg.vendor();
+    let req = vendor.push_request(&push);
     let attempt = order.send_attempts + 1;
     // Count the attempt before sending: a crash mid-send still counts towards 待确认.
     store::count_send(&db, &order.id, attempt).await?;
     let outcome = match upstream::execute(&req, cfg.upstream_timeout_ms).await {
-        Transport::Reply { status, body } => parse_pushorder_reply(status, &body),
+        Transport::Reply { status, body } => vendor.read_push(status, &body),
         Transport::Failed { why } => PushOutcome::Unknown { why },
     };
     console_log!(
-        "pushorder id={} api_xid={} attempt={attempt} photos={} outcome={}",
+        "push {} id={} api_xid={} attempt={attempt} photos={} outcome={}",
+        vendor.name(),
         order.id,
         order.api_xid,
         photos.is_some(),
@@ -355,13 +354,15 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<Deci
     ) else {
         return Ok(orders::photos_unsendable());
     };
-    let req = getimg_request(&cfg.xingguang_base, apiorder, &photos);
+    let vendor = cfg.vendor();
+    let req = vendor.photos_request(apiorder, &photos);
     let outcome = match upstream::execute(&req, cfg.upstream_timeout_ms).await {
-        Transport::Reply { status, body } => parse_getimg_reply(status, &body),
+        Transport::Reply { status, body } => vendor.read_photos(status, &body),
         Transport::Failed { why } => GetimgOutcome::Unknown { why },
     };
     console_log!(
-        "getimg id={} apiorder={apiorder} outcome={outcome:?}",
+        "photos {} id={} apiorder={apiorder} outcome={outcome:?}",
+        vendor.name(),
         order.id
     );
     Ok(orders::after_getimg(

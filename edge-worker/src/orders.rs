@@ -5,7 +5,7 @@
 
 use haoka_capture_core::QualityFlags;
 use haoka_edge_core::budget::{self, Action, Limit, limit_reached};
-use haoka_edge_core::{crypto, xingguang::Photos};
+use haoka_edge_core::{crypto, vendor::Photos};
 use haoka_shared::{
     Field, FieldIssue, ValidationError,
     api::{

@@ -2,7 +2,7 @@
 //! sends them, read to send them to the vendor, deleted once the vendor has them (or the
 //! order ends), and purged by the cron after the retention limit in any case.
 
-use haoka_edge_core::xingguang::Photos;
+use haoka_edge_core::vendor::Photos;
 use haoka_shared::{Field, FieldIssue, api::PHOTO_PARTS, photo::check_photo};
 use worker::{Env, FormData, FormEntry};
 
