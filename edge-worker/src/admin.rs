@@ -13,10 +13,13 @@ use worker::{Env, Request, Response, console_log};
 
 use crate::{
     config::{Config, DB, now_ms},
+    db::{
+        int,
+        orders::{self as store, OrderRow, Patch},
+    },
     error::AppError,
     jobs,
     orders::open,
-    store::{self, OrderRow, Patch, int},
 };
 
 /// Who may operate orders: the operator token, or a console account with the administer
@@ -154,7 +157,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
              AND (?3 = 0 OR flagged_ms IS NOT NULL) ORDER BY created_at_ms DESC LIMIT 200",
         )
         .bind(&[
-            store::opt(state.map(OrderState::as_str)),
+            crate::db::opt(state.map(OrderState::as_str)),
             int(before),
             int(i64::from(q.flagged == Some(true))),
         ])?

@@ -9,8 +9,8 @@ use worker::{D1Database, Env, console_error, console_warn};
 
 use crate::{
     config::{PHOTOS, now_ms},
+    db::int,
     error::AppError,
-    store::int,
 };
 
 /// The R2 object holding the chain head as the last cron pass saw it (JSON [`SealedHead`]).

@@ -14,9 +14,9 @@ use worker::{Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
+    db::{int, orders as store},
     error::AppError,
     jobs,
-    store::{self, int},
 };
 
 /// Largest callback body read.

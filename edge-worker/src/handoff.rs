@@ -24,9 +24,9 @@ use worker::{D1Database, Env, Request, Response, console_log};
 use crate::{
     body::{body_bytes, read_json},
     config::{Config, DB, PHOTOS, now_ms, random},
+    db::int,
     error::AppError,
     photos, ratelimit,
-    store::int,
 };
 
 /// A handoff request or claim is a few dozen bytes.

@@ -18,10 +18,13 @@ use worker::{D1Database, Env, MessageBatch, MessageExt, console_error, console_l
 
 use crate::{
     config::{Config, DB, FromEnv, JOBS, now_ms, random},
+    db::{
+        int,
+        orders::{self as store, OrderRow, Patch},
+    },
     error::AppError,
     orders::open,
     photos, precheck,
-    store::{self, OrderRow, Patch, int},
     upstream::{self, Transport},
 };
 

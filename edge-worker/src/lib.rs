@@ -31,7 +31,6 @@ mod reconcile;
 mod reports;
 mod router;
 mod settings;
-mod store;
 mod upkeep;
 mod upstream;
 

@@ -25,9 +25,12 @@ use worker::{Env, Headers, Request, RequestInit, Response, console_log};
 use crate::{
     body::{body_bytes, parse_json},
     config::{Config, DB, now_ms, random},
+    db::{
+        int,
+        orders::{self as store, Limits, OrderRow, Patch},
+    },
     error::AppError,
     jobs, photos, precheck, products, ratelimit,
-    store::{self, Limits, OrderRow, Patch, int},
 };
 
 /// Orders without photos are small JSON documents.

@@ -19,9 +19,9 @@ use worker::{D1Database, Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms, random},
+    db::int,
     error::AppError,
     products, ratelimit,
-    store::int,
     upstream::{self, Transport},
 };
 
@@ -200,7 +200,7 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
     // The per-person limit before any photo is taken or anything is paid for, and after the
     // bot check and the budgets (so it is no free oracle): the customer learns at the first
     // step that an open order blocks this one (the submit says the same).
-    let (same, total) = crate::store::open_counts(&db, &person_hash, &product.pid).await?;
+    let (same, total) = crate::db::orders::open_counts(&db, &person_hash, &product.pid).await?;
     if let Some(limit) =
         haoka_edge_core::budget::limit_reached(same, total, cfg.limit_per_product, cfg.limit_total)
     {

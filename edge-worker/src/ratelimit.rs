@@ -13,8 +13,8 @@ use worker::{Env, Request, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
+    db::int,
     error::AppError,
-    store::int,
     upstream::{self, Transport},
 };
 

@@ -10,9 +10,9 @@ use worker::{Env, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
+    db::int,
     error::AppError,
     handoff, jobs,
-    store::int,
 };
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 pub mod accounts;
 pub mod cases;
 pub mod checks;
+pub mod orders;
 pub mod reports;
 pub mod settings;
 

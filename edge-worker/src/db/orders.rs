@@ -1,6 +1,7 @@
-//! Orders in D1: load, create (idempotently), patch, and move through the state machine with
-//! the event written in the same batch — a transition and its event land together or not at
-//! all, and only if the order was still in the state it was read in (compare-and-set).
+//! D1: the `orders` table and its events. Orders are loaded, created (idempotently), patched
+//! and moved through the state machine with the event written in the same batch — a
+//! transition and its event land together or not at all, and only if the order was still in
+//! the state it was read in (compare-and-set).
 
 use haoka_edge_core::orders::{OrderPatch, Snapshot};
 use haoka_shared::lifecycle::{self, Input, OrderState, Source};
@@ -105,7 +106,7 @@ impl OrderRow {
     }
 }
 
-pub use crate::db::{int, opt};
+use super::{int, opt};
 
 /// Columns to set along with a change.
 #[derive(Default)]
