@@ -5,7 +5,7 @@ use haoka_shared::api::{
     CLIENT_CONFIG_PATH, ClientConfig, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH,
     HEALTH_PATH, ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
 };
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Env, Method, Request, RequestInit, Response, Result};
 
 use crate::{
     admin, callbacks, cases, checks,
@@ -38,9 +38,23 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let api = path == "/api" || path.starts_with("/api/");
     if !api && !path.starts_with("/callbacks/") {
-        // Normally the assets layer answers these before the worker runs (run_worker_first
-        // lists /api/* and /callbacks/* only); this keeps the worker correct if reached.
-        return env.assets(ASSETS)?.fetch_request(req).await;
+        // The app's files. The assets layer answers most before the worker runs; /console/*
+        // comes here first (run_worker_first) because its SPA fallback is the shop's
+        // /index.html: a console screen's URL gets the console's page instead. Either way the
+        // assets layer answers, so dist/_headers (CSP and friends) applies as to any file.
+        let assets = env.assets(ASSETS)?;
+        if is_console_screen(&path) {
+            let mut url = req.url()?;
+            url.set_path(CONSOLE_PAGE);
+            url.set_query(None);
+            let mut init = RequestInit::new();
+            init.with_method(req.method())
+                .with_headers(req.headers().clone());
+            return assets
+                .fetch_request(Request::new_with_init(url.as_str(), &init)?)
+                .await;
+        }
+        return assets.fetch_request(req).await;
     }
     let mut resp = match route(req, &env, &path).await {
         Ok(resp) => resp,
@@ -51,6 +65,17 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         headers.set(name, value)?;
     }
     Ok(resp)
+}
+
+/// The console's page (`dist/console/index.html`, as the assets layer names it).
+const CONSOLE_PAGE: &str = "/console/";
+
+/// Whether `path` is one of the console's screens (`/console/`, `/console/cases/CS1`, …)
+/// rather than one of its files (`/console/haoka-console-….js`): under `/console/`, with no
+/// dot in its last segment.
+fn is_console_screen(path: &str) -> bool {
+    path.strip_prefix(CONSOLE_PAGE)
+        .is_some_and(|rest| !rest.rsplit('/').next().unwrap_or_default().contains('.'))
 }
 
 /// On every API and callback answer: never cached (they carry personal data or tokens),

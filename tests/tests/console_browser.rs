@@ -16,12 +16,16 @@ use fantoccini::{Client, Locator};
 use haoka_e2e::{
     Stack, camera_picture,
     chrome::{
-        Camera, assert_accessible, browser, chromedriver, click, enter_capture_frame, screenshot,
-        shoot,
+        Camera, assert_accessible, attr, browser, chromedriver, click, desktop_browser,
+        enter_capture_frame, screenshot, shoot, wait_text,
     },
     root,
 };
-use haoka_shared::realme::{CHECKS, Group};
+use haoka_shared::{
+    api::console::{CASES, CHECKS as CHECKS_PATH, Consent, NewCase, RunCheck},
+    consent::CHECK_CONSENT_VERSION,
+    realme::{CHECKS, Group},
+};
 use serde_json::{Value, json};
 
 const PW: &str = "correct horse battery staple";
@@ -506,4 +510,296 @@ async fn agent_runs_the_moxie_carrier_flow_step_by_step() {
             "{secret} logged"
         );
     }
+}
+
+/// `GET path` from the worker, as a browser's navigation would: its security and caching
+/// headers (`dist/_headers`'s), and its body.
+async fn page(base: &str, path: &str) -> (Vec<String>, String) {
+    let resp = reqwest::get(format!("{base}{path}")).await.expect(path);
+    assert_eq!(resp.status(), 200, "{path}");
+    let headers = [
+        "content-security-policy",
+        "permissions-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "strict-transport-security",
+        "cache-control",
+    ]
+    .map(|name| match resp.headers().get(name) {
+        Some(v) => format!("{name}: {}", v.to_str().unwrap()),
+        None => format!("{name} missing"),
+    })
+    .to_vec();
+    (headers, resp.text().await.unwrap())
+}
+
+/// Wait (bounded, 20 s) until the page's title is `want`.
+async fn wait_title(c: &Client, want: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        last = c.title().await.unwrap_or_default();
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("title {want:?}, last {last:?}");
+}
+
+/// Wait (bounded, 20 s) until the address bar's path and query are `want`.
+async fn wait_path(c: &Client, want: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(url) = c.current_url().await {
+            last = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_owned(),
+            };
+            if last == want {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("path {want:?}, last {last:?}");
+}
+
+#[tokio::test]
+async fn console_screens_open_from_their_urls_and_the_back_button_returns() {
+    let s = Stack::start(&[], 600);
+    first_admin(&s).await;
+    let base = s.worker.url();
+    let (cookie, csrf) = api_session(&s, "boss").await;
+    let session = Some((cookie.as_str(), csrf.as_str()));
+    let new_case = NewCase {
+        subject_name: "张三".into(),
+        id_number: "110101200007282906".into(),
+        order_id: None,
+    };
+    let case = post(&s, CASES, serde_json::to_value(&new_case).unwrap(), session).await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let run = RunCheck {
+        check: "namecheck".into(),
+        fields: Default::default(),
+        consent: Consent {
+            version: CHECK_CONSENT_VERSION.into(),
+            confirmed: true,
+            sensitive: false,
+        },
+        case_id: Some(case_id.clone()),
+        from_case: vec!["full_name".into(), "id_number".into()],
+    };
+    let check = post(
+        &s,
+        CHECKS_PATH,
+        serde_json::to_value(&run).unwrap(),
+        session,
+    )
+    .await;
+    let check_id = check["id"].as_str().unwrap().to_owned();
+
+    // The worker answers a screen's URL with the console's page, under the same headers as
+    // /console/ itself (dist/_headers), and the console's files as they are.
+    let (headers, index) = page(&base, "/console/").await;
+    assert!(index.contains("haoka-console"), "{index}");
+    assert!(headers[0].contains("script-src 'self'"), "{headers:?}");
+    assert!(
+        !headers.iter().any(|h| h.ends_with("missing")),
+        "{headers:?}"
+    );
+    for path in [
+        format!("/console/cases/{case_id}"),
+        "/console/audit".into(),
+        "/console/history?check=namecheck".into(),
+        "/console/xyz".into(),
+    ] {
+        assert_eq!(
+            page(&base, &path).await,
+            (headers.clone(), index.clone()),
+            "{path}"
+        );
+    }
+    let script = index
+        .split(['"', '\'', ' ', '>', '<'])
+        .find(|p| p.starts_with("/console/haoka-console-") && p.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no script in {index}"))
+        .to_owned();
+    let (_, js) = page(&base, &script).await;
+    assert!(!js.contains("<html"), "the console's script is a script");
+
+    // A case's link, opened signed out: the sign-in, then that case.
+    let driver = chromedriver();
+    let c = desktop_browser(&driver).await;
+    let case_path = format!("/console/cases/{case_id}");
+    c.goto(&format!("{base}{case_path}"))
+        .await
+        .expect("open the case's link");
+    wait_title(&c, "登录 · 坐席台 · 号卡").await;
+    fill(&c, "#login-username", "boss").await;
+    fill(&c, "#login-password", PW).await;
+    click(&c, "#login-submit").await;
+    wait_for(
+        &c,
+        &format!("[data-case='{case_id}']"),
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_for(
+        &c,
+        &format!("[data-check-id='{check_id}'][data-state='settled']"),
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_path(&c, &case_path).await;
+    wait_title(&c, &format!("案件 {case_id} · 坐席台 · 号卡")).await;
+    assert_eq!(
+        attr(&c, "#nav-home", "aria-current").await.as_deref(),
+        Some("page")
+    );
+    screenshot(&c, "console-9-deep-link-case").await;
+    assert_accessible(&c, "console deep-linked case").await;
+
+    // The audit log's URL, opened directly while signed in.
+    c.goto(&format!("{base}/console/audit"))
+        .await
+        .expect("open the audit log's link");
+    wait_for(&c, "#audit-chain", Duration::from_secs(20)).await;
+    wait_for(&c, "[data-audit-action='login']", Duration::from_secs(5)).await;
+    wait_title(&c, "审计日志 · 坐席台 · 号卡").await;
+    assert_eq!(
+        attr(&c, "#nav-audit", "aria-current").await.as_deref(),
+        Some("page")
+    );
+    assert_accessible(&c, "console deep-linked audit log").await;
+
+    // Through two screens (the cases, a case, its check's page), then back and forward.
+    click(&c, "#nav-home").await;
+    wait_path(&c, "/console/").await;
+    click(&c, &format!("[data-case-id='{case_id}']")).await;
+    wait_path(&c, &case_path).await;
+    click(&c, &format!("[data-check-link='{check_id}']")).await;
+    wait_path(&c, &format!("/console/checks/{check_id}")).await;
+    wait_for(
+        &c,
+        &format!("[data-check-id='{check_id}'] [data-case-link='{case_id}']"),
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_title(&c, &format!("核验结果 {check_id} · 坐席台 · 号卡")).await;
+    assert_eq!(
+        attr(&c, "#nav-history", "aria-current").await.as_deref(),
+        Some("page")
+    );
+    c.execute("window.history.back();", vec![]).await.unwrap();
+    wait_path(&c, &case_path).await;
+    wait_for(
+        &c,
+        &format!("[data-case='{case_id}']"),
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_title(&c, &format!("案件 {case_id} · 坐席台 · 号卡")).await;
+    c.execute("window.history.back();", vec![]).await.unwrap();
+    wait_path(&c, "/console/").await;
+    wait_for(&c, "#new-case-name", Duration::from_secs(20)).await;
+    c.execute("window.history.back();", vec![]).await.unwrap();
+    wait_path(&c, "/console/audit").await;
+    wait_for(&c, "#audit-chain", Duration::from_secs(20)).await;
+    c.execute("window.history.forward();", vec![])
+        .await
+        .unwrap();
+    wait_path(&c, "/console/").await;
+    wait_for(
+        &c,
+        &format!("[data-case-id='{case_id}']"),
+        Duration::from_secs(20),
+    )
+    .await;
+
+    // The history's filter is its URL's: a search is a new entry, back is the one before.
+    click(&c, "#nav-history").await;
+    wait_path(&c, "/console/history").await;
+    click(&c, "#history-search").await;
+    wait_for(&c, "#history-check", Duration::from_secs(20))
+        .await
+        .select_by_value("namecheck")
+        .await
+        .unwrap();
+    fill(&c, "#history-q", "110101200007282906").await;
+    click(&c, "#history-search").await;
+    wait_path(&c, "/console/history?check=namecheck").await;
+    wait_for(
+        &c,
+        &format!("[data-check-id='{check_id}']"),
+        Duration::from_secs(20),
+    )
+    .await;
+    c.execute("window.history.back();", vec![]).await.unwrap();
+    wait_path(&c, "/console/history").await;
+    c.execute("window.history.forward();", vec![])
+        .await
+        .unwrap();
+    wait_path(&c, "/console/history?check=namecheck").await;
+    let chosen = c
+        .execute(
+            "return document.getElementById('history-check').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen,
+        json!("namecheck"),
+        "the form shows the URL's filter"
+    );
+
+    // A path the console does not know says so, in Chinese first, English a tap away.
+    c.goto(&format!("{base}/console/xyz"))
+        .await
+        .expect("open an unknown path");
+    let words = wait_for(&c, "#not-found", Duration::from_secs(20))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(words.contains("页面不存在"), "{words}");
+    wait_title(&c, "页面不存在 · 坐席台 · 号卡").await;
+    click(&c, "#lang-toggle").await;
+    wait_text(&c, "#not-found h2", "English words", |t| {
+        t.contains("Page not found")
+    })
+    .await;
+    wait_title(&c, "Page not found · Agent console · haoka").await;
+    screenshot(&c, "console-10-not-found-en").await;
+    assert_accessible(&c, "console not found").await;
+    click(&c, "#lang-toggle").await;
+    click(&c, "#not-found-home").await;
+    wait_path(&c, "/console/").await;
+    wait_for(&c, "#new-case-name", Duration::from_secs(20)).await;
+
+    // The manage screen's every panel reads the edge's typed answers.
+    click(&c, "#nav-admin").await;
+    wait_path(&c, "/console/manage").await;
+    wait_title(&c, "管理 · 坐席台 · 号卡").await;
+    wait_for(&c, "[data-account='boss']", Duration::from_secs(20)).await;
+    wait_text(&c, "#spend-total", "the month's spend", |t| {
+        t.contains("¥0.30")
+    })
+    .await;
+    wait_for(&c, "#stuck-none", Duration::from_secs(20)).await;
+    assert_eq!(
+        attr(&c, "[data-price='namecheck']", "value")
+            .await
+            .as_deref(),
+        Some("0.30")
+    );
+    assert_eq!(
+        attr(&c, "[data-setting='REALME_PASS_SCORE']", "value")
+            .await
+            .as_deref(),
+        Some("60")
+    );
+    c.close().await.expect("close the browser");
 }

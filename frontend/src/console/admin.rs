@@ -2,27 +2,16 @@
 //! month's spend and pass rates with the CSV export, check prices, and orders stuck in 待确认
 //! to settle. The edge decides who may do what; a refusal shows its words.
 
+use haoka_shared::api::console::{
+    ACCOUNTS, ADMIN_ORDERS, Account, AccountChange, Accounts, AdminOrder, AdminOrders,
+    EXPORT_CHECKS, NewAccount, NewPrice, PRICES, Price, Prices, SETTINGS, SPEND, Setting,
+    SettingChange, SettingChanged, Settings, Settle, Spend, SpendRow, account_path, settle_path,
+};
 use leptos::{prelude::*, task::spawn_local};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Serialize, de::DeserializeOwned, de::IgnoredAny};
 
 use super::{api, csrf};
 use crate::i18n::{Lang, tr, use_lang};
-
-#[derive(Debug, Clone, Deserialize)]
-struct Account {
-    username: String,
-    display_name: String,
-    role: String,
-    store: String,
-    disabled: bool,
-    locked: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Accounts {
-    accounts: Vec<Account>,
-}
 
 /// This month in China, `YYYY-MM`.
 fn this_month() -> String {
@@ -35,18 +24,19 @@ fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, fen % 100)
 }
 
-/// POST `body` to `path` with the session's CSRF token; then clear `error` and run `then`,
-/// or show the refusal's words in `error`.
-fn send_then(
+/// POST `body` to `path` with the session's CSRF token, its answer read as `T` (the panel
+/// loads its list again, so only its shape is checked); then clear `error` and run `then`, or
+/// show the refusal's words in `error`.
+fn send_then<T: DeserializeOwned + 'static>(
     path: String,
-    body: Value,
+    body: impl Serialize + 'static,
     lang: Signal<Lang>,
     error: RwSignal<String>,
     then: impl Fn() + 'static,
 ) {
     let token = csrf();
     spawn_local(async move {
-        match api::post::<Value>(&path, &token, &body).await {
+        match api::post::<T, _>(&path, &token, &body).await {
             Ok(_) => {
                 error.set(String::new());
                 then();
@@ -81,21 +71,15 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
     let error = RwSignal::new(String::new());
     let load = move || {
         spawn_local(async move {
-            match api::get::<Accounts>("/api/console/accounts").await {
+            match api::get::<Accounts>(ACCOUNTS).await {
                 Ok(a) => list.set(a.accounts),
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
         });
     };
     load();
-    let change = move |username: String, body: Value| {
-        send_then(
-            format!("/api/console/accounts/{username}"),
-            body,
-            lang,
-            error,
-            load,
-        );
+    let change = move |username: String, body: AccountChange| {
+        send_then::<Account>(account_path(&username), body, lang, error, load);
     };
     let fields = ["username", "display_name", "role", "store", "password"].map(|k| {
         (
@@ -109,13 +93,18 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
     });
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body: serde_json::Map<String, Value> = fields
-            .iter()
-            .map(|(k, s)| ((*k).to_owned(), json!(s.get_untracked())))
-            .collect();
+        let [username, display_name, role, store, password] =
+            fields.map(|(_, s)| s.get_untracked());
+        let body = NewAccount {
+            username,
+            display_name,
+            password,
+            role: Some(role),
+            store,
+        };
         let token = csrf();
         spawn_local(async move {
-            match api::post::<Value>("/api/console/accounts", &token, &Value::Object(body)).await {
+            match api::post::<Account, _>(ACCOUNTS, &token, &body).await {
                 Ok(_) => {
                     for (_, s) in fields {
                         s.set(String::new());
@@ -167,12 +156,12 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
                             <span>{a.store.clone()}</span>
                             {a.disabled.then(|| view! { <span class="badge">{tr("已停用", "Disabled")}</span> })}
                             {a.locked.then(|| view! {
-                                <button type="button" class="link" on:click=move |_| change(u1.clone(), json!({ "unlock": true }))>
+                                <button type="button" class="link" on:click=move |_| change(u1.clone(), AccountChange { unlock: Some(true), ..AccountChange::default() })>
                                     {tr("解锁", "Unlock")}
                                 </button>
                             })}
                             <button type="button" class="link" data-toggle=a.username.clone()
-                                on:click=move |_| change(u2.clone(), json!({ "disabled": !disabled }))>
+                                on:click=move |_| change(u2.clone(), AccountChange { disabled: Some(!disabled), ..AccountChange::default() })>
                                 {if disabled { tr("启用", "Enable") } else { tr("停用", "Disable") }}
                             </button>
                         </li>
@@ -200,36 +189,19 @@ fn AccountsPanel(admin: bool) -> impl IntoView {
     }
 }
 
-/// A spend report's rows: (the row's heading, its hover text, the row), from a JSON list.
-fn rows_of(
-    list: &Value,
-    head: impl Fn(&Value) -> (String, String),
-) -> Vec<(String, String, Value)> {
-    list.as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|row| {
-            let (title, hover) = head(&row);
-            (title, hover, row)
-        })
-        .collect()
-}
-
-/// One spend table (checks, cost, pass rate per row), with its caption and headers.
+/// One spend table (checks, cost, pass rate per row), with its caption and headers; each row
+/// is (its heading, its hover text, the row).
 fn spend_table(
     id: &'static str,
     caption: Signal<String>,
     first: Signal<String>,
-    rows: Vec<(String, String, Value)>,
+    rows: Vec<(String, String, SpendRow)>,
 ) -> impl IntoView {
-    let rate = |r: &Value| {
-        r["pass_rate"]
-            .as_f64()
+    let rate = |r: &SpendRow| {
+        r.pass_rate
             .map(|p| format!("{:.0}%", p * 100.0))
             .unwrap_or_else(|| "–".into())
     };
-    let fen = |r: &Value| r["fen"].as_f64().unwrap_or_default() as i64;
     view! {
         <table class="spend" id=id>
             <caption>{caption}</caption>
@@ -243,8 +215,8 @@ fn spend_table(
                 {rows.into_iter().map(|(title, hover, row)| view! {
                     <tr>
                         <th scope="row" title=hover>{title}</th>
-                        <td class="num">{row["checks"].to_string()}</td>
-                        <td class="num">{yuan(fen(&row))}</td>
+                        <td class="num">{row.checks.to_string()}</td>
+                        <td class="num">{yuan(row.fen)}</td>
                         <td class="num">{rate(&row)}</td>
                     </tr>
                 }).collect_view()}
@@ -257,12 +229,12 @@ fn spend_table(
 fn SpendPanel(admin: bool) -> impl IntoView {
     let lang = use_lang();
     let month = RwSignal::new(this_month());
-    let report = RwSignal::new(None::<Value>);
+    let report = RwSignal::new(None::<Spend>);
     let error = RwSignal::new(String::new());
     let load = move || {
         let m = month.get_untracked();
         spawn_local(async move {
-            match api::get::<Value>(&format!("/api/console/reports/spend?month={m}")).await {
+            match api::get::<Spend>(&format!("{SPEND}?month={m}")).await {
                 Ok(r) => {
                     error.set(String::new());
                     report.set(Some(r));
@@ -282,32 +254,36 @@ fn SpendPanel(admin: bool) -> impl IntoView {
             </div>
             <p class="error" role="alert">{move || error.get()}</p>
             {move || report.get().map(|r| view! {
-                <p id="spend-total"><strong>{tr("合计", "Total")}</strong> " " {yuan(r["total_fen"].as_i64().unwrap_or_default())}</p>
+                <p id="spend-total"><strong>{tr("合计", "Total")}</strong> " " {yuan(r.total_fen)}</p>
                 {spend_table(
                     "spend-by-agent",
                     tr("按店员", "By agent"),
                     tr("店员 · 门店", "Agent · store"),
-                    rows_of(&r["by_agent"], |row| {
-                        let who = format!("{} · {}", row["agent"].as_str().unwrap_or_default(), row["store"].as_str().unwrap_or_default());
-                        (who.clone(), who)
-                    }),
+                    r.by_agent.into_iter().map(|row| {
+                        let who = format!(
+                            "{} · {}",
+                            row.agent.as_deref().unwrap_or_default(),
+                            row.store.as_deref().unwrap_or_default(),
+                        );
+                        (who.clone(), who, row)
+                    }).collect(),
                 )}
                 {spend_table(
                     "spend-by-check",
                     tr("按核验", "By check"),
                     tr("核验", "Check"),
-                    rows_of(&r["by_check"], |row| {
-                        let code = row["check_name"].as_str().unwrap_or_default().to_owned();
+                    r.by_check.into_iter().map(|row| {
+                        let code = row.check_name.clone().unwrap_or_default();
                         let title = haoka_shared::realme::check(&code)
                             .map(|c| lang.get().pick(c.title_zh, c.title_en).to_owned())
                             .unwrap_or_else(|| code.clone());
-                        (title, code)
-                    }),
+                        (title, code, row)
+                    }).collect(),
                 )}
             })}
             {admin.then(|| view! {
                 <a class="button secondary" id="export-checks" download=""
-                    href=move || format!("/api/console/exports/checks.csv?month={}", month.get())>
+                    href=move || format!("{EXPORT_CHECKS}?month={}", month.get())>
                     {tr("导出本月核验（CSV，已脱敏）", "Export the month's checks (CSV, masked)")}
                 </a>
             })}
@@ -318,12 +294,12 @@ fn SpendPanel(admin: bool) -> impl IntoView {
 #[component]
 fn PricesPanel() -> impl IntoView {
     let lang = use_lang();
-    let prices = RwSignal::new(Vec::<Value>::new());
+    let prices = RwSignal::new(Vec::<Price>::new());
     let error = RwSignal::new(String::new());
     let load = move || {
         spawn_local(async move {
-            match api::get::<Value>("/api/console/prices").await {
-                Ok(v) => prices.set(v["prices"].as_array().cloned().unwrap_or_default()),
+            match api::get::<Prices>(PRICES).await {
+                Ok(v) => prices.set(v.prices),
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
         });
@@ -339,8 +315,8 @@ fn PricesPanel() -> impl IntoView {
             return;
         };
         let fen = (yuan * 100.0).round() as i64;
-        let body = json!({ "check": check, "fen": fen });
-        send_then("/api/console/prices".into(), body, lang, error, load);
+        let body = NewPrice { check, fen };
+        send_then::<NewPrice>(PRICES.into(), body, lang, error, load);
     };
     view! {
         <details class="card">
@@ -348,12 +324,9 @@ fn PricesPanel() -> impl IntoView {
             <p class="error" role="alert">{move || error.get()}</p>
             <dl class="facts prices">
                 {move || prices.get().into_iter().map(|p| {
-                    let check = p["check"].as_str().unwrap_or_default().to_owned();
-                    let title = lang.get().pick(
-                        p["title_zh"].as_str().unwrap_or_default(),
-                        p["title_en"].as_str().unwrap_or_default(),
-                    ).to_owned();
-                    let fen = p["fen"].as_i64().unwrap_or_default();
+                    let check = p.check.clone();
+                    let title = lang.get().pick(&p.title_zh, &p.title_en).to_owned();
+                    let fen = p.fen;
                     let shown = format!("{}.{:02}", fen / 100, fen % 100);
                     view! {
                         <dt>{title}</dt>
@@ -368,28 +341,36 @@ fn PricesPanel() -> impl IntoView {
     }
 }
 
+/// A settle button: its name (`data-settle`), the decision it sends, its words.
+type SettleButton = (&'static str, Settle, &'static str, &'static str);
+
 #[component]
 fn StuckOrders() -> impl IntoView {
     let lang = use_lang();
-    let orders = RwSignal::new(None::<Vec<Value>>);
+    let orders = RwSignal::new(None::<Vec<AdminOrder>>);
     let error = RwSignal::new(String::new());
     let load = move || {
         spawn_local(async move {
-            match api::get::<Value>("/api/admin/orders?state=unconfirmed").await {
-                Ok(v) => orders.set(Some(v["orders"].as_array().cloned().unwrap_or_default())),
+            match api::get::<AdminOrders>(&format!("{ADMIN_ORDERS}?state=unconfirmed")).await {
+                Ok(v) => orders.set(Some(v.orders)),
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
         });
     };
     load();
-    let settle = move |order: String, action: &'static str| {
-        let path = format!("/api/admin/orders/{order}/settle");
-        send_then(path, json!({ "action": action }), lang, error, load);
+    let settle = move |order: String, action: Settle| {
+        // The answer (the order's new state) is not shown: the list is loaded again.
+        send_then::<IgnoredAny>(settle_path(&order), action, lang, error, load);
     };
-    let actions: [(&'static str, &'static str, &'static str); 3] = [
-        ("confirm", "上游已收到", "Vendor has it"),
-        ("resend", "重新提交", "Send again"),
-        ("close", "关闭订单", "Close the order"),
+    let actions: [SettleButton; 3] = [
+        (
+            "confirm",
+            Settle::Confirm { apiorder: None },
+            "上游已收到",
+            "Vendor has it",
+        ),
+        ("resend", Settle::Resend, "重新提交", "Send again"),
+        ("close", Settle::Close, "关闭订单", "Close the order"),
     ];
     view! {
         <section class="card">
@@ -404,17 +385,17 @@ fn StuckOrders() -> impl IntoView {
                     return view! { <p class="hint" id="stuck-none">{tr("没有待确认的订单", "None waiting")}</p> }.into_any();
                 }
                 list.into_iter().map(|o| {
-                    let id = o["order_id"].as_str().unwrap_or_default().to_owned();
+                    let id = o.order_id.clone();
                     view! {
                         <div class="case-item" data-order=id.clone()>
                             <span class="mono">{id.clone()}</span>
-                            <span>{o["name"].as_str().unwrap_or_default().to_owned()}</span>
-                            <span>{o["mobile"].as_str().unwrap_or_default().to_owned()}</span>
-                            {actions.map(|(action, zh, en)| {
+                            <span>{o.name.clone()}</span>
+                            <span>{o.mobile.clone()}</span>
+                            {actions.clone().map(|(name, action, zh, en)| {
                                 let id = id.clone();
                                 view! {
-                                    <button type="button" class="link" data-settle=action
-                                        on:click=move |_| settle(id.clone(), action)>
+                                    <button type="button" class="link" data-settle=name
+                                        on:click=move |_| settle(id.clone(), action.clone())>
                                         {move || lang.get().pick(zh, en).to_owned()}
                                     </button>
                                 }
@@ -430,20 +411,20 @@ fn StuckOrders() -> impl IntoView {
 #[component]
 fn SettingsPanel(admin: bool) -> impl IntoView {
     let lang = use_lang();
-    let list = RwSignal::new(Vec::<Value>::new());
+    let list = RwSignal::new(Vec::<Setting>::new());
     let error = RwSignal::new(String::new());
     let load = move || {
         spawn_local(async move {
-            match api::get::<Value>("/api/console/settings").await {
-                Ok(v) => list.set(v["settings"].as_array().cloned().unwrap_or_default()),
+            match api::get::<Settings>(SETTINGS).await {
+                Ok(v) => list.set(v.settings),
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
         });
     };
     load();
     let save = move |key: String, value: String| {
-        let body = json!({ "key": key, "value": value });
-        send_then("/api/console/settings".into(), body, lang, error, load);
+        let body = SettingChange { key, value };
+        send_then::<SettingChanged>(SETTINGS.into(), body, lang, error, load);
     };
     view! {
         <details class="card">
@@ -452,13 +433,10 @@ fn SettingsPanel(admin: bool) -> impl IntoView {
             <p class="error" role="alert">{move || error.get()}</p>
             <dl class="facts settings">
                 {move || list.get().into_iter().map(|item| {
-                    let key = item["key"].as_str().unwrap_or_default().to_owned();
-                    let words = lang.get().pick(
-                        item["zh"].as_str().unwrap_or_default(),
-                        item["en"].as_str().unwrap_or_default(),
-                    ).to_owned();
-                    let value = item["value"].to_string();
-                    let default = item["default"].to_string();
+                    let key = item.key.clone();
+                    let words = lang.get().pick(&item.zh, &item.en).to_owned();
+                    let value = item.value.to_string();
+                    let default = item.default.to_string();
                     view! {
                         <dt>{words}</dt>
                         <dd>

@@ -10,6 +10,10 @@ use crate::sleep;
 use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
+use haoka_shared::api::console::{
+    self as wire, CHECKS as CHECKS_PATH, CheckView, Consent, Reveal, Revealed, check_path,
+    reveal_path,
+};
 use haoka_shared::{
     consent::{
         CHECK_CONSENT_EN, CHECK_CONSENT_VERSION, CHECK_CONSENT_ZH, SENSITIVE_CONSENT_EN,
@@ -19,14 +23,10 @@ use haoka_shared::{
     realme_form::{self, ParamIssue},
 };
 use leptos::{ev, prelude::*, task::spawn_local};
-use serde_json::json;
 use wasm_bindgen_futures::JsFuture;
 
 use super::moxie::MoxieFlow;
-use super::{
-    api::{self, CheckView, Revealed},
-    csrf, when,
-};
+use super::{api, csrf, screen::Screen, when};
 use crate::{
     capture::embed::{PHOTOS_QUERY, Posted, read_posted},
     i18n::{Lang, tr, use_lang},
@@ -230,20 +230,20 @@ pub fn RunCheck(
         issues.set(Vec::new());
         busy.set(true);
         error.set(String::new());
-        let body = json!({
-            "check": name,
-            "case_id": case_id,
-            "fields": fields,
-            "from_case": filled.keys().collect::<Vec<_>>(),
-            "consent": {
-                "version": CHECK_CONSENT_VERSION,
-                "confirmed": consent.get_untracked(),
-                "sensitive": sensitive.get_untracked(),
+        let body = wire::RunCheck {
+            check: name,
+            fields,
+            consent: Consent {
+                version: CHECK_CONSENT_VERSION.to_owned(),
+                confirmed: consent.get_untracked(),
+                sensitive: sensitive.get_untracked(),
             },
-        });
+            case_id: Some(case_id.clone()),
+            from_case: filled.into_keys().collect(),
+        };
         let token = csrf();
         spawn_local(async move {
-            match api::post::<CheckView>("/api/console/checks", &token, &body).await {
+            match api::post::<CheckView, _>(CHECKS_PATH, &token, &body).await {
                 Ok(view) => {
                     reset();
                     on_ran.run(view);
@@ -488,9 +488,22 @@ fn shown_input(value: &str, lang: Lang) -> String {
     }
 }
 
-/// One check's result: fetched unless given, polled every 2 s while pending.
+/// One check's result: fetched unless given, polled every 2 s while pending; with links to
+/// its own page and to its case where the card is not already there.
 #[component]
-pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
+pub fn CheckCard(
+    /// The check's id.
+    id: String,
+    /// Its view, when the list it is in brought it.
+    #[prop(default = None)]
+    initial: Option<CheckView>,
+    /// Shown on its own page (`/console/checks/{id}`): no link to itself.
+    #[prop(optional)]
+    own_page: bool,
+    /// Shown on its case's page: no link to the case.
+    #[prop(optional)]
+    in_case: bool,
+) -> impl IntoView {
     let lang = use_lang();
     let view_of = RwSignal::new(initial);
     let alive = RwSignal::new(true);
@@ -498,7 +511,7 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
     {
         let id = id.clone();
         spawn_local(async move {
-            let path = format!("/api/console/checks/{id}");
+            let path = check_path(&id);
             loop {
                 let current = view_of.try_get_untracked().flatten();
                 match &current {
@@ -530,11 +543,14 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
             let Some(field) = asking.get_untracked() else {
                 return;
             };
-            let body = json!({ "field": field, "reason": reason.get_untracked() });
-            let path = format!("/api/console/checks/{id}/reveal");
+            let body = Reveal {
+                field: field.clone(),
+                reason: reason.get_untracked(),
+            };
+            let path = reveal_path(&id);
             let token = csrf();
             spawn_local(async move {
-                match api::post::<Revealed>(&path, &token, &body).await {
+                match api::post::<Revealed, _>(&path, &token, &body).await {
                     Ok(r) => {
                         revealed.update(|m| {
                             m.insert(field, r.value);
@@ -634,6 +650,22 @@ pub fn CheckCard(id: String, initial: Option<CheckView>) -> impl IntoView {
                     </div>
                 })}
                 <p class="raw">{v.raw.clone()}</p>
+                {(!own_page || (!in_case && v.case_id.is_some())).then(|| view! {
+                    // Plain <a>s: `nav` keeps a click on them inside the console.
+                    <p class="links">
+                        {(!own_page).then(|| view! {
+                            <a href=Screen::Check(v.id.clone()).href() data-check-link=v.id.clone()>
+                                {tr("结果详情", "Result page")}
+                            </a>
+                        })}
+                        {(!own_page && !in_case && v.case_id.is_some()).then_some(" · ")}
+                        {v.case_id.clone().filter(|_| !in_case).map(|case| view! {
+                            <a href=Screen::Case(case.clone()).href() data-case-link=case>
+                                {tr("所属案件", "Its case")}
+                            </a>
+                        })}
+                    </p>
+                })}
             </article>
         }
         .into_any()

@@ -2,37 +2,33 @@
 //! first load does not carry it): sign in, cases, any of the 28 identity checks with a form
 //! drawn from the one table (`haoka_shared::realme`), consent, results that update by
 //! themselves while pending, reveal with a reason, history and the audit log. Every rule is
-//! the edge's; this page only shows and asks.
+//! the edge's; this page only shows and asks. Each screen has its URL ([`screen::Screen`]),
+//! so a link opens it after sign-in and the back button returns to the screen before.
 
 mod admin;
 pub mod api;
 mod checks;
 mod moxie;
+pub mod nav;
+pub mod screen;
 
+use haoka_shared::api::console::{
+    AUDIT, Audit, CASES, Case, CaseDetail, Cases, CheckFilter, CheckView, Checks, CloseCase, LOGIN,
+    LOGOUT, LOGOUT_ALL, Login as LoginBody, ME, Me, NewCase, case_close_path, case_path,
+};
 use leptos::{prelude::*, task::spawn_local};
-use serde_json::json;
 
 use self::{
-    api::{Audit, Case, CaseDetail, Cases, CheckView, Checks, Me},
     checks::{CheckCard, RunCheck, check_choices},
+    nav::go,
+    screen::{Screen, checks_path, history_filter, is_current, title_with},
 };
 use crate::i18n::{Lang, tr, use_lang};
 
-/// Where the console is.
-#[derive(Debug, Clone, PartialEq)]
-enum View {
-    Home,
-    Case(String),
-    History,
-    Audit,
-    Admin,
-}
-
-/// What every screen needs: who is signed in, and where they are.
+/// What every screen needs: who is signed in.
 #[derive(Clone, Copy)]
 struct Ctx {
     me: RwSignal<Option<Me>>,
-    view: RwSignal<View>,
 }
 
 thread_local! {
@@ -58,6 +54,12 @@ fn when(ms: i64) -> String {
     haoka_shared::ChinaDateTime::from_unix_millis(ms).display()
 }
 
+/// Keep the browser's title on `title` (in the current language) while this screen shows.
+fn set_title(title: impl Fn(Lang) -> String + 'static) {
+    let lang = use_lang();
+    Effect::new(move |_| document().set_title(&title(lang.get())));
+}
+
 /// The console.
 #[component]
 pub fn ConsoleApp() -> impl IntoView {
@@ -66,10 +68,10 @@ pub fn ConsoleApp() -> impl IntoView {
     Effect::new(move |_| lang.get().remember());
     let me = RwSignal::new(None::<Me>);
     let checked = RwSignal::new(false);
-    let view = RwSignal::new(View::Home);
-    CTX.with(|c| c.set(Some(Ctx { me, view })));
+    CTX.with(|c| c.set(Some(Ctx { me })));
+    let here = nav::provide();
     spawn_local(async move {
-        if let Ok(m) = api::get::<Me>("/api/console/me").await {
+        if let Ok(m) = api::get::<Me>(ME).await {
             me.set(Some(m));
         }
         checked.set(true);
@@ -83,18 +85,22 @@ pub fn ConsoleApp() -> impl IntoView {
             </button>
         </header>
         <main class="console">
+            // Signed out, any URL shows the sign-in and keeps the URL: after it, the screen
+            // that was asked for.
             {move || match (checked.get(), me.get().is_some()) {
                 (false, _) => view! { <p class="loading">{tr("载入中…", "Loading…")}</p> }.into_any(),
                 (true, false) => view! { <Login /> }.into_any(),
-                (true, true) => view! { <Shell /> }.into_any(),
+                (true, true) => view! { <Shell here /> }.into_any(),
             }}
         </main>
     }
 }
 
+/// The sign-in form.
 #[component]
 fn Login() -> impl IntoView {
     let lang = use_lang();
+    set_title(|l| title_with(l.pick("登录", "Sign in"), l));
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -106,14 +112,15 @@ fn Login() -> impl IntoView {
         }
         busy.set(true);
         error.set(String::new());
-        let body =
-            json!({ "username": username.get_untracked(), "password": password.get_untracked() });
+        let body = LoginBody {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+        };
         spawn_local(async move {
-            match api::post::<Me>("/api/console/login", "", &body).await {
+            match api::post::<Me, _>(LOGIN, "", &body).await {
                 Ok(m) => {
                     password.set(String::new());
                     if let Some(c) = ctx() {
-                        c.view.set(View::Home);
                         c.me.set(Some(m));
                     }
                 }
@@ -145,24 +152,25 @@ fn Login() -> impl IntoView {
     }
 }
 
+/// The signed-in console: who, the nav, and the screen at the URL.
 #[component]
-fn Shell() -> impl IntoView {
+fn Shell(
+    /// Where the console is.
+    here: nav::Here,
+) -> impl IntoView {
     let lang = use_lang();
     let Some(c) = ctx() else {
         return ().into_any();
     };
     let me = c.me;
-    let view = c.view;
     let sign_out = move |all: bool| {
-        let path = if all {
-            "/api/console/logout-all"
-        } else {
-            "/api/console/logout"
-        };
+        let target = if all { LOGOUT_ALL } else { LOGOUT };
         let token = csrf();
         spawn_local(async move {
-            let _ = api::post::<()>(path, &token, &json!({})).await;
+            let _ = api::post_empty(target, &token).await;
             me.set(None);
+            // Whoever signs in next starts at the cases, not at this agent's last screen.
+            go(&Screen::Cases);
         });
     };
     let who = move || {
@@ -178,24 +186,17 @@ fn Shell() -> impl IntoView {
     };
     let audit_link = move || me.get().is_some_and(|m| m.reads_audit());
     let admin_link = move || me.get().is_some_and(|m| m.role != "agent");
+    let history = Screen::History(CheckFilter::default());
     view! {
         <nav class="console-nav">
             <span class="who">{who}</span>
-            <button type="button" class="secondary" id="nav-home" on:click=move |_| view.set(View::Home)>
-                {tr("案件", "Cases")}
-            </button>
-            <button type="button" class="secondary" id="nav-history" on:click=move |_| view.set(View::History)>
-                {tr("历史", "History")}
-            </button>
+            <NavEntry here id="nav-home" screen=Screen::Cases zh="案件" en="Cases" />
+            <NavEntry here id="nav-history" screen=history zh="历史" en="History" />
             <Show when=audit_link>
-                <button type="button" class="secondary" id="nav-audit" on:click=move |_| view.set(View::Audit)>
-                    {tr("审计", "Audit")}
-                </button>
+                <NavEntry here id="nav-audit" screen=Screen::Audit zh="审计" en="Audit" />
             </Show>
             <Show when=admin_link>
-                <button type="button" class="secondary" id="nav-admin" on:click=move |_| view.set(View::Admin)>
-                    {tr("管理", "Manage")}
-                </button>
+                <NavEntry here id="nav-admin" screen=Screen::Manage zh="管理" en="Manage" />
             </Show>
             <button type="button" class="secondary" id="sign-out" on:click=move |_| sign_out(false)>
                 {tr("退出", "Sign out")}
@@ -204,16 +205,7 @@ fn Shell() -> impl IntoView {
                 {tr("全部设备退出", "Sign out everywhere")}
             </button>
         </nav>
-        {move || match view.get() {
-            View::Home => view! { <Home /> }.into_any(),
-            View::Case(id) => view! { <CasePage id /> }.into_any(),
-            View::History => view! { <History /> }.into_any(),
-            View::Audit => view! { <AuditLog /> }.into_any(),
-            View::Admin => {
-                let role = me.get_untracked().map(|m| m.role).unwrap_or_default();
-                view! { <admin::Admin role /> }.into_any()
-            }
-        }}
+        <CurrentScreen here />
         <p class="hint">{move || lang.get().pick(
             "客户信息默认脱敏显示；查看原文需填写理由并记入审计日志。",
             "Customer data is masked; revealing a value needs a reason and is audited.",
@@ -222,25 +214,97 @@ fn Shell() -> impl IntoView {
     .into_any()
 }
 
+/// The screen at the URL. Only a change of screen (or of case or check) builds a new view:
+/// the history follows its URL's filter itself.
+#[component]
+fn CurrentScreen(
+    /// Where the console is.
+    here: nav::Here,
+) -> impl IntoView {
+    let screen = Memo::new(move |_| match here.screen() {
+        Screen::History(_) => Screen::History(CheckFilter::default()),
+        other => other,
+    });
+    move || match screen.get() {
+        Screen::Cases => view! { <Home /> }.into_any(),
+        Screen::Case(id) => view! { <CasePage id /> }.into_any(),
+        Screen::Check(id) => view! { <CheckPage id /> }.into_any(),
+        Screen::History(_) => view! { <History here /> }.into_any(),
+        Screen::Audit => view! { <AuditLog /> }.into_any(),
+        Screen::Manage => view! { <Manage /> }.into_any(),
+        Screen::NotFound => view! { <NotFound /> }.into_any(),
+    }
+}
+
+/// One entry of the nav: a button (styled as the console's others) that goes to `screen`,
+/// marked as the current page while the agent is there.
+#[component]
+fn NavEntry(
+    /// Where the console is.
+    here: nav::Here,
+    /// The button's id.
+    id: &'static str,
+    /// Where it goes.
+    screen: Screen,
+    /// Its words in Chinese.
+    zh: &'static str,
+    /// Its words in English.
+    en: &'static str,
+) -> impl IntoView {
+    let target = screen.clone();
+    view! {
+        <button type="button" class="secondary" id=id
+            aria-current=move || here.path.with(|p| is_current(&target, p)).then_some("page")
+            on:click=move |_| go(&screen)>
+            {tr(zh, en)}
+        </button>
+    }
+}
+
+/// Any other path under `/console/`: says so, with the way back.
+#[component]
+fn NotFound() -> impl IntoView {
+    set_title(|l| Screen::NotFound.title(l));
+    view! {
+        <section class="card dead-end" id="not-found">
+            <h2>{tr("页面不存在", "Page not found")}</h2>
+            <p>{tr("链接可能有误或已过期。", "The link may be wrong or out of date.")}</p>
+            // A plain <a>: `nav` keeps a click on it inside the console.
+            <a href=Screen::Cases.href() class="button secondary" id="not-found-home">
+                {tr("返回案件列表", "Back to the cases")}
+            </a>
+        </section>
+    }
+}
+
+/// The management screen for the signed-in role.
+#[component]
+fn Manage() -> impl IntoView {
+    set_title(|l| Screen::Manage.title(l));
+    let role = ctx()
+        .and_then(|c| c.me.get_untracked())
+        .map(|m| m.role)
+        .unwrap_or_default();
+    view! { <admin::Admin role /> }
+}
+
+/// `/console/`: a new case, and the cases this account may see.
 #[component]
 fn Home() -> impl IntoView {
     let lang = use_lang();
+    set_title(|l| Screen::Cases.title(l));
     let name = RwSignal::new(String::new());
     let id_number = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(String::new());
     let cases = RwSignal::new(None::<Vec<Case>>);
     spawn_local(async move {
-        match api::get::<Cases>("/api/console/cases").await {
+        match api::get::<Cases>(CASES).await {
             Ok(list) => cases.set(Some(list.cases)),
             Err(f) => error.set(f.words(lang.get_untracked())),
         }
     });
-    let open = move |id: String| {
-        if let Some(c) = ctx() {
-            c.view.set(View::Case(id));
-        }
-    };
+    let open = move |id: String| go(&Screen::Case(id));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -248,11 +312,14 @@ fn Home() -> impl IntoView {
         }
         busy.set(true);
         error.set(String::new());
-        let body =
-            json!({ "subject_name": name.get_untracked(), "id_number": id_number.get_untracked() });
+        let body = NewCase {
+            subject_name: name.get_untracked(),
+            id_number: id_number.get_untracked(),
+            order_id: None,
+        };
         let token = csrf();
         spawn_local(async move {
-            match api::post::<Case>("/api/console/cases", &token, &body).await {
+            match api::post::<Case, _>(CASES, &token, &body).await {
                 Ok(case) => open(case.id),
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
@@ -316,9 +383,18 @@ fn state_words(state: &str, lang: Lang) -> String {
     lang.pick(zh, en).to_owned()
 }
 
+/// `/console/cases/{id}`: its subject and state, the checks run on it, a new check, and its
+/// closing.
 #[component]
-fn CasePage(id: String) -> impl IntoView {
+fn CasePage(
+    /// The case's id.
+    id: String,
+) -> impl IntoView {
     let lang = use_lang();
+    {
+        let id = id.clone();
+        set_title(move |l| Screen::Case(id.clone()).title(l));
+    }
     let detail = RwSignal::new(None::<CaseDetail>);
     let error = RwSignal::new(String::new());
     // Checks shown: (id, the view when we already have it).
@@ -326,7 +402,7 @@ fn CasePage(id: String) -> impl IntoView {
     let load = {
         let id = id.clone();
         move || {
-            let path = format!("/api/console/cases/{id}");
+            let path = case_path(&id);
             spawn_local(async move {
                 match api::get::<CaseDetail>(&path).await {
                     Ok(d) => {
@@ -363,13 +439,15 @@ fn CasePage(id: String) -> impl IntoView {
                 return;
             }
             closing.set(true);
-            let body =
-                json!({ "decision": decision.get_untracked(), "reason": reason.get_untracked() });
-            let path = format!("/api/console/cases/{id}/close");
+            let body = CloseCase {
+                decision: decision.get_untracked(),
+                reason: reason.get_untracked(),
+            };
+            let path = case_close_path(&id);
             let token = csrf();
             let load = load.clone();
             spawn_local(async move {
-                match api::post::<Case>(&path, &token, &body).await {
+                match api::post::<Case, _>(&path, &token, &body).await {
                     Ok(_) => load(),
                     Err(f) => error.set(f.words(lang.get_untracked())),
                 }
@@ -382,7 +460,7 @@ fn CasePage(id: String) -> impl IntoView {
         Signal::derive(move || detail.get().map(|d| d.case.subject()).unwrap_or_default());
     let case_id = id.clone();
     view! {
-        <section class="card case">
+        <section class="card case" data-case=id.clone()>
             <h2>{tr("案件", "Case")} " " <span class="mono">{id.clone()}</span></h2>
             {move || detail.get().map(|d| view! {
                 <p class="subject">{d.case.subject_masked.clone()}</p>
@@ -397,7 +475,7 @@ fn CasePage(id: String) -> impl IntoView {
         </Show>
         <section class="results">
             <For each=move || shown.get() key=|(id, _)| id.clone() let:item>
-                <CheckCard id=item.0 initial=item.1 />
+                <CheckCard id=item.0 initial=item.1 in_case=true />
             </For>
         </section>
         <Show when=is_open>
@@ -425,28 +503,58 @@ fn CasePage(id: String) -> impl IntoView {
     }
 }
 
+/// `/console/history?check=&verdict=`: the checks this account may see, filtered. The URL
+/// holds the two lists' choices (back returns to the last search); the ID number or mobile
+/// searched for is kept out of it.
 #[component]
-fn History() -> impl IntoView {
+fn History(
+    /// Where the console is.
+    here: nav::Here,
+) -> impl IntoView {
     let lang = use_lang();
+    set_title(|l| Screen::History(CheckFilter::default()).title(l));
+    // The URL's filter; `None` once the console has left the history (this view is going).
+    let at_url = Memo::new(move |_| match here.screen() {
+        Screen::History(filter) => Some(filter),
+        _ => None,
+    });
     let check = RwSignal::new(String::new());
     let verdict = RwSignal::new(String::new());
     let q = RwSignal::new(String::new());
     let rows = RwSignal::new(None::<Vec<CheckView>>);
     let error = RwSignal::new(String::new());
-    let search = move || {
-        let query = serde_urlencoded_pairs(&[
-            ("check", check.get_untracked()),
-            ("verdict", verdict.get_untracked()),
-            ("q", q.get_untracked()),
-        ]);
+    let load = move || {
+        let filter = CheckFilter {
+            q: Some(q.get_untracked()),
+            ..at_url.get_untracked().unwrap_or_default()
+        };
         spawn_local(async move {
-            match api::get::<Checks>(&format!("/api/console/checks?{query}")).await {
-                Ok(list) => rows.set(Some(list.checks)),
+            match api::get::<Checks>(&checks_path(&filter)).await {
+                Ok(list) => {
+                    error.set(String::new());
+                    rows.set(Some(list.checks));
+                }
                 Err(f) => error.set(f.words(lang.get_untracked())),
             }
         });
     };
-    search();
+    // The URL's filter into the form, then the search: on arrival, and on back and forward.
+    Effect::new(move |_| {
+        let Some(filter) = at_url.get() else {
+            return;
+        };
+        check.set(filter.check.unwrap_or_default());
+        verdict.set(filter.verdict.unwrap_or_default());
+        load();
+    });
+    let search = move || {
+        let wanted = history_filter(Some(&check.get_untracked()), Some(&verdict.get_untracked()));
+        if Some(&wanted) == at_url.get_untracked().as_ref() {
+            load();
+        } else {
+            go(&Screen::History(wanted));
+        }
+    };
     let verdicts = [
         ("", "全部结论", "Any verdict"),
         ("match", "一致", "Match"),
@@ -462,19 +570,23 @@ fn History() -> impl IntoView {
     view! {
         <form class="card" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); search(); }>
             <h2>{tr("核验历史", "History")}</h2>
+            // The options' `selected` as properties: back and forward set the lists to the
+            // URL's filter after the agent has picked by hand, which the attribute would not.
             <div class="field">
                 <label for="history-check">{tr("核验项目", "Check")}</label>
                 <select id="history-check" on:change=move |ev| check.set(event_target_value(&ev))>
-                    <option value="">{tr("全部项目", "Any check")}</option>
+                    <option value="" prop:selected=move || check.get().is_empty()>{tr("全部项目", "Any check")}</option>
                     {move || check_choices(lang.get()).into_iter().map(|(name, title)| view! {
-                        <option value=name>{title}</option>
+                        <option value=name prop:selected=move || check.get() == name>{title}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="history-verdict">{tr("结论", "Verdict")}</label>
                 <select id="history-verdict" on:change=move |ev| verdict.set(event_target_value(&ev))>
-                    {verdicts.map(|(v, zh, en)| view! { <option value=v>{move || lang.get().pick(zh, en).to_owned()}</option> }).collect_view()}
+                    {verdicts.map(|(v, zh, en)| view! {
+                        <option value=v prop:selected=move || verdict.get() == v>{move || lang.get().pick(zh, en).to_owned()}</option>
+                    }).collect_view()}
                 </select>
             </div>
             <div class="field">
@@ -497,26 +609,32 @@ fn History() -> impl IntoView {
     }
 }
 
-/// `k=v&…` for the non-empty values, percent-encoded.
-fn serde_urlencoded_pairs(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| {
-            let encoded: String = js_sys::encode_uri_component(v.trim()).into();
-            format!("{k}={encoded}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+/// `/console/checks/{id}`: one check's result on its own (a link to send a colleague).
+#[component]
+fn CheckPage(
+    /// The check's id.
+    id: String,
+) -> impl IntoView {
+    {
+        let id = id.clone();
+        set_title(move |l| Screen::Check(id.clone()).title(l));
+    }
+    view! {
+        <section class="results">
+            <CheckCard id own_page=true />
+        </section>
+    }
 }
 
+/// `/console/audit`: the newest audit entries and whether their hash chain holds.
 #[component]
 fn AuditLog() -> impl IntoView {
     let lang = use_lang();
+    set_title(|l| Screen::Audit.title(l));
     let audit = RwSignal::new(None::<Audit>);
     let error = RwSignal::new(String::new());
     spawn_local(async move {
-        match api::get::<Audit>("/api/console/audit").await {
+        match api::get::<Audit>(AUDIT).await {
             Ok(a) => audit.set(Some(a)),
             Err(f) => error.set(f.words(lang.get_untracked())),
         }

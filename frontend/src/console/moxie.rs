@@ -11,12 +11,16 @@
 use crate::sleep;
 use std::collections::BTreeMap;
 
-use haoka_shared::{consent::CHECK_CONSENT_VERSION, realme, realme_form};
+use haoka_shared::{
+    api::console::{CHECKS, CheckView, Consent, RunCheck},
+    consent::CHECK_CONSENT_VERSION,
+    realme, realme_form,
+};
 use leptos::{prelude::*, task::spawn_local};
 use serde_json::{Value, json};
 
 use super::{
-    api::{self, CheckView, Failure},
+    api::{self, Failure},
     csrf,
 };
 use crate::i18n::{Lang, tr, use_lang};
@@ -94,13 +98,18 @@ async fn step(
             .collect::<Vec<_>>()
             .join("；"));
     }
-    let body = json!({
-        "check": check,
-        "case_id": case_id,
-        "fields": fields,
-        "consent": { "version": CHECK_CONSENT_VERSION, "confirmed": true, "sensitive": false },
-    });
-    api::post::<CheckView>("/api/console/checks", &csrf(), &body)
+    let body = RunCheck {
+        check: check.to_owned(),
+        fields,
+        consent: Consent {
+            version: CHECK_CONSENT_VERSION.to_owned(),
+            confirmed: true,
+            sensitive: false,
+        },
+        case_id: Some(case_id.to_owned()),
+        from_case: Vec::new(),
+    };
+    api::post::<CheckView, _>(CHECKS, &csrf(), &body)
         .await
         .map_err(|f: Failure| f.words(lang))
 }
