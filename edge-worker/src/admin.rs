@@ -150,20 +150,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
     };
     let now = now_ms();
     let before = now - q.older_than_min.unwrap_or(0).clamp(0, 525_600) * 60_000;
-    let orders = env
-        .d1(DB)?
-        .prepare(
-            "SELECT * FROM orders WHERE (?1 IS NULL OR state = ?1) AND updated_at_ms <= ?2 \
-             AND (?3 = 0 OR flagged_ms IS NOT NULL) ORDER BY created_at_ms DESC LIMIT 200",
-        )
-        .bind(&[
-            crate::db::opt(state.map(OrderState::as_str)),
-            int(before),
-            int(i64::from(q.flagged == Some(true))),
-        ])?
-        .all()
-        .await?
-        .results::<OrderRow>()?;
+    let orders = store::for_operator(&env.d1(DB)?, state, before, q.flagged == Some(true)).await?;
     let rows = orders
         .iter()
         .map(|o| row(cfg, o, now))

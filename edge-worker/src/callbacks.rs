@@ -14,7 +14,7 @@ use worker::{Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
-    db::{int, orders as store},
+    db::orders as store,
     error::AppError,
     jobs,
 };
@@ -51,26 +51,20 @@ pub async fn xingguang(
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let parsed = cfg.vendor().read_callback(&content_type, &body);
     let now = now_ms();
-    let stored = db
-        .prepare(
-            "INSERT INTO vendor_callbacks (order_id, body_hash, content_type, raw, status_text, received_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-        )
-        .bind(&[
-            order.id.as_str().into(),
-            crypto::fingerprint(&[&body]).into(),
-            content_type.as_str().into(),
-            String::from_utf8_lossy(&body).as_ref().into(),
-            parsed
-                .as_ref()
-                .map(|c| c.status_text.as_str())
-                .unwrap_or("")
-                .into(),
-            int(now),
-        ])?
-        .run()
-        .await?;
-    let repeat = stored.meta()?.and_then(|m| m.changes).unwrap_or(0) == 0;
+    let new = store::store_callback(
+        &db,
+        &order.id,
+        &crypto::fingerprint(&[&body]),
+        &content_type,
+        &String::from_utf8_lossy(&body),
+        parsed
+            .as_ref()
+            .map(|c| c.status_text.as_str())
+            .unwrap_or(""),
+        now,
+    )
+    .await?;
+    let repeat = !new;
     let cb = match parsed {
         Ok(cb) => cb,
         Err(e) => {

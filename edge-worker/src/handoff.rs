@@ -18,13 +18,12 @@ use haoka_shared::{
     photo::{PHOTO_MAX_BYTES, check_photo},
     refusal::Refusal,
 };
-use serde::Deserialize;
 use worker::{D1Database, Env, Request, Response, console_log};
 
 use crate::{
     body::{body_bytes, read_json},
     config::{Config, DB, PHOTOS, now_ms, random},
-    db::int,
+    db::handoffs::{self as store, HandoffRow as Row},
     error::AppError,
     photos, ratelimit,
 };
@@ -33,40 +32,6 @@ use crate::{
 const MAX_JSON_BYTES: usize = 1024;
 /// A photo's `QualityFlag` header.
 const MAX_FLAG_BYTES: usize = 512;
-
-/// One row of `handoffs`.
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    wanted: i64,
-    received: i64,
-    created_at_ms: i64,
-    expires_at_ms: i64,
-    claimed_at_ms: Option<i64>,
-}
-
-impl Row {
-    fn state(&self) -> Handoff {
-        Handoff {
-            created_at_ms: self.created_at_ms,
-            expires_at_ms: self.expires_at_ms,
-            claimed_at_ms: self.claimed_at_ms,
-            wanted: u8::try_from(self.wanted & 0b111).unwrap_or(0),
-            photos: u8::try_from(self.received & 0b111).unwrap_or(0),
-        }
-    }
-}
-
-/// One row of `handoff_photos`.
-#[derive(Deserialize)]
-struct PhotoRow {
-    part: String,
-    bytes: i64,
-    width: i64,
-    height: i64,
-    flag: String,
-    at_ms: i64,
-}
 
 fn key(id: &str, part: &str) -> String {
     haoka_edge_core::sweep::handoff_photo_key(id, part)
@@ -85,24 +50,11 @@ fn bearer(req: &Request) -> Result<String, AppError> {
     }
 }
 
-async fn load(db: &D1Database, column: &str, value: &str) -> Result<Option<Row>, AppError> {
-    let sql = match column {
-        "desk_hash" => "SELECT * FROM handoffs WHERE desk_hash = ?1",
-        "link_hash" => "SELECT * FROM handoffs WHERE link_hash = ?1",
-        _ => "SELECT * FROM handoffs WHERE upload_hash = ?1",
-    };
-    Ok(db
-        .prepare(sql)
-        .bind(&[value.into()])?
-        .first::<Row>(None)
-        .await?)
-}
-
 /// The desktop's handoff, refused past its expiry.
 async fn desk(req: &Request, env: &Env, cfg: &Config) -> Result<(D1Database, Row), AppError> {
     let token = bearer(req)?;
     let db = env.d1(DB)?;
-    let row = load(&db, "desk_hash", &hash(cfg, "handoff-desk", &token))
+    let row = store::by_desk_hash(&db, &hash(cfg, "handoff-desk", &token))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     if row.state().purgeable(now_ms()) {
@@ -125,21 +77,16 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let phone_url = handoff::phone_url(&cfg.public_base, &link_token);
     let qr_svg = handoff::qr_svg(&phone_url)
         .ok_or_else(|| AppError::Internal("the phone link does not fit a QR code".into()))?;
-    env.d1(DB)?
-        .prepare(
-            "INSERT INTO handoffs (id, desk_hash, link_hash, wanted, created_at_ms, expires_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(&[
-            id.as_str().into(),
-            hash(cfg, "handoff-desk", &desk_token).into(),
-            hash(cfg, "handoff-link", &link_token).into(),
-            int(i64::from(wanted)),
-            int(now),
-            int(state.expires_at_ms),
-        ])?
-        .run()
-        .await?;
+    store::insert(
+        &env.d1(DB)?,
+        &id,
+        &hash(cfg, "handoff-desk", &desk_token),
+        &hash(cfg, "handoff-link", &link_token),
+        i64::from(wanted),
+        now,
+        state.expires_at_ms,
+    )
+    .await?;
     console_log!(
         "handoff opened id={id} photos={}",
         mask_parts(wanted).join(",")
@@ -163,26 +110,21 @@ pub async fn claim(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
     }
     let db = env.d1(DB)?;
     let link_hash = hash(cfg, "handoff-link", &body.token);
-    let row = load(&db, "link_hash", &link_hash)
+    let row = store::by_link_hash(&db, &link_hash)
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
     let claimed = row.state().claim(now).map_err(HandoffError::refusal)?;
     let upload_token = handoff::token(&random::<TOKEN_BYTES>()?);
     // Single use even when two phones race: only the update that finds it unclaimed wins.
-    let won = db
-        .prepare(
-            "UPDATE handoffs SET claimed_at_ms = ?1, upload_hash = ?2 \
-             WHERE id = ?3 AND claimed_at_ms IS NULL AND expires_at_ms > ?1 RETURNING id",
-        )
-        .bind(&[
-            int(now),
-            hash(cfg, "handoff-upload", &upload_token).into(),
-            row.id.as_str().into(),
-        ])?
-        .first::<serde_json::Value>(None)
-        .await?;
-    if won.is_none() {
+    let won = store::claim(
+        &db,
+        &row.id,
+        &hash(cfg, "handoff-upload", &upload_token),
+        now,
+    )
+    .await?;
+    if !won {
         return Err(Refusal::HandoffClaimed.into());
     }
     console_log!("handoff claimed id={}", row.id);
@@ -236,7 +178,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let token = bearer(&req)?;
     let db = env.d1(DB)?;
-    let row = load(&db, "upload_hash", &hash(cfg, "handoff-upload", &token))
+    let row = store::by_upload_hash(&db, &hash(cfg, "handoff-upload", &token))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
@@ -260,31 +202,21 @@ pub async fn upload(
         .await?;
     // Recorded only while the handoff still exists: a desktop that ended it (or the purge)
     // while this photo was on its way has deleted the objects it knew of, so this one goes too.
-    let done = db
-        .batch(vec![
-            db.prepare(
-                "INSERT OR REPLACE INTO handoff_photos (handoff_id, part, bytes, width, height, flag, at_ms) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM handoffs WHERE id = ?1)",
-            )
-            .bind(&[
-                row.id.as_str().into(),
-                part.into(),
-                int(i64::try_from(len).unwrap_or(i64::MAX)),
-                int(i64::from(size.width)),
-                int(i64::from(size.height)),
-                flag.into(),
-                int(now),
-            ])?,
-            db.prepare("UPDATE handoffs SET received = received | ?1 WHERE id = ?2")
-                .bind(&[int(i64::from(bit)), row.id.as_str().into()])?,
-        ])
-        .await?;
-    let updated = done
-        .get(1)
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    if updated == 0 {
+    let recorded = store::add_photo(
+        &db,
+        &store::Received {
+            handoff_id: &row.id,
+            part,
+            bit: i64::from(bit),
+            bytes: i64::try_from(len).unwrap_or(i64::MAX),
+            width: i64::from(size.width),
+            height: i64::from(size.height),
+            flag: &flag,
+            at_ms: now,
+        },
+    )
+    .await?;
+    if !recorded {
         env.bucket(PHOTOS)?.delete(key(&row.id, part)).await?;
         console_log!(
             "handoff photo id={} part={part}: the handoff ended meanwhile",
@@ -302,12 +234,7 @@ pub async fn upload(
 /// `GET /api/handoff`: what the desktop waits for.
 pub async fn status(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let (db, row) = desk(req, env, cfg).await?;
-    let received = db
-        .prepare("SELECT * FROM handoff_photos WHERE handoff_id = ?1 ORDER BY part")
-        .bind(&[row.id.as_str().into()])?
-        .all()
-        .await?
-        .results::<PhotoRow>()?;
+    let received = store::photos(&db, &row.id).await?;
     let state = row.state();
     let reply = HandoffStatus {
         photos: mask_parts(state.wanted)
@@ -368,21 +295,14 @@ pub async fn photo(
 async fn forget(env: &Env, db: &D1Database, id: &str) -> Result<(), AppError> {
     let keys: Vec<String> = handoff::PARTS.iter().map(|p| key(id, p)).collect();
     env.bucket(PHOTOS)?.delete_multiple(keys).await?;
-    db.batch(vec![
-        db.prepare("DELETE FROM handoff_photos WHERE handoff_id = ?1")
-            .bind(&[id.into()])?,
-        db.prepare("DELETE FROM handoffs WHERE id = ?1")
-            .bind(&[id.into()])?,
-    ])
-    .await?;
-    Ok(())
+    store::delete(db, id).await
 }
 
 /// `DELETE /api/handoff`: the desktop has the photos (or gave up); nothing is kept (204).
 pub async fn end(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let token = bearer(req)?;
     let db = env.d1(DB)?;
-    let row = load(&db, "desk_hash", &hash(cfg, "handoff-desk", &token))
+    let row = store::by_desk_hash(&db, &hash(cfg, "handoff-desk", &token))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     forget(env, &db, &row.id).await?;
@@ -392,19 +312,10 @@ pub async fn end(req: &Request, env: &Env, cfg: &Config) -> Result<Response, App
 
 /// The cron's purge: every expired handoff, its photos first. Returns how many.
 pub async fn purge(env: &Env, now: i64) -> Result<usize, AppError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
     let db = env.d1(DB)?;
-    let expired = db
-        .prepare("SELECT id FROM handoffs WHERE expires_at_ms <= ?1 LIMIT 100")
-        .bind(&[int(now)])?
-        .all()
-        .await?
-        .results::<Id>()?;
-    for h in &expired {
-        forget(env, &db, &h.id).await?;
+    let expired = store::expired(&db, now).await?;
+    for id in &expired {
+        forget(env, &db, id).await?;
     }
     Ok(expired.len())
 }

@@ -8,8 +8,7 @@ use crate::{config::DB, error::AppError};
 /// Query D1 and report.
 pub async fn get(env: &Env) -> Result<Response, AppError> {
     let db = env.d1(DB)?;
-    let one: Option<i64> = db.prepare("SELECT 1 AS one").first(Some("one")).await?;
-    let d1 = one == Some(1);
+    let d1 = crate::db::ping(&db).await?;
     let body = Health {
         status: if d1 { "ok".into() } else { "degraded".into() },
         d1,

@@ -149,11 +149,7 @@ async fn failed(env: &Env, order_id: &str) -> Result<(), AppError> {
 
 /// A message the queue gave up on: its order is flagged for an operator.
 async fn flag_dead(env: &Env, order_id: &str) -> Result<(), AppError> {
-    env.d1(DB)?
-        .prepare("UPDATE orders SET flagged_ms = COALESCE(flagged_ms, ?2) WHERE id = ?1")
-        .bind(&[order_id.into(), int(now_ms())])?
-        .run()
-        .await?;
+    store::flag(&env.d1(DB)?, order_id, now_ms()).await?;
     console_warn!(
         "order {order_id}: its job reached the dead-letter queue; flagged for an operator"
     );

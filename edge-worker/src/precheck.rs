@@ -19,7 +19,6 @@ use worker::{D1Database, Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms, random},
-    db::int,
     error::AppError,
     products, ratelimit,
     upstream::{self, Transport},
@@ -141,12 +140,10 @@ pub async fn run(
 ) -> Result<Outcome, AppError> {
     let subject = decide::person_subject(p.name, p.id_number, p.mobile, p.phone3);
     let person = crypto::lookup_hash(&cfg.lookup_key, "person", &subject);
-    let passed: Option<i64> = db
-        .prepare("SELECT passed_ms FROM identity_checks WHERE person_hash = ?1 AND passed_ms > ?2")
-        .bind(&[person.as_str().into(), int(now - PASS_REUSE_MS)])?
-        .first(Some("passed_ms"))
-        .await?;
-    if passed.is_some() {
+    if crate::db::prechecks::passed_since(db, &person, now - PASS_REUSE_MS)
+        .await?
+        .is_some()
+    {
         return Ok(Outcome::Pass);
     }
     if let Some(o) = outcome("namecheck", realme_check(cfg, p, now, false).await?) {
@@ -157,13 +154,7 @@ pub async fn run(
     {
         return Ok(o);
     }
-    db.prepare(
-        "INSERT INTO identity_checks (person_hash, method, passed_ms) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (person_hash) DO UPDATE SET method = ?2, passed_ms = ?3",
-    )
-    .bind(&[person.into(), decide::method(p.phone3).into(), int(now)])?
-    .run()
-    .await?;
+    crate::db::prechecks::store_pass(db, &person, decide::method(p.phone3), now).await?;
     Ok(Outcome::Pass)
 }
 

@@ -2,32 +2,12 @@
 //! with one SQL statement and no deploy. `GET /api/products` lists what is on sale.
 
 use haoka_shared::product::{Carrier, Catalogue, FirstMonth, Product, Terms};
-use serde::Deserialize;
 use worker::{D1Database, Response};
 
-use crate::error::AppError;
-
-#[derive(Deserialize)]
-struct Row {
-    pid: String,
-    name_zh: String,
-    name_en: String,
-    monthly_fen: i64,
-    needs_photos: i64,
-    needs_phone3: i64,
-    min_age: i64,
-    max_age: i64,
-    deny_keywords: String,
-    carrier: String,
-    general_gb: i64,
-    targeted_gb: i64,
-    call_minutes: i64,
-    first_month: String,
-    promo_months: i64,
-    excluded_provinces: String,
-    description_zh: String,
-    description_en: String,
-}
+use crate::{
+    db::products::{self as store, ProductRow as Row},
+    error::AppError,
+};
 
 /// A comma-separated column (either comma) as its trimmed, non-empty items.
 fn list(column: &str) -> Vec<String> {
@@ -67,31 +47,15 @@ impl From<Row> for Product {
     }
 }
 
-const COLUMNS: &str = "pid, name_zh, name_en, monthly_fen, needs_photos, needs_phone3, min_age, max_age, deny_keywords, \
-    carrier, general_gb, targeted_gb, call_minutes, first_month, promo_months, excluded_provinces, \
-    description_zh, description_en";
-
 /// Products on sale, in display order.
 pub async fn on_sale(db: &D1Database) -> Result<Vec<Product>, AppError> {
-    let rows = db
-        .prepare(format!(
-            "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY sort, pid"
-        ))
-        .all()
-        .await?
-        .results::<Row>()?;
+    let rows = store::on_sale(db).await?;
     Ok(rows.into_iter().map(Product::from).collect())
 }
 
 /// One product on sale, by its vendor id.
 pub async fn find(db: &D1Database, pid: &str) -> Result<Option<Product>, AppError> {
-    let row = db
-        .prepare(format!(
-            "SELECT {COLUMNS} FROM products WHERE active = 1 AND pid = ?1"
-        ))
-        .bind(&[pid.trim().into()])?
-        .first::<Row>(None)
-        .await?;
+    let row = store::find(db, pid.trim()).await?;
     Ok(row.map(Product::from))
 }
 

@@ -13,7 +13,6 @@ use worker::{Env, Request, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
-    db::int,
     error::AppError,
     upstream::{self, Transport},
 };
@@ -48,27 +47,7 @@ async fn bump(env: &Env, buckets: &[Bucket]) -> Result<Vec<i64>, AppError> {
     if buckets.is_empty() {
         return Ok(vec![]);
     }
-    let db = env.d1(DB)?;
-    let mut statements = Vec::with_capacity(buckets.len());
-    for b in buckets {
-        statements.push(
-            db.prepare(
-                "INSERT INTO rate_limits (bucket, hits, expires_ms) VALUES (?1, 1, ?2) \
-                 ON CONFLICT (bucket) DO UPDATE SET hits = hits + 1 RETURNING hits",
-            )
-            .bind(&[b.key.as_str().into(), int(b.expires_ms)])?,
-        );
-    }
-    let mut hits = Vec::with_capacity(buckets.len());
-    for result in db.batch(statements).await? {
-        #[derive(serde::Deserialize)]
-        struct Hits {
-            hits: i64,
-        }
-        let row = result.results::<Hits>()?.into_iter().next();
-        hits.push(row.map_or(0, |h| h.hits));
-    }
-    Ok(hits)
+    crate::db::budgets::bump(&env.d1(DB)?, buckets).await
 }
 
 /// Spend one `action` from `client`'s budgets; a spent budget refuses in plain words (429,
@@ -221,16 +200,10 @@ pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Res
 pub async fn first_in_window(env: &Env, what: &str, key: &str) -> Result<bool, AppError> {
     let now = now_ms();
     let window = now / WINDOW_MS;
-    let r = env
-        .d1(DB)?
-        .prepare(
-            "INSERT INTO audit_once (bucket, expires_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )
-        .bind(&[
-            format!("{what}:{key}:{window}").into(),
-            int((window + 1) * WINDOW_MS),
-        ])?
-        .run()
-        .await?;
-    Ok(r.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+    crate::db::audit::once(
+        &env.d1(DB)?,
+        &format!("{what}:{key}:{window}"),
+        (window + 1) * WINDOW_MS,
+    )
+    .await
 }

@@ -7,23 +7,21 @@
 use std::collections::HashSet;
 
 use haoka_edge_core::{
-    crypto::{SEALED_COLUMNS, SealedColumn},
+    crypto::SEALED_COLUMNS,
     sweep::{self, Owner},
 };
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{D1Database, Env, console_log, console_warn};
+use serde::Serialize;
+use worker::{Env, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, PHOTOS, random},
+    db::upkeep::{self as store, PhotoOwners, Resealing},
     error::AppError,
 };
 
 /// Rows one re-seal pass looks at per column (pages of [`RESEAL_PAGE`]).
 const RESEAL_ROWS: usize = 500;
 const RESEAL_PAGE: usize = 100;
-/// Ids per `IN (…)` (D1 binds at most 100 parameters).
-const IN_CHUNK: usize = 90;
 
 /// What the re-seal pass did.
 #[derive(Debug, Default, Serialize)]
@@ -37,40 +35,16 @@ pub struct Resealed {
     pub behind: usize,
 }
 
-#[derive(Deserialize)]
-struct Sealed {
-    id: String,
-    v: String,
-}
-
-fn behind_clause(col: &SealedColumn) -> String {
-    format!(
-        "{c} IS NOT NULL AND {c} != '' AND substr({c}, 1, ?1) != ?2",
-        c = col.column
-    )
-}
-
 /// Move sealed values under the current key.
 pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
     let db = env.d1(DB)?;
     let prefix = cfg.sealer.current_prefix();
-    let plen = JsValue::from_f64(prefix.chars().count() as f64);
     let mut done = Resealed::default();
     for col in &SEALED_COLUMNS {
         let mut after = String::new();
         let mut seen = 0;
         while seen < RESEAL_ROWS {
-            let rows = db
-                .prepare(format!(
-                    "SELECT id, {c} AS v FROM {t} WHERE {w} AND id > ?3 ORDER BY id LIMIT {RESEAL_PAGE}",
-                    c = col.column,
-                    t = col.table,
-                    w = behind_clause(col)
-                ))
-                .bind(&[plen.clone(), prefix.as_str().into(), after.as_str().into()])?
-                .all()
-                .await?
-                .results::<Sealed>()?;
+            let rows = store::behind_page(&db, col, &prefix, &after, RESEAL_PAGE).await?;
             let Some(last) = rows.last() else { break };
             after.clone_from(&last.id);
             seen += rows.len();
@@ -81,18 +55,11 @@ pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
                     .sealer
                     .reseal(&aad, &row.v, col.plain_before, random::<12>()?)
                 {
-                    Ok(Some(new)) => updates.push(
-                        db.prepare(format!(
-                            "UPDATE {t} SET {c} = ?1 WHERE id = ?2 AND {c} = ?3",
-                            t = col.table,
-                            c = col.column
-                        ))
-                        .bind(&[
-                            new.into(),
-                            row.id.as_str().into(),
-                            row.v.as_str().into(),
-                        ])?,
-                    ),
+                    Ok(Some(new)) => updates.push(Resealing {
+                        id: &row.id,
+                        old: &row.v,
+                        new,
+                    }),
                     Ok(None) => {}
                     Err(e) => {
                         done.unreadable += 1;
@@ -100,31 +67,12 @@ pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
                     }
                 }
             }
-            if !updates.is_empty() {
-                for result in db.batch(updates).await? {
-                    let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
-                    done.moved += changed;
-                }
-            }
+            done.moved += store::reseal(&db, col, updates).await?;
             if rows.len() < RESEAL_PAGE {
                 break;
             }
         }
-        #[derive(Deserialize)]
-        struct Count {
-            n: f64,
-        }
-        let left = db
-            .prepare(format!(
-                "SELECT COUNT(*) AS n FROM {t} WHERE {w}",
-                t = col.table,
-                w = behind_clause(col)
-            ))
-            .bind(&[plen.clone(), prefix.as_str().into()])?
-            .first::<Count>(None)
-            .await?
-            .map_or(0.0, |c| c.n);
-        done.behind += left as usize;
+        done.behind += store::count_behind(&db, col, &prefix).await?;
     }
     if done.moved > 0 || done.unreadable > 0 {
         console_log!(
@@ -138,56 +86,18 @@ pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
     Ok(done)
 }
 
-/// Which of `ids` are live in `table` (`live_sql` is the condition beside the id).
-async fn live_ids(
-    db: &D1Database,
-    table: &str,
-    live_sql: &str,
-    ids: &[&str],
-) -> Result<HashSet<String>, AppError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    let mut live = HashSet::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-        let binds: Vec<JsValue> = chunk.iter().map(|id| JsValue::from_str(id)).collect();
-        let rows = db
-            .prepare(format!(
-                "SELECT id FROM {table} WHERE id IN ({}){live_sql}",
-                marks.join(", ")
-            ))
-            .bind(&binds)?
-            .all()
-            .await?
-            .results::<Id>()?;
-        live.extend(rows.into_iter().map(|r| r.id));
-    }
-    Ok(live)
-}
-
 /// Delete the photos in R2 whose order or handoff is gone (past the grace time); returns how
 /// many objects.
 pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, AppError> {
     let db = env.d1(DB)?;
     let bucket = env.bucket(PHOTOS)?;
     let mut deleted = 0;
-    for (prefix, table, live_sql) in [
-        (
-            sweep::ORDER_PREFIX,
-            "orders",
-            " AND photos_expire_ms IS NOT NULL",
-        ),
-        (sweep::HANDOFF_PREFIX, "handoffs", ""),
+    for (prefix, owners) in [
+        (sweep::ORDER_PREFIX, PhotoOwners::Orders),
+        (sweep::HANDOFF_PREFIX, PhotoOwners::Handoffs),
     ] {
         let cursor_name = format!("sweep:{prefix}");
-        let start = db
-            .prepare("SELECT value FROM upkeep_cursors WHERE name = ?1")
-            .bind(&[cursor_name.as_str().into()])?
-            .first::<String>(Some("value"))
-            .await?
-            .unwrap_or_default();
+        let start = store::cursor(&db, &cursor_name).await?.unwrap_or_default();
         let mut list = bucket.list().prefix(prefix).limit(sweep::SWEEP_PAGE);
         if !start.is_empty() {
             list = list.start_after(start);
@@ -203,13 +113,13 @@ pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, Ap
                 )
             })
             .collect();
-        let owners: Vec<&str> = listed
+        let ids: Vec<&str> = listed
             .iter()
             .filter_map(|(k, _)| sweep::owner(k).map(Owner::id))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let live = live_ids(&db, table, live_sql, &owners).await?;
+        let live = store::live_ids(&db, owners, &ids).await?;
         let orphans: Vec<String> = listed
             .iter()
             .filter(|(key, uploaded)| {
@@ -229,13 +139,7 @@ pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, Ap
             bucket.delete_multiple(orphans).await?;
         }
         let next = sweep::next_start(listed.last().map(|(k, _)| k.as_str()), page.truncated());
-        db.prepare(
-            "INSERT INTO upkeep_cursors (name, value) VALUES (?1, ?2) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(&[cursor_name.as_str().into(), next.into()])?
-        .run()
-        .await?;
+        store::set_cursor(&db, &cursor_name, &next).await?;
     }
     Ok(deleted)
 }

@@ -6,11 +6,17 @@
 use wasm_bindgen::JsValue;
 
 pub mod accounts;
+pub mod audit;
+pub mod budgets;
 pub mod cases;
 pub mod checks;
+pub mod handoffs;
 pub mod orders;
+pub mod prechecks;
+pub mod products;
 pub mod reports;
 pub mod settings;
+pub mod upkeep;
 
 /// A bound value for D1 (integers as f64: D1 refuses BigInt).
 pub fn int(v: i64) -> JsValue {
@@ -40,4 +46,10 @@ pub async fn returned_count(
         .await?
         .results::<serde_json::Value>()?
         .len())
+}
+
+/// Whether D1 answers a trivial query (`SELECT 1`), for the health check.
+pub async fn ping(db: &worker::D1Database) -> Result<bool, crate::error::AppError> {
+    let one: Option<i64> = db.prepare("SELECT 1 AS one").first(Some("one")).await?;
+    Ok(one == Some(1))
 }

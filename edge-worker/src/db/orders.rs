@@ -1,7 +1,11 @@
-//! D1: the `orders` table and its events. Orders are loaded, created (idempotently), patched
-//! and moved through the state machine with the event written in the same batch — a
-//! transition and its event land together or not at all, and only if the order was still in
-//! the state it was read in (compare-and-set).
+//! D1: the `orders` table, its events and the raw vendor callbacks. Orders are loaded, created
+//! (idempotently), patched and moved through the state machine with the event written in the
+//! same batch — a transition and its event land together or not at all, and only if the order
+//! was still in the state it was read in (compare-and-set). A callback body is stored once
+//! (`INSERT … ON CONFLICT DO NOTHING`). Also the reconciler's queries (work due, photos past
+//! their purge time, orders stuck in 待确认) and the retention purge of ended orders, which
+//! deletes them with their events and callbacks in one batch; state names are always bound
+//! from [`OrderState`], never spelled in SQL.
 
 use haoka_edge_core::orders::{OrderPatch, Snapshot};
 use haoka_shared::lifecycle::{self, Input, OrderState, Source};
@@ -543,4 +547,183 @@ pub async fn lookup_hit(db: &D1Database, id: &str) -> Result<(), AppError> {
         .run()
         .await?;
     Ok(())
+}
+
+/// A message the queue gave up on: flag the order for an operator (an earlier flag is kept).
+pub async fn flag(db: &D1Database, id: &str, now: i64) -> Result<(), AppError> {
+    db.prepare("UPDATE orders SET flagged_ms = COALESCE(flagged_ms, ?2) WHERE id = ?1")
+        .bind(&[id.into(), int(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Store a vendor callback's raw body for order `order_id` unless the same body was stored
+/// before (one `INSERT … ON CONFLICT DO NOTHING`); whether it is new.
+pub async fn store_callback(
+    db: &D1Database,
+    order_id: &str,
+    body_hash: &str,
+    content_type: &str,
+    raw: &str,
+    status_text: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let stored = db
+        .prepare(
+            "INSERT INTO vendor_callbacks (order_id, body_hash, content_type, raw, status_text, received_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            order_id.into(),
+            body_hash.into(),
+            content_type.into(),
+            raw.into(),
+            status_text.into(),
+            int(now),
+        ])?
+        .run()
+        .await?;
+    Ok(stored.meta()?.and_then(|m| m.changes).unwrap_or(0) != 0)
+}
+
+/// What an operator lists: orders in `state` (any when `None`) unchanged since `before`,
+/// only the flagged ones when `flagged`; newest first, at most 200.
+pub async fn for_operator(
+    db: &D1Database,
+    state: Option<OrderState>,
+    before: i64,
+    flagged: bool,
+) -> Result<Vec<OrderRow>, AppError> {
+    Ok(db
+        .prepare(
+            "SELECT * FROM orders WHERE (?1 IS NULL OR state = ?1) AND updated_at_ms <= ?2 \
+             AND (?3 = 0 OR flagged_ms IS NOT NULL) ORDER BY created_at_ms DESC LIMIT 200",
+        )
+        .bind(&[
+            opt(state.map(OrderState::as_str)),
+            int(before),
+            int(i64::from(flagged)),
+        ])?
+        .all()
+        .await?
+        .results::<OrderRow>()?)
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
+fn ids(rows: Vec<Id>) -> Vec<String> {
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+/// `?from, …` for `n` binds.
+fn marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Up to 100 orders whose background work is due at `now` and not leased: in one of the
+/// `always` states, or in one of the `with_photos` states with the photos in R2 (the state
+/// names come from the steps' own table, `orders::states_with_work`); soonest due first.
+pub async fn due(
+    db: &D1Database,
+    now: i64,
+    always: &[&str],
+    with_photos: &[&str],
+) -> Result<Vec<String>, AppError> {
+    let mut binds = vec![int(now)];
+    binds.extend(
+        always
+            .iter()
+            .chain(with_photos)
+            .map(|s| JsValue::from_str(s)),
+    );
+    let rows = db
+        .prepare(format!(
+            "SELECT id FROM orders WHERE next_try_ms <= ?1 \
+             AND (lease_until_ms IS NULL OR lease_until_ms < ?1) \
+             AND (state IN ({}) OR (state IN ({}) AND photos = 1)) \
+             ORDER BY next_try_ms LIMIT 100",
+            marks(2, always.len()),
+            marks(2 + always.len(), with_photos.len()),
+        ))
+        .bind(&binds)?
+        .all()
+        .await?
+        .results::<Id>()?;
+    Ok(ids(rows))
+}
+
+/// Up to 100 orders whose photos are past their purge time at `now`. By the purge time
+/// alone, not the flag: it is written before the first object, so objects left by a put that
+/// failed half-way are purged too.
+pub async fn photos_expired(db: &D1Database, now: i64) -> Result<Vec<String>, AppError> {
+    let rows = db
+        .prepare("SELECT id FROM orders WHERE photos_expire_ms < ?1 LIMIT 100")
+        .bind(&[int(now)])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    Ok(ids(rows))
+}
+
+/// Up to 100 orders waiting in 待确认 unchanged since `before` (the state bound from
+/// [`OrderState::Unconfirmed`]).
+pub async fn unconfirmed_since(db: &D1Database, before: i64) -> Result<Vec<String>, AppError> {
+    let rows = db
+        .prepare("SELECT id FROM orders WHERE state = ?2 AND updated_at_ms < ?1 LIMIT 100")
+        .bind(&[int(before), OrderState::Unconfirmed.as_str().into()])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    Ok(ids(rows))
+}
+
+/// Retention: ended orders unchanged since `ended_before` (with no photos pending purge; at
+/// most 200) go with their events and callbacks, and raw callbacks received before
+/// `callbacks_before` in any case, in one batch. The ended states are bound from
+/// [`OrderState::is_terminal`], never spelled here. Returns the orders deleted.
+pub async fn purge_ended(
+    db: &D1Database,
+    ended_before: i64,
+    callbacks_before: i64,
+) -> Result<usize, AppError> {
+    let ended: Vec<&str> = lifecycle::ALL_STATES
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| s.as_str())
+        .collect();
+    let mut binds = vec![int(ended_before)];
+    binds.extend(ended.iter().map(|s| JsValue::from_str(s)));
+    let doomed = db
+        .prepare(format!(
+            "SELECT id FROM orders WHERE updated_at_ms < ?1 AND state IN ({}) \
+             AND photos_expire_ms IS NULL LIMIT 200",
+            marks(2, ended.len())
+        ))
+        .bind(&binds)?
+        .all()
+        .await?
+        .results::<Id>()?;
+    let mut statements = Vec::with_capacity(doomed.len() * 3 + 1);
+    for o in &doomed {
+        for sql in [
+            "DELETE FROM order_events WHERE order_id = ?1",
+            "DELETE FROM vendor_callbacks WHERE order_id = ?1",
+            "DELETE FROM orders WHERE id = ?1",
+        ] {
+            statements.push(db.prepare(sql).bind(&[o.id.as_str().into()])?);
+        }
+    }
+    statements.push(
+        db.prepare("DELETE FROM vendor_callbacks WHERE received_ms < ?1")
+            .bind(&[int(callbacks_before)])?,
+    );
+    db.batch(statements).await?;
+    Ok(doomed.len())
 }
