@@ -6,7 +6,6 @@ use haoka_shared::{
     lifecycle::{Input, OrderState, RejectReason, Source},
     mask,
     refusal::Refusal,
-    sign::constant_time_eq,
 };
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request, Response, console_log};
@@ -19,7 +18,7 @@ use crate::{
     },
     error::AppError,
     jobs,
-    orders::open,
+    pii::open,
 };
 
 /// Who may operate orders: the operator token, or a console account with the administer
@@ -32,7 +31,7 @@ async fn operator(
 ) -> Result<String, AppError> {
     let bearer = req.headers().get("authorization")?.is_some();
     if bearer {
-        authorise(req, cfg)?;
+        crate::operator::authorise(req, cfg)?;
         return Ok("operator-token".into());
     }
     let who = if change {
@@ -49,16 +48,6 @@ async fn operator(
     )
     .await?;
     Ok(who.username)
-}
-
-/// Refuse unless the bearer token is the configured one.
-pub fn authorise(req: &Request, cfg: &Config) -> Result<(), AppError> {
-    let given = req.headers().get("authorization")?.unwrap_or_default();
-    let token = given.strip_prefix("Bearer ").unwrap_or("");
-    if token.is_empty() || !constant_time_eq(token.as_bytes(), cfg.admin_token.as_bytes()) {
-        return Err(Refusal::Unauthorized.into());
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -163,7 +152,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
 /// the README, "How work outlives a request"), so `scripts/run.sh` calls this each minute;
 /// deployed, the Cron trigger calls the same function.
 pub async fn reconcile(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
-    authorise(req, cfg)?;
+    crate::operator::authorise(req, cfg)?;
     let report = crate::reconcile::run(env, cfg).await?;
     Ok(Response::from_json(&report)?)
 }

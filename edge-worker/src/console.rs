@@ -17,7 +17,7 @@ use haoka_shared::{
 use worker::{D1Database, Env, Request, Response};
 
 use crate::{
-    admin, audit,
+    audit,
     body::read_json,
     config::{Config, DB, now_ms, random},
     db::{
@@ -236,7 +236,7 @@ async fn insert_account(
 
 /// `POST /api/console/bootstrap` (operator bearer): the first admin, once.
 pub async fn bootstrap(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
-    admin::authorise(&req, cfg)?;
+    crate::operator::authorise(&req, cfg)?;
     let body: NewAccount = read_json(&mut req, MAX_JSON_BYTES).await?;
     let db = env.d1(DB)?;
     let row = insert_account(&db, &body, Role::Admin, Insert::OnlyAdmin)

@@ -23,8 +23,9 @@ use crate::{
         orders::{self as store, OrderRow, Patch},
     },
     error::AppError,
-    orders::open,
-    photos, precheck,
+    photos,
+    pii::open,
+    precheck,
     upstream::{self, Transport},
 };
 

@@ -30,7 +30,9 @@ use crate::{
         orders::{self as store, Limits, OrderRow, Patch},
     },
     error::AppError,
-    jobs, photos, precheck, products, ratelimit,
+    jobs, photos,
+    pii::open,
+    precheck, products, ratelimit,
 };
 
 /// Orders without photos are small JSON documents.
@@ -176,19 +178,6 @@ fn sealed_columns(
         cols.push((column.column, JsValue::from_str(&sealed)));
     }
     Ok(cols)
-}
-
-/// Open one sealed column of an order.
-pub fn open(
-    cfg: &Config,
-    order: &OrderRow,
-    column: &str,
-    sealed: &str,
-) -> Result<String, AppError> {
-    // An order column's associated data is `{id}:{column}` (`crypto::ORDER_NAME` …).
-    cfg.sealer
-        .open(&format!("{}:{column}", order.id), sealed)
-        .map_err(|e| AppError::Internal(format!("order {} {column}: {e}", order.id)))
 }
 
 /// `POST /api/orders`: validate, store once per idempotency key, answer at once; the pre-check
