@@ -9,6 +9,10 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)] // a test harness fails loudly by design
 
 pub mod chrome;
+pub mod console;
+pub mod http;
+
+pub use http::{client, client_within, count, json_of, reply, reply_with_cookies};
 
 use std::{
     net::TcpStream,
@@ -508,6 +512,31 @@ pub async fn send_retrying(make: impl Fn() -> reqwest::RequestBuilder) -> reqwes
     }
 }
 
+/// A valid ID number (a Beijing 东城区 one) born on `born` (`YYYYMMDD`), distinct per `seq`
+/// (000–999).
+pub fn id_number(born: &str, seq: u32) -> String {
+    let body = format!("110101{born}{:03}", seq % 1000);
+    let check = haoka_shared::idcard::check_char(&body).expect("17 digits");
+    format!("{body}{check}")
+}
+
+/// An order's JSON for this product, person and address (天津市 和平区, mobile 18888888336,
+/// the current notice consented to).
+pub fn order_json(product: &str, name: &str, id_number: &str, address: &str) -> serde_json::Value {
+    serde_json::json!({
+        "product_id": product,
+        "name": name,
+        "mobile": "18888888336",
+        "id_number": id_number,
+        "province": "天津市",
+        "city": "天津市",
+        "district": "和平区",
+        "address": address,
+        "consent": true,
+        "consent_version": haoka_shared::consent::NOTICE_VERSION,
+    })
+}
+
 /// Budgets no journey of the suite reaches (later `--var`s override them).
 pub const WIDE_BUDGETS: [(&str, &str); 9] = [
     ("ORDERS_PER_MINUTE", "100000"),
@@ -671,12 +700,7 @@ impl Stack {
     /// Place a 三照 order without its photos (it waits in 待补传照片 for them); its id and
     /// status-page token.
     pub async fn order_waiting_for_photos(&self, idempotency_key: &str) -> (String, String) {
-        let order = serde_json::json!({
-            "product_id": "2201", "name": "张三", "mobile": "18888888336",
-            "id_number": "110101200007282906", "province": "天津市", "city": "天津市",
-            "district": "和平区", "address": "先锋大楼 3单元 208", "consent": true,
-            "consent_version": haoka_shared::consent::NOTICE_VERSION,
-        });
+        let order = order_json("2201", "张三", "110101200007282906", "先锋大楼 3单元 208");
         let accepted: serde_json::Value = reqwest::Client::new()
             .post(format!("{}/api/orders", self.worker.url()))
             .header("Idempotency-Key", idempotency_key)

@@ -12,6 +12,7 @@
 
 use std::{
     path::{Path, PathBuf},
+    sync::OnceLock,
     time::Duration,
 };
 
@@ -24,6 +25,13 @@ use haoka_e2e::{
     },
     id_card_picture, jpeg_bytes, person_picture, root,
 };
+
+/// One worker for the file: the capture page keeps its photos in the browser (each test has
+/// its own), and the worker here only serves the page, so the tests share it.
+fn worker() -> &'static Workerd {
+    static W: OnceLock<Workerd> = OnceLock::new();
+    W.get_or_init(|| Workerd::start(&[]))
+}
 
 /// A test picture file under `target/e2e/`.
 fn picture(name: &str, bytes: &[u8]) -> PathBuf {
@@ -60,7 +68,7 @@ async fn choose_file(c: &Client, file: &Path) {
 
 #[tokio::test]
 async fn without_the_camera_files_go_through_the_same_checks_and_come_out_upright() {
-    let worker = Workerd::start(&[]);
+    let worker = worker();
     let driver = chromedriver();
     let c = browser(&driver, Camera::Refused).await;
     c.goto(&format!("{}/capture/?photos=face", worker.url()))
@@ -158,7 +166,7 @@ async fn without_the_camera_files_go_through_the_same_checks_and_come_out_uprigh
 
 #[tokio::test]
 async fn an_id_card_is_refused_as_the_portrait_and_a_person_passes() {
-    let worker = Workerd::start(&[]);
+    let worker = worker();
     let driver = chromedriver();
     let c = browser(&driver, Camera::Refused).await;
     c.goto(&format!("{}/capture/?photos=hand", worker.url()))
@@ -218,7 +226,7 @@ async fn laid_out_ratio(c: &Client, css: &str) -> f64 {
 
 #[tokio::test]
 async fn the_viewfinder_shows_the_whole_frame_that_is_saved() {
-    let worker = Workerd::start(&[]);
+    let worker = worker();
     let driver = chromedriver();
     let camera = root()
         .join("target/e2e")

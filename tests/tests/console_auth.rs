@@ -10,117 +10,15 @@
 use std::time::{Duration, Instant};
 
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
-use haoka_e2e::Stack;
-use serde_json::{Value, json};
+use haoka_e2e::{
+    Stack,
+    console::{Console, bootstrap, first_admin},
+};
+use serde_json::json;
 
 const ADMIN_PW: &str = "correct horse battery staple";
 const AGENT_PW: &str = "月光下的号卡代理人很认真";
 const LEAD_PW: &str = "lead of the beijing store";
-
-/// One browser's worth of console state: its session cookie and CSRF token.
-#[derive(Clone, Default)]
-struct Console {
-    base: String,
-    cookie: Option<String>,
-    csrf: Option<String>,
-    origin: Option<String>,
-}
-
-async fn reply(resp: reqwest::Response) -> (u16, Value, Vec<String>) {
-    let status = resp.status().as_u16();
-    let cookies = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap_or_default().to_owned())
-        .collect();
-    let text = resp.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body, cookies)
-}
-
-impl Console {
-    fn new(s: &Stack) -> Console {
-        Console {
-            base: s.worker.url(),
-            ..Console::default()
-        }
-    }
-
-    fn with(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        let mut req = req;
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        if let Some(t) = &self.csrf {
-            req = req.header("x-haoka-csrf", t);
-        }
-        if let Some(o) = &self.origin {
-            req = req.header("origin", o);
-        }
-        req
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let req = reqwest::Client::new().get(format!("{}{path}", self.base));
-        let (status, body, _) = reply(self.with(req).send().await.expect(path)).await;
-        (status, body)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let req = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .json(&body);
-        let (status, body, _) = reply(self.with(req).send().await.expect(path)).await;
-        (status, body)
-    }
-
-    /// Sign in; on success this console holds the session.
-    async fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
-        let req = reqwest::Client::new()
-            .post(format!("{}/api/console/login", self.base))
-            .json(&json!({ "username": username, "password": password }));
-        let (status, body, cookies) = reply(req.send().await.expect("login")).await;
-        if status == 200 {
-            let cookie = cookies
-                .iter()
-                .find(|c| c.starts_with("__Host-haoka_session="))
-                .unwrap_or_else(|| panic!("no session cookie in {cookies:?}"));
-            for part in ["; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict"] {
-                assert!(cookie.contains(part), "{cookie}");
-            }
-            assert!(!cookie.contains("Domain"), "{cookie}");
-            self.cookie = Some(cookie.split(';').next().unwrap().to_owned());
-            self.csrf = body["csrf"].as_str().map(str::to_owned);
-        }
-        (status, body)
-    }
-}
-
-async fn bootstrap(s: &Stack, bearer: Option<&str>, body: Value) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{}/api/console/bootstrap", s.worker.url()))
-        .json(&body);
-    if let Some(b) = bearer {
-        req = req.bearer_auth(b);
-    }
-    let (status, body, _) = reply(req.send().await.expect("bootstrap")).await;
-    (status, body)
-}
-
-async fn first_admin(s: &Stack) -> Console {
-    let (code, body) = bootstrap(
-        s,
-        Some(&s.admin_token),
-        json!({ "username": "Root.Admin", "display_name": "王管理", "password": ADMIN_PW }),
-    )
-    .await;
-    assert_eq!(code, 201, "{body}");
-    let mut admin = Console::new(s);
-    let (code, body) = admin.login("root.admin", ADMIN_PW).await;
-    assert_eq!(code, 200, "{body}");
-    admin
-}
 
 async fn audit_actions(admin: &Console) -> Vec<(String, String, String)> {
     let (code, log) = admin.get("/api/console/audit").await;
@@ -166,7 +64,7 @@ async fn accounts_roles_sessions_and_the_audit_trail() {
             "{pw}: {reply}"
         );
     }
-    let admin = first_admin(&s).await;
+    let admin = first_admin(&s, "Root.Admin", "王管理", ADMIN_PW).await;
     let (code, again) = bootstrap(
         &s,
         Some(&s.admin_token),

@@ -16,7 +16,11 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use haoka_e2e::{Stack, id_card_picture, jpeg_bytes};
+use haoka_e2e::{
+    Stack,
+    console::{Console, first_admin},
+    id_card_picture, jpeg_bytes,
+};
 use haoka_shared::{
     consent::CHECK_CONSENT_VERSION,
     realme::{CHECKS, Check, Kind, Rule},
@@ -25,62 +29,19 @@ use serde_json::{Value, json};
 
 const PW: &str = "correct horse battery staple";
 
-/// A signed-in console (cookie + CSRF).
-struct Console {
-    base: String,
-    cookie: String,
-    csrf: String,
+/// The check calls of a signed-in console.
+trait Checks {
+    async fn run(&self, check: &str, fields: &BTreeMap<String, String>) -> (u16, Value);
+    async fn run_with(
+        &self,
+        check: &str,
+        fields: &BTreeMap<String, String>,
+        consent: Value,
+    ) -> (u16, Value);
+    async fn settled(&self, id: &str, within: Duration) -> Value;
 }
 
-async fn reply(resp: reqwest::Response) -> (u16, Value) {
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-impl Console {
-    async fn sign_in(s: &Stack, username: &str) -> Console {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/api/console/login", s.worker.url()))
-            .json(&json!({ "username": username, "password": PW }))
-            .send()
-            .await
-            .expect("login");
-        let cookie = resp
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("cookie")
-            .to_owned();
-        let (code, body) = reply(resp).await;
-        assert_eq!(code, 200, "{body}");
-        Console {
-            base: s.worker.url(),
-            cookie,
-            csrf: body["csrf"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let req = reqwest::Client::new()
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie);
-        reply(req.send().await.expect(path)).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let req = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("x-haoka-csrf", &self.csrf)
-            .json(&body);
-        reply(req.send().await.expect(path)).await
-    }
-
+impl Checks for Console {
     async fn run(&self, check: &str, fields: &BTreeMap<String, String>) -> (u16, Value) {
         self.run_with(
             check,
@@ -119,18 +80,7 @@ impl Console {
 }
 
 async fn setup(s: &Stack) -> Console {
-    let (code, body) = reply(
-        reqwest::Client::new()
-            .post(format!("{}/api/console/bootstrap", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .json(&json!({ "username": "boss", "display_name": "老板", "password": PW }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 201, "{body}");
-    let admin = Console::sign_in(s, "boss").await;
+    let admin = first_admin(s, "boss", "老板", PW).await;
     for (name, store) in [("agent1", "北京一店"), ("agent2", "上海二店")] {
         let (code, body) = admin
             .post(
@@ -140,7 +90,7 @@ async fn setup(s: &Stack) -> Console {
             .await;
         assert_eq!(code, 201, "{body}");
     }
-    Console::sign_in(s, "agent1").await
+    Console::sign_in(s, "agent1", PW).await
 }
 
 /// A stack with the check rate limits out of the way plus `vars`, the accounts of
@@ -259,18 +209,6 @@ fn moxie_inputs(check: &Check, form: &mut BTreeMap<String, String>, task: &str, 
     }
 }
 
-async fn sandbox_requests(s: &Stack, prefix: &str) -> Vec<Value> {
-    reqwest::get(format!(
-        "{}/__sandbox/requests?path={prefix}",
-        s.sandbox_url()
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap()
-}
-
 #[tokio::test]
 async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() {
     let (s, agent) = started(&[("CHECK_REUSE_S", "0".into())]).await;
@@ -345,7 +283,7 @@ async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() 
     }
 
     // Invalid forms, one per field kind: 422 naming the field, and nothing sent upstream.
-    let before = sandbox_requests(&s, "/api/realme/").await.len();
+    let before = s.sandbox_calls("/api/realme/", "").await;
     let bad: [(&str, &str, &str); 9] = [
         ("namecheck", "full_name", "Zhang3"),
         ("namecheck", "id_number", "110101200007282907"),
@@ -401,23 +339,10 @@ async fn every_check_in_the_table_runs_and_invalid_forms_never_leave_the_edge() 
     }
     assert!(hostile > 200, "{hostile}");
     assert_eq!(
-        sandbox_requests(&s, "/api/realme/").await.len(),
+        s.sandbox_calls("/api/realme/", "").await,
         before,
         "an invalid form reached RealMe"
     );
-}
-
-async fn admin_post(s: &Stack, path: &str, body: Value) -> (u16, Value) {
-    reply(
-        reqwest::Client::new()
-            .post(format!("{}{path}", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 async fn sandbox_post(s: &Stack, path: &str, body: Value) -> Value {
@@ -488,9 +413,7 @@ async fn async_results_failover_reuse_consent_and_cases() {
         "{first}"
     );
     assert!(first["cost_fen"].as_i64().unwrap() > 0, "{first}");
-    let sent = sandbox_requests(&s, "/api/realme/v4/trade/namecheck")
-        .await
-        .len();
+    let sent = s.sandbox_calls("/api/realme/v4/trade/namecheck", "").await;
     let (code, again) = agent.run("namecheck", &person).await;
     assert_eq!(code, 201);
     assert_eq!(again["reused_from"], first["id"], "{again}");
@@ -500,9 +423,7 @@ async fn async_results_failover_reuse_consent_and_cases() {
     );
     assert_eq!(again["verdict"], "match");
     assert_eq!(
-        sandbox_requests(&s, "/api/realme/v4/trade/namecheck")
-            .await
-            .len(),
+        s.sandbox_calls("/api/realme/v4/trade/namecheck", "").await,
         sent,
         "paid twice"
     );
@@ -565,7 +486,7 @@ async fn async_results_failover_reuse_consent_and_cases() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let polled = loop {
-        let (code, report) = admin_post(&s, "/api/admin/reconcile", json!({})).await;
+        let (code, report) = s.admin("/api/admin/reconcile", Some(json!({}))).await;
         assert_eq!(code, 200, "{report}");
         let (_, view) = agent.get(&format!("/api/console/checks/{id}")).await;
         if view["state"] != "pending" {
@@ -710,7 +631,7 @@ async fn async_results_failover_reuse_consent_and_cases() {
     );
     let (_, detail) = agent.get(&format!("/api/console/cases/{case_id}")).await;
     assert_eq!(detail["checks"][0]["id"], in_case["id"], "{detail}");
-    let other_store = Console::sign_in(&s, "agent2").await;
+    let other_store = Console::sign_in(&s, "agent2", PW).await;
     let (code, _) = other_store
         .get(&format!("/api/console/cases/{case_id}"))
         .await;
@@ -839,7 +760,7 @@ async fn spend_prices_stuck_orders_and_retention() {
         ("AUDIT_DAYS", "0".into()),
     ])
     .await;
-    let admin = Console::sign_in(&s, "boss").await;
+    let admin = Console::sign_in(&s, "boss", PW).await;
 
     // Prices: anyone signed in reads them, only an admin sets one (audited).
     let (code, list) = agent.get("/api/console/prices").await;
@@ -908,7 +829,7 @@ async fn spend_prices_stuck_orders_and_retention() {
             "{}/api/console/exports/checks.csv?month={month}",
             s.worker.url()
         ))
-        .header("cookie", &admin.cookie)
+        .header("cookie", admin.cookie.as_deref().expect("signed in"))
         .send()
         .await
         .unwrap();
@@ -1015,7 +936,7 @@ async fn spend_prices_stuck_orders_and_retention() {
             "{}/api/admin/orders/HK20261124000000ABCDEF/settle",
             s.worker.url()
         ))
-        .header("cookie", &admin.cookie)
+        .header("cookie", admin.cookie.as_deref().expect("signed in"))
         .json(&json!({ "action": "close" }))
         .send()
         .await
@@ -1031,7 +952,7 @@ async fn spend_prices_stuck_orders_and_retention() {
 
     // Retention (all set to 0 days here): the cron clears inputs, deletes checks and old
     // audit entries, and records that it did; the chain still verifies.
-    let (code, report) = admin_post(&s, "/api/admin/reconcile", json!({})).await;
+    let (code, report) = s.admin("/api/admin/reconcile", Some(json!({}))).await;
     assert_eq!(code, 200, "{report}");
     assert_eq!(report["purged"]["checks"], 4, "{report}");
     assert!(report["purged"]["audit"].as_i64().unwrap() > 5, "{report}");

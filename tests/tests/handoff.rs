@@ -23,26 +23,13 @@ use haoka_e2e::{
         Camera, assert_accessible, attr, browser, chromedriver, click, desktop_browser,
         enter_capture_frame, screenshot, shoot, wait_text, wait_text_for,
     },
-    id_card_picture, jpeg_bytes, root,
+    client, id_card_picture, jpeg_bytes, reply, root,
 };
 use serde_json::{Value, json};
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn json_of(resp: reqwest::Response) -> (u16, Value) {
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 async fn post_json(s: &Stack, path: &str, body: Value) -> (u16, Value) {
     let url = format!("{}{path}", s.worker.url());
-    json_of(client().post(url).json(&body).send().await.expect(path)).await
+    reply(client().post(url).json(&body).send().await.expect(path)).await
 }
 
 async fn open(s: &Stack, photos: Value) -> (u16, Value) {
@@ -65,12 +52,12 @@ async fn upload(
     if let Some(f) = flag {
         req = req.header("x-haoka-quality", f);
     }
-    json_of(req.send().await.expect("upload")).await
+    reply(req.send().await.expect("upload")).await
 }
 
 async fn status(s: &Stack, token: &str) -> (u16, Value) {
     let url = format!("{}/api/handoff", s.worker.url());
-    json_of(
+    reply(
         client()
             .get(url)
             .bearer_auth(token)
@@ -91,10 +78,7 @@ fn link_of(created: &Value) -> String {
 }
 
 fn count(s: &Stack, table: &str) -> i64 {
-    s.worker
-        .query(&format!("SELECT COUNT(*) AS n FROM {table}"))[0]["n"]
-        .as_i64()
-        .expect("count")
+    haoka_e2e::count(s, &format!("SELECT COUNT(*) AS n FROM {table}"))
 }
 
 #[tokio::test]
@@ -230,18 +214,7 @@ async fn the_link_works_once_for_the_photos_asked_and_not_past_its_lifetime() {
 
     // The reconcile pass (the cron's) deletes both handoffs and the photos.
     assert_eq!(count(&s, "handoffs"), 2);
-    let url = format!("{}/api/admin/reconcile", s.worker.url());
-    let (code, report) = json_of(
-        client()
-            .post(url)
-            .bearer_auth(&s.admin_token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 200, "{report}");
+    let report = s.reconcile().await;
     assert_eq!(report["handoffs_purged"], 2, "{report}");
     assert_eq!(count(&s, "handoffs"), 0);
     assert_eq!(count(&s, "handoff_photos"), 0);

@@ -1841,18 +1841,6 @@ fn stored(s: &Stack) -> Value {
     rows.first().cloned().unwrap_or(Value::Null)
 }
 
-/// Every request the sandbox (Xingguang, RealMe, phone3) has received.
-async fn upstream_requests(s: &Stack) -> Vec<Value> {
-    let resp = reqwest::Client::new()
-        .get(format!("{}/__sandbox/requests", s.sandbox_url()))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .expect("sandbox admin");
-    let list: Value = resp.json().await.expect("sandbox JSON");
-    list.as_array().cloned().unwrap_or_default()
-}
-
 #[tokio::test]
 async fn every_hostile_request_gets_a_json_4xx_and_stores_nothing() {
     let s = stack();
@@ -1889,7 +1877,7 @@ async fn every_hostile_request_gets_a_json_4xx_and_stores_nothing() {
             "stored rows changed: before {before}, after {after}"
         ));
     }
-    let upstream = upstream_requests(s).await;
+    let upstream = s.sandbox_requests("", "").await;
     if !upstream.is_empty() {
         failures.push(format!(
             "{} request(s) reached the sandbox, first: {}",

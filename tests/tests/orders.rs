@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use haoka_e2e::{Face, Stack};
+use haoka_e2e::{Face, Stack, client_within, json_of, order_json};
 use serde_json::{Value, json};
 
 /// One stack for the journeys that do not arm faults (faults are per path, so the fault
@@ -21,24 +21,11 @@ fn stack() -> &'static Stack {
 
 /// A valid ID number born 2000-07-28 (26: fits both products), distinct per `seq`.
 fn id_number(seq: u32) -> String {
-    let body = format!("11010120000728{:03}", seq % 1000);
-    let check = haoka_shared::idcard::check_char(&body).expect("17 digits");
-    format!("{body}{check}")
+    haoka_e2e::id_number("20000728", seq)
 }
 
 fn order(product: &str, name: &str, seq: u32, address: &str) -> Value {
-    json!({
-        "product_id": product,
-        "name": name,
-        "mobile": "18888888336",
-        "id_number": id_number(seq),
-        "province": "天津市",
-        "city": "天津市",
-        "district": "和平区",
-        "address": address,
-        "consent": true,
-        "consent_version": haoka_shared::consent::NOTICE_VERSION,
-    })
+    order_json(product, name, &id_number(seq), address)
 }
 
 /// A small JPEG (magic bytes, a comment, the end marker) distinct per `tag`.
@@ -54,28 +41,7 @@ fn photos() -> [Vec<u8>; 3] {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
-
-async fn json_of(resp: reqwest::Response) -> (u16, Value) {
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    let body =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
-    (status, body)
-}
-
-/// An operator call with the bearer token: `GET` when `body` is `None`, else `POST` it.
-async fn admin(s: &Stack, path: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("{}{path}", s.worker.url());
-    let req = match body {
-        None => client().get(url),
-        Some(b) => client().post(url).json(&b),
-    };
-    json_of(req.bearer_auth(&s.admin_token).send().await.expect(path)).await
+    client_within(Duration::from_secs(30))
 }
 
 async fn submit(s: &Stack, key: &str, body: &Value, photos: Option<&[Vec<u8>; 3]>) -> (u16, Value) {
@@ -190,35 +156,14 @@ fn states(view: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn sandbox_get(s: &Stack, path: &str) -> Value {
-    let resp = client()
-        .get(format!("{}/__sandbox/{path}", s.sandbox_url()))
-        .send()
-        .await
-        .expect("sandbox admin");
-    json_of(resp).await.1
-}
-
 /// The sandbox's orders with this `api_xid`.
 async fn vendor_orders(s: &Stack, api_xid: &str) -> Vec<Value> {
-    sandbox_get(s, "orders")
+    s.sandbox_get("orders")
         .await
         .as_array()
         .expect("orders")
         .iter()
         .filter(|o| o["api_xid"] == api_xid)
-        .cloned()
-        .collect()
-}
-
-/// Requests the sandbox received under `path` whose fields mention `needle`.
-async fn vendor_requests(s: &Stack, path: &str, needle: &str) -> Vec<Value> {
-    sandbox_get(s, &format!("requests?path={path}"))
-        .await
-        .as_array()
-        .expect("requests")
-        .iter()
-        .filter(|r| r.to_string().contains(needle))
         .cloned()
         .collect()
 }
@@ -337,7 +282,9 @@ async fn three_photos_travel_as_multipart_and_leave_r2_once_the_vendor_has_them(
         "{shipped}"
     );
     let xid = api_xid(s, &id);
-    let pushes = vendor_requests(s, "/order/api/haoteam/pushorder", &xid).await;
+    let pushes = s
+        .sandbox_requests("/order/api/haoteam/pushorder", &xid)
+        .await;
     assert_eq!(pushes.len(), 1, "{pushes:?}");
     let fields = pushes[0].to_string();
     for part in ["face", "back", "hand"] {
@@ -396,7 +343,7 @@ async fn photos_kept_despite_their_problems_are_flagged_for_the_operator() {
     .await;
     assert_eq!(code, 201, "{accepted}");
     let id = accepted["order_id"].as_str().unwrap();
-    let (code, list) = admin(s, "/api/admin/orders", None).await;
+    let (code, list) = s.admin("/api/admin/orders", None).await;
     assert_eq!(code, 200, "{list}");
     let row = list
         .as_array()
@@ -451,9 +398,8 @@ async fn a_three_photo_order_without_photos_waits_then_getimg_sends_them() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        vendor_requests(s, "/order/api/haoteam/getimg", &apiorder)
-            .await
-            .len(),
+        s.sandbox_calls("/order/api/haoteam/getimg", &apiorder)
+            .await,
         1
     );
     assert!(!s.worker.r2_has(&format!("orders/{id}/face")));
@@ -498,9 +444,7 @@ async fn twenty_concurrent_submits_with_one_key_make_one_order_and_one_pushorder
     wait_state(s, accepted, "shipped", Duration::from_secs(40)).await;
     let xid = api_xid(s, accepted["order_id"].as_str().unwrap());
     assert_eq!(
-        vendor_requests(s, "/order/api/haoteam/pushorder", &xid)
-            .await
-            .len(),
+        s.sandbox_calls("/order/api/haoteam/pushorder", &xid).await,
         1
     );
     // The same key with a different body is refused and stores nothing.
@@ -543,7 +487,7 @@ async fn a_precheck_mismatch_says_what_to_check_and_sends_nothing() {
     assert_eq!(failed["reason"]["code"], "name_or_id");
     let xid = api_xid(s, accepted["order_id"].as_str().unwrap());
     assert!(
-        vendor_requests(s, "/order/api/haoteam/pushorder", &xid)
+        s.sandbox_requests("/order/api/haoteam/pushorder", &xid)
             .await
             .is_empty()
     );
@@ -553,9 +497,8 @@ async fn a_precheck_mismatch_says_what_to_check_and_sends_nothing() {
         assert_eq!(r["result"], "pass", "{r}");
     }
     assert_eq!(
-        vendor_requests(s, "/api/realme/v4/trade/namecheck", &id_number(7))
-            .await
-            .len(),
+        s.sandbox_calls("/api/realme/v4/trade/namecheck", &id_number(7))
+            .await,
         1
     );
 }
@@ -567,15 +510,13 @@ async fn phone3_busy_fails_over_to_realme_mobilecheck() {
     assert_eq!(code, 200, "{reply}");
     assert_eq!(reply["result"], "pass", "{reply}");
     assert_eq!(
-        vendor_requests(s, "/tech/ai/celerity/universal", &id_number(8))
-            .await
-            .len(),
+        s.sandbox_calls("/tech/ai/celerity/universal", &id_number(8))
+            .await,
         1
     );
     assert_eq!(
-        vendor_requests(s, "/api/realme/v4/trade/mobilecheck", &id_number(8))
-            .await
-            .len(),
+        s.sandbox_calls("/api/realme/v4/trade/mobilecheck", &id_number(8))
+            .await,
         1
     );
 }
@@ -622,7 +563,7 @@ async fn forged_callbacks_change_nothing_and_replays_add_no_event() {
         callbacks_before
     );
     // Replay what the vendor really sent (its delivery log has the URL and fields).
-    let delivered = sandbox_get(s, "callbacks").await["delivered"]
+    let delivered = s.sandbox_get("callbacks").await["delivered"]
         .as_array()
         .unwrap()
         .clone();
@@ -724,7 +665,7 @@ async fn lookups_limits_and_the_operator_endpoints() {
             .as_u16(),
         401
     );
-    let (code, list) = admin(s, "/api/admin/orders?state=", None).await;
+    let (code, list) = s.admin("/api/admin/orders?state=", None).await;
     assert_eq!(code, 200, "{list}");
     let text = list.to_string();
     assert!(
@@ -808,7 +749,7 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
     .await;
     wait_state(&s, &accepted, "unconfirmed", Duration::from_secs(60)).await;
     let xid = api_xid(&s, accepted["order_id"].as_str().unwrap());
-    assert_eq!(vendor_requests(&s, push, &xid).await.len(), 3);
+    assert_eq!(s.sandbox_calls(push, &xid).await, 3);
     assert_eq!(vendor_orders(&s, &xid).await.len(), 1);
     let fired = client()
         .post(format!("{}/__sandbox/callbacks/fire", s.sandbox_url()))
@@ -883,7 +824,7 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
         .wait_log("1 photo sets purged", Duration::from_secs(10));
     assert!(!s.worker.r2_has(&format!("orders/{id}/face")));
     // The operator's pass finds nothing left to purge.
-    let (code, report) = admin(&s, "/api/admin/reconcile", Some(json!({}))).await;
+    let (code, report) = s.admin("/api/admin/reconcile", Some(json!({}))).await;
     assert_eq!(code, 200, "{report}");
     assert_eq!(report["photos_purged"], 0, "{report}");
     assert_eq!(
@@ -892,12 +833,12 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
         0
     );
     // An operator resends it (same api_xid); the vendor takes it and asks for photos.
-    let (code, settled) = admin(
-        &s,
-        &format!("/api/admin/orders/{id}/settle"),
-        Some(json!({"action": "resend"})),
-    )
-    .await;
+    let (code, settled) = s
+        .admin(
+            &format!("/api/admin/orders/{id}/settle"),
+            Some(json!({"action": "resend"})),
+        )
+        .await;
     assert_eq!(code, 200, "{settled}");
     let waiting = wait_state(&s, &accepted, "awaiting_photos", Duration::from_secs(30)).await;
     assert_eq!(waiting["photos_wanted"], true);

@@ -11,7 +11,11 @@ use std::{
 };
 
 use futures_util::future::join_all;
-use haoka_e2e::{Face, Stack, send_retrying};
+use haoka_e2e::{
+    Face, Stack, client,
+    console::{Console, bootstrap, first_admin},
+    count, order_json, reply, send_retrying,
+};
 use serde_json::{Value, json};
 
 /// Orders with the shop's limits (1 per product, 5 in all), the sandbox's callbacks far off
@@ -31,38 +35,11 @@ fn stack() -> &'static Stack {
 
 /// A valid ID number born 1990-03-07, distinct per `seq` (000–999).
 fn id_number(seq: u32) -> String {
-    let body = format!("11010119900307{:03}", seq % 1000);
-    let check = haoka_shared::idcard::check_char(&body).expect("17 digits");
-    format!("{body}{check}")
+    haoka_e2e::id_number("19900307", seq)
 }
 
 fn order(seq: u32) -> Value {
-    json!({
-        "product_id": "2188",
-        "name": "张三",
-        "mobile": "18888888336",
-        "id_number": id_number(seq),
-        "province": "天津市",
-        "city": "天津市",
-        "district": "和平区",
-        "address": "先锋大楼 3单元 208",
-        "consent": true,
-        "consent_version": haoka_shared::consent::NOTICE_VERSION,
-    })
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client")
-}
-
-async fn json_of(resp: reqwest::Response) -> (u16, Value) {
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
+    order_json("2188", "张三", &id_number(seq), "先锋大楼 3单元 208")
 }
 
 /// `POST /api/orders` with this key, from `ip` (miniflare keeps a client's CF-Connecting-IP,
@@ -85,34 +62,7 @@ async fn submit(
         }
         req
     };
-    json_of(send_retrying(make).await).await
-}
-
-fn count(s: &Stack, sql: &str) -> i64 {
-    s.worker.query(sql)[0]["n"].as_i64().expect("a count")
-}
-
-async fn sandbox(s: &Stack, path: &str) -> Value {
-    json_of(
-        client()
-            .get(format!("{}/__sandbox/{path}", s.sandbox_url()))
-            .send()
-            .await
-            .expect("sandbox admin"),
-    )
-    .await
-    .1
-}
-
-/// How many requests the sandbox received under `path` mentioning `needle`.
-async fn upstream_calls(s: &Stack, path: &str, needle: &str) -> usize {
-    sandbox(s, &format!("requests?path={path}"))
-        .await
-        .as_array()
-        .expect("requests")
-        .iter()
-        .filter(|r| r.to_string().contains(needle))
-        .count()
+    reply(send_retrying(make).await).await
 }
 
 /// Wait (bounded) until `sql` counts `want`.
@@ -180,9 +130,9 @@ async fn parallel_orders_for_one_person_are_held_to_the_limit() {
         );
     }
     // The pre-check says so before any photo, and asks RealMe nothing: the limit is known.
-    let before = upstream_calls(s, "/api/realme/", &id_number(100)).await;
+    let before = s.sandbox_calls("/api/realme/", &id_number(100)).await;
     let ask = order(100);
-    let (code, body) = json_of(
+    let (code, body) = reply(
         send_retrying(|| {
             client()
                 .post(format!("{}/api/precheck", s.worker.url()))
@@ -205,7 +155,7 @@ async fn parallel_orders_for_one_person_are_held_to_the_limit() {
         "{body}"
     );
     assert_eq!(
-        upstream_calls(s, "/api/realme/", &id_number(100)).await,
+        s.sandbox_calls("/api/realme/", &id_number(100)).await,
         before
     );
 }
@@ -259,7 +209,7 @@ async fn reviewing_and_shipped_at_once_always_end_shipped_with_one_event_each() 
         for fields in [reviewing, shipped] {
             let url = url.clone();
             calls.push(async move {
-                json_of(
+                reply(
                     client()
                         .post(url)
                         .form(&fields)
@@ -310,7 +260,7 @@ async fn reviewing_and_shipped_at_once_always_end_shipped_with_one_event_each() 
         .as_str()
         .unwrap()
         .to_owned();
-    let (code, body) = json_of(
+    let (code, body) = reply(
         client()
             .post(format!(
                 "{}/callbacks/xingguang/{xid}/{}",
@@ -377,7 +327,7 @@ async fn duplicate_job_messages_never_send_twice_and_attempts_stay_honest() {
                 let url = format!("{}/api/admin/reconcile", s.worker.url());
                 let token = s.admin_token.clone();
                 async move {
-                    json_of(send_retrying(|| client().post(&url).bearer_auth(&token)).await).await
+                    reply(send_retrying(|| client().post(&url).bearer_auth(&token)).await).await
                 }
             });
         let reports = join_all(passes).await;
@@ -409,7 +359,7 @@ async fn duplicate_job_messages_never_send_twice_and_attempts_stay_honest() {
             row["send_attempts"], 1,
             "round {round}: {messages} messages: {row}"
         );
-        let pushes = upstream_calls(&s, "/order/api/haoteam/pushorder", "").await;
+        let pushes = s.sandbox_calls("/order/api/haoteam/pushorder", "").await;
         assert_eq!(
             pushes,
             usize::try_from(round).unwrap() + 1,
@@ -437,7 +387,7 @@ async fn guessing_an_order_locks_its_lookup() {
         let body = json!({"order_id": id, "id_last6": format!("{:06}", 900_000 + i)});
         let url = format!("{}/api/orders/lookup", s.worker.url());
         async move {
-            json_of(
+            reply(
                 client()
                     .post(url)
                     .header("CF-Connecting-IP", format!("203.0.113.{}", i + 1))
@@ -457,7 +407,7 @@ async fn guessing_an_order_locks_its_lookup() {
         .count();
     assert_eq!((misses, locked), (4, 36), "{answers:?}");
     // Now even the right answer waits out the hour.
-    let (code, body) = json_of(
+    let (code, body) = reply(
         client()
             .post(format!("{}/api/orders/lookup", s.worker.url()))
             .header("CF-Connecting-IP", "203.0.113.200")
@@ -532,7 +482,7 @@ async fn one_address_is_held_to_its_budget_and_refused_orders_cost_nothing_upstr
         Duration::from_secs(60),
     );
     for (seq, (code, _)) in &answers {
-        let calls = upstream_calls(&s, "/api/realme/", &id_number(*seq)).await;
+        let calls = s.sandbox_calls("/api/realme/", &id_number(*seq)).await;
         assert_eq!(calls, usize::from(*code == 201), "person {seq} ({code})");
     }
     // Neighbours in one IPv6 /64 share a budget; the next /64 has its own.
@@ -596,7 +546,7 @@ async fn one_address_is_held_to_its_budget_and_refused_orders_cost_nothing_upstr
     }
     assert_eq!(codes.iter().filter(|c| **c == 200).count(), 10, "{codes:?}");
     assert_eq!(codes[10], 429, "{codes:?}");
-    assert_eq!(upstream_calls(&s, "/api/realme/", &id_number(810)).await, 0);
+    assert_eq!(s.sandbox_calls("/api/realme/", &id_number(810)).await, 0);
 }
 
 #[tokio::test]
@@ -676,7 +626,7 @@ async fn turnstile_passes_refuses_and_survives_an_outage() {
     );
     for (seq, reached) in [(900, 0), (901, 0), (902, 1), (903, 0), (904, 1)] {
         assert_eq!(
-            upstream_calls(&s, "/api/realme/", &id_number(seq)).await,
+            s.sandbox_calls("/api/realme/", &id_number(seq)).await,
             reached,
             "{seq}"
         );
@@ -696,52 +646,14 @@ async fn turnstile_passes_refuses_and_survives_an_outage() {
     assert_eq!(solved.status().as_u16(), 200);
 }
 
-/// A console session's cookie and CSRF token, for the few console calls here.
-async fn sign_in(
-    s: &Stack,
-    username: &str,
-    password: &str,
-    ip: &str,
-) -> (u16, Option<(String, String)>) {
-    let resp = send_retrying(|| {
-        client()
-            .post(format!("{}/api/console/login", s.worker.url()))
-            .header("CF-Connecting-IP", ip)
-            .json(&json!({"username": username, "password": password}))
-    })
-    .await;
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("__Host-haoka_session="))
-        .map(|c| c.split(';').next().unwrap_or("").to_owned());
-    let (code, body) = json_of(resp).await;
-    let csrf = body["csrf"].as_str().map(str::to_owned);
-    (code, cookie.zip(csrf))
-}
-
 #[tokio::test]
 async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites() {
     let s = stack();
     const PW: &str = "a long enough admin password";
     // Ten first-admin requests at once: one admin.
     let boots = (0..10).map(|i| {
-        let url = format!("{}/api/console/bootstrap", s.worker.url());
-        let token = s.admin_token.clone();
-        async move {
-            json_of(
-                client()
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({"username": format!("boss{i}"), "display_name": "老板", "password": PW}))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
+        let body = json!({"username": format!("boss{i}"), "display_name": "老板", "password": PW});
+        bootstrap(s, Some(&s.admin_token), body)
     });
     let answers = join_all(boots).await;
     let created: Vec<&Value> = answers
@@ -772,7 +684,7 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
         .send()
         .await
         .unwrap();
-    let (code, refused) = json_of(plain).await;
+    let (code, refused) = reply(plain).await;
     assert_eq!(
         (code, refused["error"].as_str()),
         (403, Some("login_refused")),
@@ -801,29 +713,11 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
     );
 
     // A signed-in admin changes their own password only with the current one.
-    let (code, session) = sign_in(s, &boss, PW, "192.0.2.30").await;
-    assert_eq!(code, 200);
-    let (cookie, csrf) = session.expect("session");
-    let change = |body: Value| {
-        let (url, cookie, csrf) = (
-            format!("{}/api/console/accounts/{boss}", s.worker.url()),
-            cookie.clone(),
-            csrf.clone(),
-        );
-        async move {
-            json_of(
-                client()
-                    .post(url)
-                    .header("cookie", cookie)
-                    .header("x-haoka-csrf", csrf)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
-    };
+    let mut admin = Console::from_ip(s, "192.0.2.30");
+    let (code, body) = admin.login_retrying(&boss, PW).await;
+    assert_eq!(code, 200, "{body}");
+    let own = format!("/api/console/accounts/{boss}");
+    let change = |body: Value| admin.post(&own, body);
     let (code, body) = change(json!({"password": "another long password 1"})).await;
     assert_eq!(
         (code, body["error"].as_str()),
@@ -851,14 +745,11 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
     let guesses = (0..10u32).map(|i| {
         let boss = boss.clone();
         async move {
-            sign_in(
-                s,
-                &boss,
-                "wrong password guess",
-                &format!("198.18.0.{}", i + 1),
-            )
-            .await
-            .0
+            let mut guesser = Console::from_ip(s, &format!("198.18.0.{}", i + 1));
+            guesser
+                .login_retrying(&boss, "wrong password guess")
+                .await
+                .0
         }
     });
     let codes = join_all(guesses).await;
@@ -889,7 +780,9 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
         "each counted try got its own number: {audited:?}"
     );
     assert_eq!(audited.len(), 10, "every try is accounted for: {audited:?}");
-    let (code, _) = sign_in(s, &boss, PW2, "198.18.1.1").await;
+    let (code, _) = Console::from_ip(s, "198.18.1.1")
+        .login_retrying(&boss, PW2)
+        .await;
     assert_eq!(code, 401, "locked: even the right password is refused");
 }
 
@@ -897,49 +790,10 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
 async fn the_audit_chain_shows_a_deleted_newest_entry() {
     let s = Stack::start(&[], 600_000);
     const PW: &str = "a long enough admin password";
-    let (code, _) = json_of(
-        client()
-            .post(format!("{}/api/console/bootstrap", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .json(&json!({"username": "boss", "display_name": "老板", "password": PW}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 201);
-    let (code, session) = sign_in(&s, "boss", PW, "192.0.2.40").await;
-    assert_eq!(code, 200);
-    let (cookie, _) = session.expect("session");
-    let audit = || {
-        let (url, cookie) = (
-            format!("{}/api/console/audit", s.worker.url()),
-            cookie.clone(),
-        );
-        async move {
-            json_of(
-                client()
-                    .get(url)
-                    .header("cookie", cookie)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-            .1
-        }
-    };
+    let admin = first_admin(&s, "boss", "老板", PW).await;
+    let audit = || async { admin.get("/api/console/audit").await.1 };
     // The cron's pass writes the head (a checkpoint, and the sealed head in R2).
-    let (code, _) = json_of(
-        client()
-            .post(format!("{}/api/admin/reconcile", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 200);
+    s.reconcile().await;
     let log = audit().await;
     assert_eq!(log["chain_ok"], true, "{log}");
     let newest = count(&s, "SELECT MAX(seq) AS n FROM audit_log");
@@ -985,16 +839,7 @@ async fn ended_orders_go_with_their_events_after_their_retention() {
         1,
         Duration::from_secs(60),
     );
-    let (code, report) = json_of(
-        client()
-            .post(format!("{}/api/admin/reconcile", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(code, 200, "{report}");
+    let report = s.reconcile().await;
     assert!(report["orders_purged"].as_u64().unwrap() >= 1, "{report}");
     for (id, want) in [(&gone, 0), (&kept, 1)] {
         assert_eq!(
@@ -1014,15 +859,7 @@ async fn ended_orders_go_with_their_events_after_their_retention() {
 
 /// The admin list's masked names by order id.
 async fn listed_names(s: &Stack) -> Vec<(String, String)> {
-    let (code, list) = json_of(
-        client()
-            .get(format!("{}/api/admin/orders", s.worker.url()))
-            .bearer_auth(&s.admin_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, list) = s.admin("/api/admin/orders", None).await;
     assert_eq!(code, 200, "{list}");
     let mut names: Vec<(String, String)> = list["orders"]
         .as_array()

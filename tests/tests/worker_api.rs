@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use haoka_e2e::Workerd;
+use haoka_e2e::{Workerd, json_of, order_json};
 use serde_json::{Value, json};
 
 fn worker() -> &'static Workerd {
@@ -40,18 +40,7 @@ fn worker() -> &'static Workerd {
 }
 
 fn good() -> Value {
-    json!({
-        "product_id": "2188",
-        "name": "张三",
-        "mobile": "18888888336",
-        "id_number": "110101200007282906",
-        "province": "天津市",
-        "city": "天津市",
-        "district": "和平区",
-        "address": "先锋大楼 3单元 201",
-        "consent": true,
-        "consent_version": haoka_shared::consent::NOTICE_VERSION,
-    })
+    order_json("2188", "张三", "110101200007282906", "先锋大楼 3单元 201")
 }
 
 /// A fresh idempotency key per call.
@@ -76,8 +65,7 @@ async fn post_keyed(body: &Value, key: &str) -> (u16, Value) {
         .send()
         .await
         .expect("POST /api/orders");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.expect("JSON body"))
+    json_of(resp).await
 }
 
 fn orders_count(key_prefix: &str) -> Value {
