@@ -214,19 +214,13 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             phone_hash: prepared.phone_hash.as_deref(),
             consent_version: &body.consent.version,
             consent_sensitive: body.consent.sensitive,
-            state: patch.state,
-            verdict: patch.verdict,
-            result_sealed: sealed.as_deref(),
-            error_code: patch.error_code.as_deref(),
-            error_message: patch.error_message.as_deref(),
-            seq_id: patch.seq_id.as_deref(),
+            outcome: Settling::of(&patch, sealed.as_deref(), policy.pass_score),
             via,
             reused_from: reused.as_ref().map(|r| r.id.as_str()),
             cost_fen: cost,
             next_poll_ms: patch.next_poll_ms,
             created_at_ms: now,
             settled_at_ms: patch.settled_at_ms,
-            pass_score: policy.pass_score,
         },
     )
     .await?;
@@ -301,15 +295,7 @@ async fn settle(
         return Ok(false);
     };
     let sealed = seal(cfg, id, patch.result_json.as_deref())?;
-    let settling = Settling {
-        state: patch.state,
-        verdict: patch.verdict,
-        result_sealed: sealed.as_deref(),
-        error_code: patch.error_code.as_deref(),
-        error_message: patch.error_message.as_deref(),
-        seq_id: patch.seq_id.as_deref(),
-        pass_score: cfg.realme_pass_score,
-    };
+    let settling = Settling::of(&patch, sealed.as_deref(), cfg.realme_pass_score);
     let changed = db::checks::settle(db, id, &settling, now).await?;
     if changed {
         let detail = format!("{} by {by}", patch.verdict.unwrap_or(patch.state));

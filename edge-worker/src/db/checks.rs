@@ -2,7 +2,10 @@
 //! one conditional statement (`… WHERE state = 'pending'`), so a notification and a poll that
 //! arrive together settle it once.
 
-use haoka_edge_core::console::{Scope, checks::CheckRow};
+use haoka_edge_core::console::{
+    Scope,
+    checks::{CheckPatch, CheckRow},
+};
 use haoka_shared::api::console::{CheckBrief, CheckFilter};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -80,18 +83,8 @@ pub struct NewCheck<'a> {
     pub consent_version: &'a str,
     /// Sensitive consent given.
     pub consent_sensitive: bool,
-    /// State.
-    pub state: &'a str,
-    /// Verdict.
-    pub verdict: Option<&'a str>,
-    /// Sealed result.
-    pub result_sealed: Option<&'a str>,
-    /// Error code.
-    pub error_code: Option<&'a str>,
-    /// Error words.
-    pub error_message: Option<&'a str>,
-    /// Serial number.
-    pub seq_id: Option<&'a str>,
+    /// What its outcome writes (state, verdict, sealed result, error, serial, pass mark).
+    pub outcome: Settling<'a>,
     /// How it was answered.
     pub via: &'a str,
     /// The answer reused.
@@ -104,8 +97,6 @@ pub struct NewCheck<'a> {
     pub created_at_ms: i64,
     /// Settled.
     pub settled_at_ms: Option<i64>,
-    /// Pass mark judged with.
-    pub pass_score: f64,
 }
 
 /// Store a new check.
@@ -129,26 +120,26 @@ pub async fn insert(db: &D1Database, c: &NewCheck<'_>) -> Result<(), AppError> {
         opt(c.phone_hash),
         c.consent_version.into(),
         int(i64::from(c.consent_sensitive)),
-        c.state.into(),
-        opt(c.verdict),
-        opt(c.result_sealed),
-        opt(c.error_code),
-        opt(c.seq_id),
+        c.outcome.state.into(),
+        opt(c.outcome.verdict),
+        opt(c.outcome.result_sealed),
+        opt(c.outcome.error_code),
+        opt(c.outcome.seq_id),
         c.via.into(),
         opt(c.reused_from),
         int(c.cost_fen),
         opt_int(c.next_poll_ms),
         int(c.created_at_ms),
         opt_int(c.settled_at_ms),
-        opt(c.error_message),
-        c.pass_score.into(),
+        opt(c.outcome.error_message),
+        c.outcome.pass_score.into(),
     ])?
     .run()
     .await?;
     Ok(())
 }
 
-/// What settling a pending check writes.
+/// What a check's outcome writes: stored with a new check, or settling a pending one.
 pub struct Settling<'a> {
     /// `settled` or `failed`.
     pub state: &'a str,
@@ -164,6 +155,21 @@ pub struct Settling<'a> {
     pub seq_id: Option<&'a str>,
     /// Pass mark judged with.
     pub pass_score: f64,
+}
+
+impl<'a> Settling<'a> {
+    /// The columns of `patch`, its result sealed as `result_sealed`, judged with `pass_score`.
+    pub fn of(patch: &'a CheckPatch, result_sealed: Option<&'a str>, pass_score: f64) -> Self {
+        Settling {
+            state: patch.state,
+            verdict: patch.verdict,
+            result_sealed,
+            error_code: patch.error_code.as_deref(),
+            error_message: patch.error_message.as_deref(),
+            seq_id: patch.seq_id.as_deref(),
+            pass_score,
+        }
+    }
 }
 
 /// Settle check `id` if it is still pending (a failure costs nothing); whether it was.
