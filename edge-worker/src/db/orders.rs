@@ -164,31 +164,28 @@ pub async fn count_send(db: &D1Database, id: &str, attempt: i64) -> Result<(), A
     update(db, id, Patch::new().set("send_attempts", int(attempt))).await
 }
 
-/// Load an order by id.
-pub async fn load(db: &D1Database, id: &str) -> Result<Option<OrderRow>, AppError> {
+/// The one order a `SELECT * FROM orders WHERE <unique column> = ?1` finds.
+async fn load_one(db: &D1Database, sql: &str, value: &str) -> Result<Option<OrderRow>, AppError> {
     Ok(db
-        .prepare("SELECT * FROM orders WHERE id = ?1")
-        .bind(&[id.into()])?
+        .prepare(sql)
+        .bind(&[value.into()])?
         .first::<OrderRow>(None)
         .await?)
+}
+
+/// Load an order by id.
+pub async fn load(db: &D1Database, id: &str) -> Result<Option<OrderRow>, AppError> {
+    load_one(db, "SELECT * FROM orders WHERE id = ?1", id).await
 }
 
 /// Load an order by `api_xid`.
 pub async fn load_by_xid(db: &D1Database, api_xid: &str) -> Result<Option<OrderRow>, AppError> {
-    Ok(db
-        .prepare("SELECT * FROM orders WHERE api_xid = ?1")
-        .bind(&[api_xid.into()])?
-        .first::<OrderRow>(None)
-        .await?)
+    load_one(db, "SELECT * FROM orders WHERE api_xid = ?1", api_xid).await
 }
 
 /// Load an order by the browser's idempotency key.
 pub async fn load_by_key(db: &D1Database, key: &str) -> Result<Option<OrderRow>, AppError> {
-    Ok(db
-        .prepare("SELECT * FROM orders WHERE idempotency_key = ?1")
-        .bind(&[key.into()])?
-        .first::<OrderRow>(None)
-        .await?)
+    load_one(db, "SELECT * FROM orders WHERE idempotency_key = ?1", key).await
 }
 
 fn event(
