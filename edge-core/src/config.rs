@@ -116,6 +116,10 @@ pub struct Config {
     pub vendor_callbacks_ms: i64,
     /// An R2 photo with no live order or handoff is deleted once it is this old.
     pub orphan_grace_ms: i64,
+    /// `TEST_CLOCK=on`: the operator may move the edge's clock forward
+    /// (`POST /api/admin/clock`), so the suite waits out a time rule without sleeping. Off
+    /// unless set; never set outside the tests.
+    pub test_clock: bool,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -148,6 +152,23 @@ fn upstream(env: &dyn Lookup, name: &str) -> Result<String, ConfigError> {
         why: e.to_string(),
     })?;
     Ok(url)
+}
+
+/// `TEST_CLOCK=on` is honoured only on a stack whose vendor is on loopback (plain `http://`,
+/// which [`upstream`] allows nowhere else): a deployed edge never lets its clock be moved.
+fn test_clock(env: &dyn Lookup) -> Result<bool, ConfigError> {
+    match text(env, "TEST_CLOCK").as_deref() {
+        None | Some("off") => Ok(false),
+        Some("on") if text(env, "XINGGUANG_BASE_URL").is_some_and(|u| u.starts_with("http://")) => {
+            Ok(true)
+        }
+        Some(other) => Err(ConfigError::Refused {
+            name: "TEST_CLOCK".to_owned(),
+            why: format!(
+                "{other:?}: only `on` with the vendor on loopback (the test suite), or `off`"
+            ),
+        }),
+    }
 }
 
 /// The host part of an origin such as `https://haoka.example:8443`.
@@ -297,6 +318,7 @@ impl Config {
                 crate::sweep::ORPHAN_GRACE_MS / 1000,
             )
             .saturating_mul(1000),
+            test_clock: test_clock(env)?,
             session_life: crate::auth::Lifetimes {
                 idle_ms: number::<i64>(env, "CONSOLE_IDLE_S", 1800).saturating_mul(1000),
                 absolute_ms: number::<i64>(env, "CONSOLE_ABSOLUTE_S", 43_200).saturating_mul(1000),
@@ -372,6 +394,21 @@ mod tests {
             c.limit_total, 5,
             "a value that is not a number keeps the default"
         );
+    }
+
+    #[test]
+    fn the_test_clock_is_off_unless_asked_for_on_loopback() {
+        assert!(!load(&vars(&[])).unwrap().test_clock);
+        assert!(load(&vars(&[("TEST_CLOCK", "on")])).unwrap().test_clock);
+        let deployed = load(&vars(&[
+            ("TEST_CLOCK", "on"),
+            ("XINGGUANG_BASE_URL", "https://xg.example"),
+        ]))
+        .err();
+        assert!(
+            matches!(deployed, Some(ConfigError::Refused { name, .. }) if name == "TEST_CLOCK")
+        );
+        assert!(load(&vars(&[("TEST_CLOCK", "yes")])).is_err());
     }
 
     #[test]

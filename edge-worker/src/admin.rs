@@ -157,6 +157,35 @@ pub async fn reconcile(req: &Request, env: &Env, cfg: &Config) -> Result<Respons
     Ok(Response::from_json(&report)?)
 }
 
+/// `POST /api/admin/clock` body: how far to move the clock forward.
+#[derive(Deserialize)]
+struct MoveClock {
+    advance_ms: i64,
+}
+
+/// `POST /api/admin/clock` (test stacks only, `TEST_CLOCK=on`): move the edge's clock forward,
+/// so the suite waits out a session, a poll or a retention without sleeping. Elsewhere the
+/// endpoint does not exist.
+pub async fn clock(mut req: Request, cfg: &Config) -> Result<Response, AppError> {
+    if !cfg.test_clock {
+        return Err(Refusal::NotFound.into());
+    }
+    crate::operator::authorise(&req, cfg)?;
+    let body: MoveClock = req.json().await.map_err(|_| Refusal::BadRequest)?;
+    // Forward only, and at most a year at a time.
+    if !(1..=366 * 86_400_000).contains(&body.advance_ms) {
+        return Err(Refusal::BadRequest.into());
+    }
+    let ahead = crate::config::move_clock_forward(body.advance_ms);
+    console_log!(
+        "test clock moved forward {} ms (now {ahead} ms ahead)",
+        body.advance_ms
+    );
+    Ok(Response::from_json(
+        &serde_json::json!({ "ahead_ms": ahead, "now_ms": now_ms() }),
+    )?)
+}
+
 /// `POST /api/admin/orders/{id}/settle` body.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]

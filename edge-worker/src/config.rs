@@ -1,6 +1,8 @@
 //! Configuration and secrets, read once per invocation from the Worker's bindings; the names,
 //! defaults and checks are `haoka_edge_core::config`. Values never reach a response or a log.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 pub use haoka_edge_core::config::Config;
 use worker::Env;
 
@@ -33,9 +35,21 @@ impl FromEnv for Config {
     }
 }
 
-/// Milliseconds since the Unix epoch, from the Worker's clock.
+/// How far the test suite has moved this isolate's clock forward: 0 unless `TEST_CLOCK` is
+/// on ([`Config::test_clock`], loopback stacks only) and `POST /api/admin/clock` was called.
+static AHEAD_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Milliseconds since the Unix epoch, from the Worker's clock (plus the test clock's lead).
 pub fn now_ms() -> i64 {
-    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+    i64::try_from(worker::Date::now().as_millis())
+        .unwrap_or(i64::MAX)
+        .saturating_add(AHEAD_MS.load(Ordering::Relaxed))
+}
+
+/// Move the test clock forward by `ms`; the lead it now has. Callers check
+/// [`Config::test_clock`] first.
+pub fn move_clock_forward(ms: i64) -> i64 {
+    AHEAD_MS.fetch_add(ms, Ordering::Relaxed).saturating_add(ms)
 }
 
 /// `n` random bytes from the platform's CSPRNG.

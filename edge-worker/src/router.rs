@@ -17,6 +17,7 @@ use crate::{
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
 const ADMIN_RECONCILE: &str = "/api/admin/reconcile";
+const ADMIN_CLOCK: &str = "/api/admin/clock";
 const XINGGUANG_CALLBACKS: &str = "/callbacks/xingguang/";
 const CONSOLE_BOOTSTRAP: &str = "/api/console/bootstrap";
 const CONSOLE_LOGIN: &str = "/api/console/login";
@@ -111,6 +112,7 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
         (Method::Get, ADMIN_ORDERS) => return admin::list(&req, env, &cfg()?).await,
         (Method::Post, ADMIN_RECONCILE) => return admin::reconcile(&req, env, &cfg()?).await,
+        (Method::Post, ADMIN_CLOCK) => return admin::clock(req, &cfg()?).await,
         (Method::Post, HANDOFF_PATH) => return handoff::create(req, env, &cfg()?).await,
         (Method::Get, HANDOFF_PATH) => return handoff::status(&req, env, &cfg()?).await,
         (Method::Delete, HANDOFF_PATH) => return handoff::end(&req, env, &cfg()?).await,

@@ -633,6 +633,9 @@ impl Stack {
                 format!("{base}/turnstile/v0/api.js"),
             ),
         ];
+        // The suite moves the edge's clock instead of sleeping out a time rule
+        // ([`Stack::move_clock`]).
+        all.push(("TEST_CLOCK", "on".into()));
         // Every test comes from 127.0.0.1: the per-minute abuse budgets are wide unless a
         // test sets its own (the abuse suite runs the real defaults).
         all.extend(WIDE_BUDGETS.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -670,6 +673,21 @@ impl Stack {
         let report: serde_json::Value = resp.json().await.unwrap_or_default();
         assert_eq!(status, 200, "{report}");
         report
+    }
+
+    /// Move the edge's clock forward by `ms` (the test clock, `POST /api/admin/clock`): a
+    /// session, a poll or a retention runs out without the test sleeping.
+    pub async fn move_clock(&self, ms: i64) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/admin/clock", self.worker.url()))
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({ "advance_ms": ms }))
+            .send()
+            .await
+            .expect("POST /api/admin/clock");
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "moving the clock: {body}");
     }
 
     /// Restart the worker on the same D1 and R2 with `changes` set and `removed` unset

@@ -7,8 +7,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
-use std::time::{Duration, Instant};
-
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
 use haoka_e2e::{
     Stack,
@@ -346,30 +344,41 @@ async fn sessions_end_when_idle_or_too_old_and_sign_in_is_throttled_per_ip() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("bootstrap_done"));
     let mut admin = Console::new(&s);
     assert_eq!(admin.login("root.admin", ADMIN_PW).await.0, 200);
-    // Idle: nothing for over 2 s.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Idle: nothing for over 2 s (on the edge's clock).
+    s.move_clock(1_500).await;
+    assert_eq!(
+        admin.get("/api/console/me").await.0,
+        200,
+        "not idle yet at 1.5 s"
+    );
+    s.move_clock(2_100).await;
     let (code, body) = admin.get("/api/console/me").await;
     assert_eq!(
         (code, body["error"].as_str()),
         (401, Some("session_idle")),
         "{body}"
     );
-    // Absolute: busy every 700 ms, still over at 5 s.
+    // Absolute: busy every 700 ms (on the edge's clock), still over at 5 s.
     assert_eq!(admin.login("root.admin", ADMIN_PW).await.0, 200);
-    let started = Instant::now();
+    let mut moved = 0;
     let ended = loop {
         let (code, body) = admin.get("/api/console/me").await;
         if code != 200 {
             break (code, body);
         }
-        assert!(started.elapsed() < Duration::from_secs(8), "never expired");
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert!(moved < 8_000, "never expired");
+        s.move_clock(700).await;
+        moved += 700;
     };
     assert_eq!(
         (ended.0, ended.1["error"].as_str()),
         (401, Some("session_expired"))
     );
-    assert!(started.elapsed() >= Duration::from_millis(4500));
+    // Over at 5 s: the moved clock plus the requests' own time (well under 0.8 s).
+    assert!(
+        (4_200..=5_600).contains(&moved),
+        "expired after {moved} ms of moved clock"
+    );
 
     // Per IP: over 4 attempts a minute, a clear 429 (within two windows at most).
     let mut seen = None;

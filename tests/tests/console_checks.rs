@@ -483,7 +483,8 @@ async fn async_results_failover_reuse_consent_and_cases() {
         "{pending}"
     );
     let id = pending["id"].as_str().unwrap().to_owned();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The first poll is due after 1 s, the second later: on the edge's clock, 2.5 s pass.
+    s.move_clock(2_500).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let polled = loop {
         let (code, report) = s.admin("/api/admin/reconcile", Some(json!({}))).await;

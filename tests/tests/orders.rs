@@ -789,7 +789,10 @@ async fn vendor_faults_lose_nothing_and_duplicate_nothing() {
     )
     .await;
     wait_state(&s, &accepted, "submitted", Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A day passes on the edge's clock and the reconciler runs: nothing moves it either.
+    s.move_clock(86_400_000).await;
+    let (code, body) = s.fire_cron().await;
+    assert_eq!(code, 200, "{body}");
     assert_eq!(
         status(
             &s,

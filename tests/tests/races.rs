@@ -937,8 +937,17 @@ async fn the_pii_key_rotates_old_rows_readable_new_rows_new_key_and_the_cron_res
     assert!(after.iter().all(|(_, name)| name == "张*"), "{after:?}");
 
     // Dropping the only key that opens them is reported, and nothing is overwritten.
+    // (This worker also runs without the test clock: its endpoint is not there.)
     let k3 = format!("k3:{}", "c3".repeat(20));
-    s.restart_worker(&[("PII_KEYS", k3)], &[]);
+    s.restart_worker(&[("PII_KEYS", k3)], &["TEST_CLOCK"]);
+    let (code, body) = s
+        .admin("/api/admin/clock", Some(json!({ "advance_ms": 60_000 })))
+        .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
     let report = s.reconcile().await;
     assert_eq!(report["resealed"]["unreadable"], 8, "{report}");
     assert_eq!(report["resealed"]["moved"], 0, "{report}");
