@@ -500,7 +500,7 @@ mod tests {
             status_text: text.into(),
             status,
             reason: "收货地址不支持".into(),
-            plain: RejectReason::from_vendor_text("收货地址不支持"),
+            plain: crate::xingguang::reason_of("收货地址不支持"),
             express: Some("顺丰".into()),
             express_no: Some("SF1".into()),
         }
@@ -834,7 +834,7 @@ mod tests {
         let d = after_callback(&o, &callback(VendorStatus::Rejected, "审核失败"), NOW).unwrap();
         assert_eq!(
             d.patch.reason_code.as_deref(),
-            Some(RejectReason::from_vendor_text("收货地址不支持").as_str())
+            Some(crate::xingguang::reason_of("收货地址不支持").as_str())
         );
         assert_eq!(
             d.patch.apiorder.as_deref(),

@@ -48,6 +48,34 @@ impl VendorKind {
     }
 }
 
+/// Where the vendor named `vendor` posts an order's status: `{public_base}/callbacks/{vendor}/
+/// {api_xid}/{token}` (the token proves the path was ours to give; `crypto::callback_token`).
+pub fn callback_url(public_base: &str, vendor: &str, api_xid: &str, token: &str) -> String {
+    format!(
+        "{}{CALLBACKS}{vendor}/{api_xid}/{token}",
+        public_base.trim_end_matches('/')
+    )
+}
+
+/// The callback paths' common prefix (RealMe's `/callbacks/realme` shares it).
+pub const CALLBACKS: &str = "/callbacks/";
+
+/// For a request to `path`: the order id and token of a status callback meant for the vendor
+/// named `vendor`, or `None` when `path` is not one (another vendor's, or malformed).
+pub fn callback_target<'a>(path: &'a str, vendor: &str) -> Option<(&'a str, &'a str)> {
+    let rest = path
+        .strip_prefix(CALLBACKS)?
+        .strip_prefix(vendor)?
+        .strip_prefix('/')?;
+    let mut parts = rest.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(xid), Some(token), None) if !xid.is_empty() && !token.is_empty() => {
+            Some((xid, token))
+        }
+        _ => None,
+    }
+}
+
 /// The three photos of a 三照 product: JPEG or PNG bytes, already checked with
 /// `haoka_shared::photo::check_photo`.
 #[derive(Clone, PartialEq, Eq)]
@@ -226,6 +254,24 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_path_names_its_vendor_and_carries_the_order_and_token() {
+        let url = callback_url("https://haoka.example/", "xingguang", "HK1", "t0k");
+        assert_eq!(url, "https://haoka.example/callbacks/xingguang/HK1/t0k");
+        let path = url.trim_start_matches("https://haoka.example");
+        assert_eq!(callback_target(path, "xingguang"), Some(("HK1", "t0k")));
+        assert_eq!(callback_target(path, "acme"), None, "another vendor's path");
+        for bad in [
+            "/callbacks/xingguang/HK1",
+            "/callbacks/xingguang/HK1/t0k/more",
+            "/callbacks/xingguang//t0k",
+            "/callbacks/xingguangx/HK1/t0k",
+            "/callbacks/realme",
+        ] {
+            assert_eq!(callback_target(bad, "xingguang"), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn xingguang_is_the_default_and_unknown_vendors_are_refused() {
         assert_eq!(VendorKind::parse(""), Some(VendorKind::Xingguang));
         assert_eq!(
@@ -245,7 +291,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(cb.status, VendorStatus::Rejected);
-        assert_eq!(cb.plain, RejectReason::from_vendor_text("收货地址不支持"));
+        assert_eq!(cb.plain, crate::xingguang::reason_of("收货地址不支持"));
     }
 
     #[test]

@@ -29,6 +29,46 @@ pub const CODE_CREDENTIALS: &str = "21";
 /// Callback bodies longer than this are refused unread.
 pub const CALLBACK_MAX_BYTES: usize = 64 * 1024;
 
+/// Read Xingguang's status text (its reply's `apistatus` or a callback's status), tolerant of
+/// spacing and the common synonyms; a text we do not know is [`VendorStatus::Unknown`].
+pub fn status_of(text: &str) -> VendorStatus {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&["失败", "拒绝", "驳回", "不通过", "取消"]) {
+        VendorStatus::Rejected
+    } else if has(&["发货", "已寄出", "运输中", "已签收", "激活"]) {
+        VendorStatus::Shipped
+    } else if has(&["照片"]) {
+        VendorStatus::AwaitingPhotos
+    } else if has(&["审核"]) {
+        VendorStatus::Reviewing
+    } else if has(&["提交", "接收", "受理"]) {
+        VendorStatus::Submitted
+    } else {
+        VendorStatus::Unknown
+    }
+}
+
+/// Classify Xingguang's refusal text into the reason a customer is told in plain words.
+pub fn reason_of(text: &str) -> RejectReason {
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if has(&["地址", "配送", "偏远", "区域"]) {
+        RejectReason::Address
+    } else if has(&["照片", "图片", "人像"]) {
+        RejectReason::Photos
+    } else if has(&["年龄", "周岁"]) {
+        RejectReason::Age
+    } else if has(&["一证", "五户", "超限", "张数", "已办理"]) {
+        RejectReason::CardLimit
+    } else if has(&["号码", "选号", "haoma"]) && !has(&["手机号码不正确"]) {
+        RejectReason::Number
+    } else if has(&["身份", "实名", "姓名", "证件", "不一致", "手机号"]) {
+        RejectReason::Identity
+    } else {
+        RejectReason::Other
+    }
+}
+
 /// The integration account. Both values are edge-only secrets (API-CONTRACTS), so `Debug`
 /// shows neither.
 #[derive(Clone, PartialEq, Eq)]
@@ -126,7 +166,7 @@ pub fn parse_pushorder_reply(status: u16, body: &[u8]) -> PushOutcome {
     };
     if code != CODE_OK {
         return PushOutcome::Rejected {
-            plain: RejectReason::from_vendor_text(&reason),
+            plain: reason_of(&reason),
             code,
             reason,
         };
@@ -142,7 +182,7 @@ pub fn parse_pushorder_reply(status: u16, body: &[u8]) -> PushOutcome {
             let status = if status_text.is_empty() {
                 VendorStatus::Submitted
             } else {
-                VendorStatus::from_text(&status_text)
+                status_of(&status_text)
             };
             PushOutcome::Accepted {
                 apiorder,
@@ -244,9 +284,9 @@ pub fn parse_callback(content_type: &str, body: &[u8]) -> Result<Callback, Callb
     Ok(Callback {
         api_xid: pick(&["api_xid"]),
         apiorder: pick(&["apiorder"]),
-        status: VendorStatus::from_text(&status_text),
+        status: status_of(&status_text),
         status_text,
-        plain: RejectReason::from_vendor_text(&pick(REASON_KEYS).unwrap_or_default()),
+        plain: reason_of(&pick(REASON_KEYS).unwrap_or_default()),
         reason: pick(REASON_KEYS).unwrap_or_default(),
         express: pick(EXPRESS_KEYS),
         express_no: pick(EXPRESS_NO_KEYS),
@@ -277,6 +317,41 @@ fn form_fields(body: &[u8]) -> Option<Object> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn vendor_texts() {
+        use VendorStatus as V;
+        for (t, want) in [
+            ("已提交", V::Submitted),
+            ("待上传照片", V::AwaitingPhotos),
+            ("待补传照片", V::AwaitingPhotos),
+            (" 审核中 ", V::Reviewing),
+            ("已发货", V::Shipped),
+            ("审核失败", V::Rejected),
+            ("审核不通过", V::Rejected),
+            ("", V::Unknown),
+            ("whatever", V::Unknown),
+        ] {
+            assert_eq!(status_of(t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn reasons_in_plain_words() {
+        use RejectReason as R;
+        for (t, want) in [
+            ("收货地址不在配送范围", R::Address),
+            ("身份信息不一致", R::Identity),
+            ("手机号码不正确", R::Identity),
+            ("照片不清晰", R::Photos),
+            ("一证五户超限", R::CardLimit),
+            ("客户年龄超出范围", R::Age),
+            ("系统繁忙", R::Other),
+        ] {
+            assert_eq!(reason_of(t), want, "{t}");
+            assert_eq!(RejectReason::parse(want.as_str()), Some(want));
+            assert!(!want.zh().contains(t));
+        }
+    }
     use crate::http::FORM_CONTENT_TYPE;
 
     fn creds() -> Credentials {
@@ -612,7 +687,7 @@ mod tests {
                 status_text: "已发货".into(),
                 status: VendorStatus::Shipped,
                 reason: String::new(),
-                plain: RejectReason::from_vendor_text(""),
+                plain: reason_of(""),
                 express: Some("顺丰速运".into()),
                 express_no: Some("SF123".into()),
             })

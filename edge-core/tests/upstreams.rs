@@ -441,7 +441,7 @@ async fn remote_address_fails_review_by_callback() {
     assert_eq!(failed.status, VendorStatus::Rejected);
     assert_eq!(failed.status_text, "审核失败");
     assert_eq!(
-        RejectReason::from_vendor_text(&failed.reason),
+        haoka_edge_core::xingguang::reason_of(&failed.reason),
         RejectReason::Address
     );
 }

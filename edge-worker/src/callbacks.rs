@@ -1,11 +1,11 @@
-//! `POST /callbacks/xingguang/{api_xid}/{token}`: the vendor's status callbacks. The vendor
-//! does not sign them, so the URL's HMAC token is the authentication: a wrong token is a 404
-//! and nothing is stored. The body is stored raw (once: a repeat is recognised by its hash)
-//! and read; the state machine decides whether it moves the order. A callback is applied
-//! even when its body was seen before (a vendor's retry after our answer was lost must still
-//! land), and one that loses the compare-and-set to a concurrent callback reloads the order
-//! and applies again: the state machine refuses backward and repeated moves, so 审核中 and
-//! 已发货 arriving together always end at 已发货, with one event each.
+//! `POST /callbacks/{vendor}/{api_xid}/{token}` (`/callbacks/xingguang/…` today): the order
+//! vendor's status callbacks. The vendor does not sign them, so the URL's HMAC token is the
+//! authentication: a wrong token is a 404 and nothing is stored. The body is stored raw (once: a
+//! repeat is recognised by its hash) and read; the state machine decides whether it moves the
+//! order. A callback is applied even when its body was seen before (a vendor's retry after our
+//! answer was lost must still land), and one that loses the compare-and-set to a concurrent
+//! callback reloads the order and applies again: the state machine refuses backward and repeated
+//! moves, so 审核中 and 已发货 arriving together always end at 已发货, with one event each.
 
 use haoka_edge_core::{crypto, orders, vendor::Callback};
 use haoka_shared::ids;
@@ -26,17 +26,14 @@ fn ok(msg: &str) -> Result<Response, AppError> {
     Ok(Response::from_json(&json!({ "code": 200, "msg": msg }))?)
 }
 
-/// Handle one callback; `rest` is the path after `/callbacks/xingguang/`.
-pub async fn xingguang(
+/// Handle one status callback of the order vendor (`vendor::callback_target` read the path).
+pub async fn order_vendor(
     mut req: Request,
     env: &Env,
     cfg: &Config,
-    rest: &str,
+    api_xid: &str,
+    token: &str,
 ) -> Result<Response, AppError> {
-    let mut parts = rest.split('/');
-    let (Some(api_xid), Some(token), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(AppError::NotFound);
-    };
     if !ids::is_valid_id(api_xid)
         || !crypto::verify_callback_token(&cfg.callback_key, api_xid, token)
     {

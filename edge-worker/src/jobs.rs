@@ -301,11 +301,11 @@ async fn send(
     let phone = open(cfg, order, "mobile_enc", &order.mobile_enc)?;
     let id_number = open(cfg, order, "id_number_enc", &order.id_number_enc)?;
     let address = open(cfg, order, "address_enc", &order.address_enc)?;
-    let callback_url = format!(
-        "{}/callbacks/xingguang/{}/{}",
-        cfg.public_base.trim_end_matches('/'),
-        order.api_xid,
-        haoka_edge_core::crypto::callback_token(&cfg.callback_key, &order.api_xid)
+    let callback_url = haoka_edge_core::vendor::callback_url(
+        &cfg.public_base,
+        cfg.vendor().name(),
+        &order.api_xid,
+        &haoka_edge_core::crypto::callback_token(&cfg.callback_key, &order.api_xid),
     );
     let push = PushOrder {
         name: &name,

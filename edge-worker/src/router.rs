@@ -18,7 +18,6 @@ use crate::{
 const ADMIN_ORDERS: &str = "/api/admin/orders";
 const ADMIN_RECONCILE: &str = "/api/admin/reconcile";
 const ADMIN_CLOCK: &str = "/api/admin/clock";
-const XINGGUANG_CALLBACKS: &str = "/callbacks/xingguang/";
 const CONSOLE_BOOTSTRAP: &str = "/api/console/bootstrap";
 const CONSOLE_LOGIN: &str = "/api/console/login";
 const CONSOLE_LOGOUT: &str = "/api/console/logout";
@@ -172,9 +171,15 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         }
         _ => {}
     }
-    if let Some(rest) = path.strip_prefix(XINGGUANG_CALLBACKS) {
+    if path.starts_with(haoka_edge_core::vendor::CALLBACKS) {
+        let cfg = cfg()?;
+        let Some((api_xid, token)) =
+            haoka_edge_core::vendor::callback_target(path, cfg.vendor().name())
+        else {
+            return Err(AppError::NotFound);
+        };
         return match method {
-            Method::Post => callbacks::xingguang(req, env, &cfg()?, rest).await,
+            Method::Post => callbacks::order_vendor(req, env, &cfg, api_xid, token).await,
             _ => Err(AppError::MethodNotAllowed),
         };
     }

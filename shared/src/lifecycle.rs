@@ -132,7 +132,8 @@ impl OrderState {
     }
 }
 
-/// An order status as the vendor words it (its reply's `apistatus` or a callback's status).
+/// An order status at the vendor, vendor-neutral (each vendor's module reads its own words into
+/// it: Xingguang's are `haoka_edge_core::xingguang::status_of`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VendorStatus {
@@ -148,27 +149,6 @@ pub enum VendorStatus {
     Rejected,
     /// A text we do not know: stored, never acted on.
     Unknown,
-}
-
-impl VendorStatus {
-    /// Read the vendor's status text (tolerant of spacing and the common synonyms).
-    pub fn from_text(text: &str) -> VendorStatus {
-        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-        if has(&["失败", "拒绝", "驳回", "不通过", "取消"]) {
-            VendorStatus::Rejected
-        } else if has(&["发货", "已寄出", "运输中", "已签收", "激活"]) {
-            VendorStatus::Shipped
-        } else if has(&["照片"]) {
-            VendorStatus::AwaitingPhotos
-        } else if has(&["审核"]) {
-            VendorStatus::Reviewing
-        } else if has(&["提交", "接收", "受理"]) {
-            VendorStatus::Submitted
-        } else {
-            VendorStatus::Unknown
-        }
-    }
 }
 
 /// What can happen to an order.
@@ -293,26 +273,6 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// Classify the vendor's reason text.
-    pub fn from_vendor_text(text: &str) -> RejectReason {
-        let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-        if has(&["地址", "配送", "偏远", "区域"]) {
-            RejectReason::Address
-        } else if has(&["照片", "图片", "人像"]) {
-            RejectReason::Photos
-        } else if has(&["年龄", "周岁"]) {
-            RejectReason::Age
-        } else if has(&["一证", "五户", "超限", "张数", "已办理"]) {
-            RejectReason::CardLimit
-        } else if has(&["号码", "选号", "haoma"]) && !has(&["手机号码不正确"]) {
-            RejectReason::Number
-        } else if has(&["身份", "实名", "姓名", "证件", "不一致", "手机号"]) {
-            RejectReason::Identity
-        } else {
-            RejectReason::Other
-        }
-    }
-
     /// Stable code (stored in D1, sent to the browser).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -572,41 +532,5 @@ mod tests {
             assert!(!s.label_zh().is_empty() && !s.label_en().is_empty());
         }
         assert_eq!(OrderState::parse("nope"), None);
-    }
-
-    #[test]
-    fn vendor_texts() {
-        use VendorStatus as V;
-        for (t, want) in [
-            ("已提交", V::Submitted),
-            ("待上传照片", V::AwaitingPhotos),
-            ("待补传照片", V::AwaitingPhotos),
-            (" 审核中 ", V::Reviewing),
-            ("已发货", V::Shipped),
-            ("审核失败", V::Rejected),
-            ("审核不通过", V::Rejected),
-            ("", V::Unknown),
-            ("whatever", V::Unknown),
-        ] {
-            assert_eq!(VendorStatus::from_text(t), want, "{t}");
-        }
-    }
-
-    #[test]
-    fn reasons_in_plain_words() {
-        use RejectReason as R;
-        for (t, want) in [
-            ("收货地址不在配送范围", R::Address),
-            ("身份信息不一致", R::Identity),
-            ("手机号码不正确", R::Identity),
-            ("照片不清晰", R::Photos),
-            ("一证五户超限", R::CardLimit),
-            ("客户年龄超出范围", R::Age),
-            ("系统繁忙", R::Other),
-        ] {
-            assert_eq!(RejectReason::from_vendor_text(t), want, "{t}");
-            assert_eq!(RejectReason::parse(want.as_str()), Some(want));
-            assert!(!want.zh().contains(t));
-        }
     }
 }
