@@ -24,6 +24,7 @@ pub mod realme;
 mod reply;
 pub mod retry;
 pub mod settings;
+pub mod sql;
 pub mod sweep;
 pub mod turnstile;
 pub mod vendor;

@@ -21,7 +21,7 @@ use crate::{
     body::read_json,
     config::{Config, DB, now_ms, random},
     console::{self, Actor},
-    db,
+    db::{self, Run},
     error::AppError,
 };
 
@@ -127,7 +127,7 @@ pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Res
     if !may_see(&who, &case) {
         return Err(console::forbidden(env, cfg, req, &who, &format!("case {id}")).await);
     }
-    let checks = db::checks::of_case(&db, id).await?;
+    let checks = db.rows(haoka_edge_core::sql::checks::of_case(id)).await?;
     Ok(Response::from_json(&CaseDetail {
         case: case.view(),
         checks,

@@ -2,7 +2,7 @@
 //! (failing over to RealMe `mobilecheck` when its centre is busy). What a run needs, what is
 //! kept, reuse, outcomes, polling and time-outs are decided in
 //! `haoka_edge_core::console::checks`; requests are built and replies read by
-//! `haoka_edge_core::checks` and `phone3`; rows live in `db::checks`. This file reads the
+//! `haoka_edge_core::checks` and `phone3`; statements are `haoka_edge_core::sql::checks`. This file reads the
 //! request, calls those, sends, stores and audits. Asynchronous checks settle by RealMe's
 //! signed notification (`/callbacks/realme`) or by the cron's `checkresult` polling, whichever
 //! comes first, and time out otherwise. Images and carrier secrets are sent, never stored.
@@ -18,6 +18,7 @@ use haoka_edge_core::{
         },
     },
     crypto, phone3,
+    sql::checks as sql,
     verdict::Verdict as Phone3Verdict,
 };
 use haoka_shared::{
@@ -35,7 +36,7 @@ use crate::{
     body::{body_bytes, read_json},
     config::{Config, DB, now_ms, random},
     console::{self, Actor},
-    db::{self, checks::Settling},
+    db::{self, Run},
     error::AppError,
     ratelimit,
     upstream::{Transport, execute},
@@ -171,7 +172,11 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
     // The same question lately: answer from that result, free (not for a step of a carrier
     // task, whose answer changes as the task goes on).
     let reused = if checks::reusable(&body.check) {
-        db::checks::latest_answer(&db, &prepared.question, now - policy.reuse_ms).await?
+        db.one(sql::latest_answer(
+            &prepared.question,
+            now - policy.reuse_ms,
+        ))
+        .await?
     } else {
         None
     };
@@ -191,7 +196,9 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
             };
             let patch = core::checks::outcome_patch(&ran.outcome, &policy, now);
             let cost = if patch.charged {
-                db::checks::price(&db, core::checks::priced_as(&body.check, ran.via)).await?
+                db.one(sql::price(core::checks::priced_as(&body.check, ran.via)))
+                    .await?
+                    .map_or(0, |p| p.fen)
             } else {
                 0
             };
@@ -199,30 +206,27 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         }
     };
     let sealed = seal(cfg, &id, patch.result_json.as_deref())?;
-    db::checks::insert(
-        &db,
-        &db::checks::NewCheck {
-            id: &id,
-            case_id: body.case_id.as_deref(),
-            agent: &who.username,
-            store: &who.store,
-            check_name: &body.check,
-            inputs_enc: &inputs_enc,
-            inputs_masked: &prepared.masked_json,
-            question_hash: &prepared.question,
-            id_hash: prepared.id_hash.as_deref(),
-            phone_hash: prepared.phone_hash.as_deref(),
-            consent_version: &body.consent.version,
-            consent_sensitive: body.consent.sensitive,
-            outcome: Settling::of(&patch, sealed.as_deref(), policy.pass_score),
-            via,
-            reused_from: reused.as_ref().map(|r| r.id.as_str()),
-            cost_fen: cost,
-            next_poll_ms: patch.next_poll_ms,
-            created_at_ms: now,
-            settled_at_ms: patch.settled_at_ms,
-        },
-    )
+    db.run(sql::insert(&sql::NewCheck {
+        id: &id,
+        case_id: body.case_id.as_deref(),
+        agent: &who.username,
+        store: &who.store,
+        check_name: &body.check,
+        inputs_enc: &inputs_enc,
+        inputs_masked: &prepared.masked_json,
+        question_hash: &prepared.question,
+        id_hash: prepared.id_hash.as_deref(),
+        phone_hash: prepared.phone_hash.as_deref(),
+        consent_version: &body.consent.version,
+        consent_sensitive: body.consent.sensitive,
+        outcome: sql::Settling::of(&patch, sealed.as_deref(), policy.pass_score),
+        via,
+        reused_from: reused.as_ref().map(|r| r.id.as_str()),
+        cost_fen: cost,
+        next_poll_ms: patch.next_poll_ms,
+        created_at_ms: now,
+        settled_at_ms: patch.settled_at_ms,
+    }))
     .await?;
     let detail = core::checks::run_detail(&body.check, &patch, reused.is_some());
     audit::append(
@@ -234,7 +238,8 @@ pub async fn run(mut req: Request, env: &Env, cfg: &Config) -> Result<Response, 
         &detail,
     )
     .await?;
-    let row = db::checks::load(&db, &id)
+    let row = db
+        .one(sql::load(&id))
         .await?
         .ok_or(Refusal::CheckNotFound)?;
     Ok(Response::from_json(&view_of(cfg, &row))?.with_status(201))
@@ -250,9 +255,7 @@ fn may_see(who: &Actor, row: &CheckRow) -> bool {
 pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    let row = db::checks::load(&db, id)
-        .await?
-        .ok_or(Refusal::CheckNotFound)?;
+    let row = db.one(sql::load(id)).await?.ok_or(Refusal::CheckNotFound)?;
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, cfg, req, &who, &format!("check {id}")).await);
     }
@@ -277,7 +280,10 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
         )
     });
     let scope = core::scope(who.role, &who.username, &who.store);
-    let rows = db::checks::list(&env.d1(DB)?, &scope, &filter, q_hashes).await?;
+    let rows = env
+        .d1(DB)?
+        .rows(sql::list(&scope, &filter, q_hashes))
+        .await?;
     let checks = rows.iter().map(|r| view_of(cfg, r)).collect();
     Ok(Response::from_json(&Checks { checks })?)
 }
@@ -295,8 +301,12 @@ async fn settle(
         return Ok(false);
     };
     let sealed = seal(cfg, id, patch.result_json.as_deref())?;
-    let settling = Settling::of(&patch, sealed.as_deref(), cfg.realme_pass_score);
-    let changed = db::checks::settle(db, id, &settling, now).await?;
+    let settling = sql::Settling::of(&patch, sealed.as_deref(), cfg.realme_pass_score);
+    let changed = !db
+        .run(sql::settle(id, &settling, now))
+        .await?
+        .rows
+        .is_empty();
     if changed {
         let detail = format!("{} by {by}", patch.verdict.unwrap_or(patch.state));
         audit::note(db, &cfg.audit_key, "realme", "check_settled", id, &detail).await;
@@ -323,7 +333,7 @@ pub async fn notification(mut req: Request, env: &Env, cfg: &Config) -> Result<R
     };
     let db = env.d1(DB)?;
     if ids::is_valid_id(&note.order_id) {
-        let row = db::checks::load(&db, &note.order_id).await?;
+        let row = db.one(sql::load(&note.order_id)).await?;
         match row.as_ref().and_then(core::checks::answered_by) {
             Some(c) => {
                 settle(&db, cfg, &note.order_id, &note.outcome(c), "notification").await?;
@@ -341,10 +351,10 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
     let db = env.d1(DB)?;
     let now = now_ms();
     let mut settled = 0;
-    for row in &db::checks::due(&db, now).await? {
+    for row in &db.rows(sql::due(now)).await? {
         let (check, run_on, today) = match core::checks::poll_step(row, &policy, now) {
             PollStep::TimeOut => {
-                if db::checks::time_out(&db, &row.id, now).await? {
+                if !db.run(sql::time_out(&row.id, now)).await?.rows.is_empty() {
                     audit::note(
                         &db,
                         &cfg.audit_key,
@@ -384,7 +394,7 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<usize, AppError> {
             // Not yet (or not known yet): look again later, a little later each time.
             _ => {
                 let at = core::checks::next_poll_ms(row.polls, &policy, now);
-                db::checks::poll_later(&db, &row.id, at).await?;
+                db.run(sql::poll_later(&row.id, at)).await?;
             }
         }
     }
@@ -404,15 +414,15 @@ pub async fn reveal(
     let body: Reveal = read_json(&mut req, 4096).await?;
     let reason = core::checks::reveal_reason(&body.reason)?;
     let db = env.d1(DB)?;
-    let row = db::checks::load(&db, id)
-        .await?
-        .ok_or(Refusal::CheckNotFound)?;
+    let row = db.one(sql::load(id)).await?.ok_or(Refusal::CheckNotFound)?;
     if !may_see(&who, &row) {
         return Err(console::forbidden(env, cfg, &req, &who, &format!("reveal {id}")).await);
     }
-    let sealed = db::checks::sealed_inputs(&db, id)
+    let sealed = db
+        .one(sql::sealed_inputs(id))
         .await?
-        .ok_or(Refusal::CheckNotFound)?;
+        .ok_or(Refusal::CheckNotFound)?
+        .inputs_enc;
     let value =
         core::checks::reveal_value(&cfg.sealer, id, &sealed, &body.field).map_err(|e| match e {
             RevealError::Refused(r) => AppError::Refused(r),
@@ -454,9 +464,9 @@ pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError
     let inputs_cutoff = now - cfg.check_inputs_ms;
     let records_cutoff = now - cfg.check_records_ms;
     let purged = Purged {
-        inputs_cleared: db::checks::clear_inputs(&db, inputs_cutoff).await?
+        inputs_cleared: db.run(sql::clear_inputs(inputs_cutoff)).await?.rows.len()
             + db::cases::clear_subjects(&db, inputs_cutoff).await?,
-        checks: db::checks::delete_old(&db, records_cutoff).await?,
+        checks: db.run(sql::delete_old(records_cutoff)).await?.rows.len(),
         cases: db::cases::delete_closed(&db, records_cutoff).await?,
         audit: audit::purge(&db, &cfg.audit_key, now - cfg.audit_ms).await?,
     };
