@@ -73,7 +73,17 @@ fi
 [[ -x "$ESBUILD_BIN" ]] || die "esbuild missing at $ESBUILD_BIN after npm ci"
 [[ -x node_modules/.bin/wasm-opt ]] || die "wasm-opt (npm binaryen) missing after npm ci"
 
-# 4. Chromium + chromedriver for the browser tests, from Debian.
+# 4. SQLite's library, which edge-core's native tests run the D1 statements on (rusqlite links
+# Debian's libsqlite3 instead of compiling the bundled C source).
+if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
+  say "installing libsqlite3-dev from Debian"
+  sudo_cmd=""
+  [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+  { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libsqlite3-dev >/dev/null; } \
+    || die "could not install libsqlite3-dev (needs root and Debian's registry)"
+fi
+
+# 5. Chromium + chromedriver for the browser tests, from Debian.
 if $want_browser; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing chromium and chromium-driver from Debian"

@@ -15,7 +15,18 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod accounts;
+pub mod audit;
+pub mod budgets;
+pub mod cases;
 pub mod checks;
+pub mod handoffs;
+pub mod orders;
+pub mod prechecks;
+pub mod products;
+pub mod reports;
+pub mod settings;
+pub mod upkeep;
 #[cfg(test)]
 pub(crate) mod sqlite;
 

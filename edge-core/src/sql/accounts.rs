@@ -1,0 +1,1 @@
+//! The `accounts` statements (being moved here from the worker's `db::accounts`).

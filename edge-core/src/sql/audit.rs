@@ -1,0 +1,1 @@
+//! The `audit` statements (being moved here from the worker's `db::audit`).

@@ -1,0 +1,1 @@
+//! The `budgets` statements (being moved here from the worker's `db::budgets`).

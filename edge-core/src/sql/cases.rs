@@ -1,0 +1,1 @@
+//! The `cases` statements (being moved here from the worker's `db::cases`).

@@ -1,0 +1,1 @@
+//! The `handoffs` statements (being moved here from the worker's `db::handoffs`).

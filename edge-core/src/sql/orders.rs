@@ -1,0 +1,1 @@
+//! The `orders` statements (being moved here from the worker's `db::orders`).

@@ -1,0 +1,1 @@
+//! The `prechecks` statements (being moved here from the worker's `db::prechecks`).

@@ -1,0 +1,1 @@
+//! The `products` statements (being moved here from the worker's `db::products`).

@@ -1,0 +1,1 @@
+//! The `reports` statements (being moved here from the worker's `db::reports`).

@@ -1,0 +1,1 @@
+//! The `settings` statements (being moved here from the worker's `db::settings`).

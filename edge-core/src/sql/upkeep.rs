@@ -1,0 +1,1 @@
+//! The `upkeep` statements (being moved here from the worker's `db::upkeep`).
