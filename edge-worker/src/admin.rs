@@ -2,6 +2,10 @@
 //! {ADMIN_TOKEN}`: list orders by state (PII masked), and settle an order stuck in 待确认 —
 //! confirm the vendor has it, resend it with the same `api_xid`, or close it.
 
+use haoka_edge_core::sql::{
+    self,
+    orders::{OrderRow, Patch},
+};
 use haoka_shared::{
     lifecycle::{Input, OrderState, RejectReason, Source},
     mask,
@@ -12,10 +16,7 @@ use worker::{Env, Request, Response, console_log};
 
 use crate::{
     config::{Config, DB, now_ms},
-    db::{
-        int,
-        orders::{self as store, OrderRow, Patch},
-    },
+    db::Run,
     error::AppError,
     jobs,
     pii::open,
@@ -139,7 +140,14 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
     };
     let now = now_ms();
     let before = now - q.older_than_min.unwrap_or(0).clamp(0, 525_600) * 60_000;
-    let orders = store::for_operator(&env.d1(DB)?, state, before, q.flagged == Some(true)).await?;
+    let orders = env
+        .d1(DB)?
+        .rows(sql::orders::for_operator(
+            state,
+            before,
+            q.flagged == Some(true),
+        ))
+        .await?;
     let rows = orders
         .iter()
         .map(|o| row(cfg, o, now))
@@ -211,37 +219,45 @@ pub async fn settle(
     let actor = operator(&req, env, cfg, true).await?;
     let action: Settle = crate::body::read_json(&mut req, 4096).await?;
     let db = env.d1(DB)?;
-    let order = store::load(&db, order_id)
+    let order = db
+        .one(sql::orders::load(order_id))
         .await?
         .ok_or(Refusal::OrderNotFound)?;
     let now = now_ms();
     let (input, patch, detail) = match &action {
         Settle::Confirm { apiorder } => {
-            let mut p = Patch::new();
-            if let Some(a) = apiorder
-                .as_deref()
-                .filter(|a| haoka_shared::ids::is_valid_id(a))
-            {
-                p = p.set("apiorder", a);
-            }
+            let p = Patch {
+                apiorder: apiorder
+                    .clone()
+                    .filter(|a| haoka_shared::ids::is_valid_id(a)),
+                ..Patch::default()
+            };
             (Input::OperatorConfirm, p, "operator: vendor has it")
         }
         Settle::Resend => (
             Input::OperatorResend,
-            Patch::new()
-                .set("send_attempts", int(0))
-                .set("next_try_ms", int(now)),
+            Patch {
+                send_attempts: Some(0),
+                next_try_ms: Some(Some(now)),
+                ..Patch::default()
+            },
             "operator: resend with the same api_xid",
         ),
         Settle::Close => (
             Input::OperatorClose,
-            Patch::new().set("reason_code", RejectReason::Operator.as_str()),
+            Patch {
+                reason_code: Some(RejectReason::Operator.as_str().to_owned()),
+                ..Patch::default()
+            },
             "operator: closed",
         ),
     };
-    let Some(to) =
-        store::transition(&db, &order, input, Source::Operator, detail, patch, now).await?
-    else {
+    let moved = match sql::orders::transition(&order, input, Source::Operator, detail, &patch, now)?
+    {
+        Some(t) => sql::orders::changed(&db.atomically(t.stmts).await?).then_some(t.to),
+        None => None,
+    };
+    let Some(to) = moved else {
         return Err(Refusal::SettleNotApplicable.into());
     };
     console_log!("settled id={} -> {}", order.id, to.as_str());

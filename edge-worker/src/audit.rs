@@ -1,20 +1,20 @@
 //! The console's audit log in D1 (rules in `haoka_edge_core::audit`): appending to the keyed
 //! chain, the retention purge that records where it cut, the chain head written to R2 and to
 //! `audit_checkpoints` on every cron pass, and reading a page verified from the nearest
-//! checkpoint.
+//! checkpoint. Statements are `haoka_edge_core::sql::audit`.
 
-use haoka_edge_core::audit::{self, Checkpoint, Entry, GENESIS};
+use haoka_edge_core::{
+    audit::{self, Checkpoint, Entry, GENESIS},
+    sql::audit::{self as sql, Row},
+};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, Env, console_error, console_warn};
 
 use crate::{
     config::{PHOTOS, now_ms},
-    db::audit as store,
+    db::Run,
     error::AppError,
 };
-
-/// One stored row.
-pub use store::Row;
 
 /// The R2 object holding the chain head as the last cron pass saw it (JSON [`SealedHead`]).
 const HEAD_KEY: &str = "audit/head.json";
@@ -41,7 +41,7 @@ pub async fn append(
             let jitter = crate::config::random::<1>()?[0] % 16;
             worker::Delay::from(std::time::Duration::from_millis(u64::from(jitter) + 1)).await;
         }
-        let (seq, prev) = match store::last(db).await? {
+        let (seq, prev) = match db.one(sql::last()).await? {
             Some(l) => (l.seq + 1, l.hash),
             None => first_link(db).await?,
         };
@@ -54,7 +54,7 @@ pub async fn append(
             detail: detail.to_owned(),
         };
         let hash = audit::hash(key, &prev, &entry);
-        if store::insert(db, &entry, &prev, &hash).await? {
+        if sql::stored(&db.run(sql::insert(&entry, &prev, &hash)).await?) {
             return Ok(());
         }
     }
@@ -64,7 +64,8 @@ pub async fn append(
 /// The first entry of an empty table: after the newest purge if everything was purged,
 /// else entry 1 after [`GENESIS`].
 async fn first_link(db: &D1Database) -> Result<(i64, String), AppError> {
-    Ok(store::latest_purge(db)
+    Ok(db
+        .one(sql::latest_purge())
         .await?
         .map_or((1, GENESIS.to_owned()), |p| (p.upto + 1, p.cut_hash)))
 }
@@ -88,11 +89,12 @@ pub async fn note(
 /// a sealed record of where the chain was cut (the delete trigger refuses any entry no purge
 /// record covers). Returns how many went.
 pub async fn purge(db: &D1Database, key: &str, cutoff_ms: i64) -> Result<usize, AppError> {
-    let Some(cut) = store::purge_cut(db, cutoff_ms).await? else {
+    let Some(cut) = db.one(sql::purge_cut(cutoff_ms)).await? else {
         return Ok(0);
     };
     let seal = audit::purge_seal(key, cut.seq, &cut.hash);
-    store::purge(db, cut.seq, &cut.hash, &seal, now_ms()).await?;
+    db.atomically(sql::purge(cut.seq, &cut.hash, &seal, now_ms()))
+        .await?;
     Ok(usize::try_from(cut.n).unwrap_or(0))
 }
 
@@ -106,7 +108,7 @@ struct SealedHead {
 
 /// Every cron pass: the newest entry becomes a sealed checkpoint in D1 and the head in R2.
 pub async fn checkpoint(env: &Env, db: &D1Database, key: &str) -> Result<(), AppError> {
-    let Some(last) = store::last(db).await? else {
+    let Some(last) = db.one(sql::last()).await? else {
         return Ok(());
     };
     let cp = Checkpoint {
@@ -114,7 +116,7 @@ pub async fn checkpoint(env: &Env, db: &D1Database, key: &str) -> Result<(), App
         hash: last.hash,
     };
     let seal = audit::checkpoint_seal(key, &cp);
-    store::insert_checkpoint(db, &cp, now_ms()).await?;
+    db.run(sql::insert_checkpoint(&cp, now_ms())).await?;
     let head = SealedHead {
         seq: cp.seq,
         hash: cp.hash,
@@ -161,17 +163,17 @@ pub struct Page {
 /// (or from the first entry kept, anchored by genesis or the newest purge), up to the page's
 /// newest entry; and the R2 head must still be in the table.
 pub async fn page(env: &Env, db: &D1Database, key: &str, before: i64) -> Result<Page, AppError> {
-    let mut page = store::before(db, before, PAGE).await?;
+    let mut page = db.rows(sql::before(before, PAGE)).await?;
     page.reverse();
     let chain = match (page.first(), page.last()) {
-        (Some(first), Some(last)) => verify_span(db, key, first.seq, last.seq).await?,
+        (Some(first), Some(last)) => verify_span(db, key, first.entry.seq, last.entry.seq).await?,
         _ => Ok(()),
     };
     let tail = match r2_head(env, key).await? {
         None => Ok(()),
         Some(Err(seq)) => Err(seq),
         Some(Ok(head)) => {
-            let found = store::hash_at(db, head.seq).await?;
+            let found = db.one(sql::hash_at(head.seq)).await?.map(|h| h.hash);
             audit::tail_ok(&head, found.as_deref())
         }
     };
@@ -189,11 +191,11 @@ async fn verify_span(
     from: i64,
     to: i64,
 ) -> Result<Result<(), i64>, AppError> {
-    let checkpoints = store::checkpoints_upto(db, from).await?;
+    let checkpoints = db.rows(sql::checkpoints_upto(from)).await?;
     if let Some(cp) = audit::nearest(&checkpoints, from) {
         // From the checkpoint's own entry: its hash must be the checkpoint's, and each entry
         // from there is checked under the key.
-        let span = store::span(db, cp.seq, to).await?;
+        let span = db.rows(sql::span(cp.seq, to)).await?;
         let links: Vec<_> = span.iter().map(Row::link).collect();
         if links.first().map(|l| l.2.as_str()) != Some(cp.hash.as_str()) {
             return Ok(Err(cp.seq));
@@ -201,12 +203,17 @@ async fn verify_span(
         let anchor = links.first().map(|l| l.1.clone());
         return Ok(audit::verify(key, &links, anchor.as_deref()));
     }
-    let first = store::first_seq(db).await?.unwrap_or(from);
-    let anchor = match audit::head_anchor(key, first, store::latest_purge(db).await?.as_ref()) {
+    let first = db
+        .one(sql::first_seq())
+        .await?
+        .and_then(|f| f.seq)
+        .unwrap_or(from);
+    let purge = db.one(sql::latest_purge()).await?;
+    let anchor = match audit::head_anchor(key, first, purge.as_ref()) {
         Ok(a) => a,
         Err(seq) => return Ok(Err(seq)),
     };
-    let span = store::span(db, first, to).await?;
+    let span = db.rows(sql::span(first, to)).await?;
     let links: Vec<_> = span.iter().map(Row::link).collect();
     Ok(audit::verify(key, &links, Some(&anchor)))
 }

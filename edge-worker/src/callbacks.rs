@@ -7,14 +7,18 @@
 //! callback reloads the order and applies again: the state machine refuses backward and repeated
 //! moves, so 审核中 and 已发货 arriving together always end at 已发货, with one event each.
 
-use haoka_edge_core::{crypto, orders, vendor::Callback};
+use haoka_edge_core::{
+    crypto, orders,
+    sql::{self, orders::OrderRow},
+    vendor::Callback,
+};
 use haoka_shared::ids;
 use serde_json::json;
 use worker::{Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
-    db::orders as store,
+    db::Run,
     error::AppError,
     jobs,
 };
@@ -41,26 +45,25 @@ pub async fn order_vendor(
         return Err(AppError::NotFound);
     }
     let db = env.d1(DB)?;
-    let Some(order) = store::load_by_xid(&db, api_xid).await? else {
+    let Some(order) = db.one(sql::orders::load_by_xid(api_xid)).await? else {
         return Err(AppError::NotFound);
     };
     let body = crate::body::body_bytes(&mut req, MAX_BODY).await?;
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let parsed = cfg.vendor().read_callback(&content_type, &body);
     let now = now_ms();
-    let new = store::store_callback(
-        &db,
-        &order.id,
-        &crypto::fingerprint(&[&body]),
-        &content_type,
-        &String::from_utf8_lossy(&body),
-        parsed
+    let stored = sql::orders::store_callback(&sql::orders::NewCallback {
+        order_id: &order.id,
+        body_hash: &crypto::fingerprint(&[&body]),
+        content_type: &content_type,
+        raw: &String::from_utf8_lossy(&body),
+        status_text: parsed
             .as_ref()
             .map(|c| c.status_text.as_str())
             .unwrap_or(""),
-        now,
-    )
-    .await?;
+        received_ms: now,
+    });
+    let new = db.run(stored).await?.changes != 0;
     let repeat = !new;
     let cb = match parsed {
         Ok(cb) => cb,
@@ -76,7 +79,8 @@ pub async fn order_vendor(
             Applied::Raced => {
                 // Another callback moved the order between our read and our write: read it
                 // again and apply this one to what it is now.
-                order = store::load(&db, &order.id)
+                order = db
+                    .one(sql::orders::load(&order.id))
                     .await?
                     .ok_or(AppError::NotFound)?;
             }
@@ -100,12 +104,7 @@ enum Applied {
     Raced,
 }
 
-async fn apply(
-    env: &Env,
-    order: &store::OrderRow,
-    cb: &Callback,
-    now: i64,
-) -> Result<Applied, AppError> {
+async fn apply(env: &Env, order: &OrderRow, cb: &Callback, now: i64) -> Result<Applied, AppError> {
     let Some(decision) = orders::after_callback(&order.snapshot()?, cb, now) else {
         console_log!(
             "callback id={} status={} does not apply in {}",

@@ -1,13 +1,14 @@
 //! Cases, as routes: the checks run for one customer, optionally linked to an order, closed by
 //! the agent or their lead as approved, rejected or needing new photos, with a reason. Who may
 //! see or work on one, and what opening and closing need, is decided in
-//! `haoka_edge_core::console::cases`; rows live in `db::cases`.
+//! `haoka_edge_core::console::cases`; statements are `haoka_edge_core::sql::cases`.
 
 use haoka_edge_core::{
     auth::Permission,
     checks::Subject,
     console::{self as core, cases::CaseRow},
     crypto::CASE_SUBJECT,
+    sql::cases as sql,
 };
 use haoka_shared::{
     api::console::{CaseDetail, Cases, CloseCase, NewCase},
@@ -21,7 +22,7 @@ use crate::{
     body::read_json,
     config::{Config, DB, now_ms, random},
     console::{self, Actor},
-    db::{self, Run},
+    db::Run,
     error::AppError,
 };
 
@@ -43,9 +44,7 @@ pub async fn may_use(
     db: &D1Database,
     id: &str,
 ) -> Result<Subject, AppError> {
-    let case = db::cases::load(db, id)
-        .await?
-        .ok_or(Refusal::CaseNotFound)?;
+    let case = db.one(sql::load(id)).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_work_on(who, &case) {
         return Err(console::forbidden(env, cfg, req, who, &format!("case {id}")).await);
     }
@@ -82,24 +81,20 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
             .map_err(|e| AppError::Internal(format!("seal case subject: {e}")))?
     };
     let db = env.d1(DB)?;
-    db::cases::insert(
-        &db,
-        &db::cases::NewCase {
-            id: &id,
-            agent: &who.username,
-            store: &who.store,
-            subject_masked: &masked,
-            subject_enc: &subject_enc,
-            subject_parts: &parts,
-            order_id: body.order_id.as_deref(),
-            now,
-        },
-    )
+    db.run(sql::insert(&sql::NewCase {
+        id: &id,
+        agent: &who.username,
+        store: &who.store,
+        subject_masked: &masked,
+        subject_enc: &subject_enc,
+        subject_parts: &parts,
+        order_id: body.order_id.as_deref(),
+        created_at_ms: now,
+        updated_at_ms: now,
+    }))
     .await?;
     audit::append(&db, &cfg.audit_key, &who.username, "case_open", &id, "").await?;
-    let case = db::cases::load(&db, &id)
-        .await?
-        .ok_or(Refusal::CaseNotFound)?;
+    let case = db.one(sql::load(&id)).await?.ok_or(Refusal::CaseNotFound)?;
     Ok(Response::from_json(&case.view())?.with_status(201))
 }
 
@@ -112,7 +107,10 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned());
     let scope = core::scope(who.role, &who.username, &who.store);
-    let rows = db::cases::list(&env.d1(DB)?, &scope, state.as_deref()).await?;
+    let rows = env
+        .d1(DB)?
+        .rows(sql::list(&scope, state.as_deref()))
+        .await?;
     let cases = rows.iter().map(CaseRow::view).collect();
     Ok(Response::from_json(&Cases { cases })?)
 }
@@ -121,9 +119,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
 pub async fn get(req: &Request, env: &Env, cfg: &Config, id: &str) -> Result<Response, AppError> {
     let who = console::actor(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    let case = db::cases::load(&db, id)
-        .await?
-        .ok_or(Refusal::CaseNotFound)?;
+    let case = db.one(sql::load(id)).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_see(&who, &case) {
         return Err(console::forbidden(env, cfg, req, &who, &format!("case {id}")).await);
     }
@@ -144,14 +140,17 @@ pub async fn close(
     let who = console::actor_for_change(&req, env, cfg).await?;
     let body: CloseCase = read_json(&mut req, 2048).await?;
     let db = env.d1(DB)?;
-    let case = db::cases::load(&db, id)
-        .await?
-        .ok_or(Refusal::CaseNotFound)?;
+    let case = db.one(sql::load(id)).await?.ok_or(Refusal::CaseNotFound)?;
     if !may_work_on(&who, &case) {
         return Err(console::forbidden(env, cfg, &req, &who, &format!("close case {id}")).await);
     }
     let (decision, reason) = core::cases::closing(&body)?;
-    if !db::cases::close(&db, id, decision, reason, &who.username, now_ms()).await? {
+    if db
+        .run(sql::close(id, decision, reason, &who.username, now_ms()))
+        .await?
+        .rows
+        .is_empty()
+    {
         return Err(Refusal::CaseClosed.into());
     }
     audit::append(
@@ -163,8 +162,6 @@ pub async fn close(
         &format!("{decision}: {reason}"),
     )
     .await?;
-    let case = db::cases::load(&db, id)
-        .await?
-        .ok_or(Refusal::CaseNotFound)?;
+    let case = db.one(sql::load(id)).await?.ok_or(Refusal::CaseNotFound)?;
     Ok(Response::from_json(&case.view())?)
 }

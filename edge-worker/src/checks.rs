@@ -18,7 +18,7 @@ use haoka_edge_core::{
         },
     },
     crypto, phone3,
-    sql::checks as sql,
+    sql::{cases as cases_sql, checks as sql},
     verdict::Verdict as Phone3Verdict,
 };
 use haoka_shared::{
@@ -36,7 +36,7 @@ use crate::{
     body::{body_bytes, read_json},
     config::{Config, DB, now_ms, random},
     console::{self, Actor},
-    db::{self, Run},
+    db::Run,
     error::AppError,
     ratelimit,
     upstream::{Transport, execute},
@@ -465,9 +465,16 @@ pub async fn purge(env: &Env, cfg: &Config, now: i64) -> Result<Purged, AppError
     let records_cutoff = now - cfg.check_records_ms;
     let purged = Purged {
         inputs_cleared: db.run(sql::clear_inputs(inputs_cutoff)).await?.rows.len()
-            + db::cases::clear_subjects(&db, inputs_cutoff).await?,
+            + db.run(cases_sql::clear_subjects(inputs_cutoff))
+                .await?
+                .rows
+                .len(),
         checks: db.run(sql::delete_old(records_cutoff)).await?.rows.len(),
-        cases: db::cases::delete_closed(&db, records_cutoff).await?,
+        cases: db
+            .run(cases_sql::delete_closed(records_cutoff))
+            .await?
+            .rows
+            .len(),
         audit: audit::purge(&db, &cfg.audit_key, now - cfg.audit_ms).await?,
     };
     if purged.inputs_cleared + purged.checks + purged.cases + purged.audit > 0 {

@@ -1,14 +1,15 @@
 //! The agent console's accounts and sessions (rules in `haoka_edge_core::auth`, decisions in
-//! `haoka_edge_core::console::accounts`, statements in `db::accounts`): the first admin
-//! (created with the operator token), sign-in with lockout and per-IP throttling, the session
-//! cookie and its CSRF token, sign-out (here and everywhere), and account management by admins
-//! and leads. Every permission is checked per request, from the account's row (a role change
-//! counts at once); a refusal is a 403 and an audit entry.
+//! `haoka_edge_core::console::accounts`, statements in `haoka_edge_core::sql::accounts`): the
+//! first admin (created with the operator token), sign-in with lockout and per-IP throttling,
+//! the session cookie and its CSRF token, sign-out (here and everywhere), and account
+//! management by admins and leads. Every permission is checked per request, from the account's
+//! row (a role change counts at once); a refusal is a 403 and an audit entry.
 
 use haoka_edge_core::{
     auth::{self, CSRF_HEADER, PasswordError, Permission, Role, Session},
     console::accounts::{self, AccountRecord, Denied, SignIn, SignInGate, Who},
     crypto, handoff,
+    sql::accounts::{self as sql, NewRow, NewSession},
 };
 use haoka_shared::{
     api::console::{AccountChange, Accounts, Audit, AuditEntry, Login, Me, NewAccount},
@@ -20,10 +21,7 @@ use crate::{
     audit,
     body::read_json,
     config::{Config, DB, now_ms, random},
-    db::{
-        self,
-        accounts::{NewRow, NewSession},
-    },
+    db::Run,
     error::AppError,
     passwords, ratelimit,
 };
@@ -84,7 +82,8 @@ pub async fn actor(req: &Request, env: &Env, cfg: &Config) -> Result<Actor, AppE
         .filter(|t| handoff::token_shape_ok(t, handoff::TOKEN_BYTES))
         .ok_or(Refusal::NotSignedIn)?;
     let db = env.d1(DB)?;
-    let row = db::accounts::session(&db, &token_hash(cfg, token))
+    let row = db
+        .one(sql::session(&token_hash(cfg, token)))
         .await?
         .ok_or(Refusal::NotSignedIn)?;
     let session = Session {
@@ -94,15 +93,17 @@ pub async fn actor(req: &Request, env: &Env, cfg: &Config) -> Result<Actor, AppE
     let live = match session.check(now_ms(), cfg.session_life) {
         Ok(live) => live,
         Err(end) => {
-            db::accounts::end_session(&db, &row.token_hash).await?;
+            db.run(sql::end_session(&row.token_hash)).await?;
             return Err(end.refusal().into());
         }
     };
-    let account = db::accounts::load(&db, &row.username)
+    let account = db
+        .one(sql::load(&row.username))
         .await?
         .filter(|a| !a.is_disabled())
         .ok_or(Refusal::NotSignedIn)?;
-    db::accounts::touch_session(&db, &row.token_hash, live.seen_ms).await?;
+    db.run(sql::touch_session(&row.token_hash, live.seen_ms))
+        .await?;
     Ok(Actor {
         role: role_of(&account)?,
         username: account.username,
@@ -207,11 +208,11 @@ async fn insert_account(
 ) -> Result<Option<AccountRecord>, AppError> {
     let valid = accounts::check_new(a)?;
     let only_admin = when == Insert::OnlyAdmin;
-    if only_admin && db::accounts::working_admin(db).await? {
+    if only_admin && sql::any_working(db.one(sql::working_admins()).await?) {
         // The cheap early answer; the insert below decides for certain.
         return Ok(None);
     }
-    if db::accounts::load(db, &valid.username).await?.is_some() {
+    if db.one(sql::load(&valid.username)).await?.is_some() {
         return Err(Refusal::AccountExists.into());
     }
     let phc = passwords::hash(&a.password).await?;
@@ -222,13 +223,13 @@ async fn insert_account(
         store: &valid.store,
         password: &phc,
     };
-    if !db::accounts::insert(db, &row, now_ms(), only_admin).await? {
-        if only_admin && db::accounts::working_admin(db).await? {
+    if !sql::inserted(&db.run(sql::insert(&row, now_ms(), only_admin)).await?) {
+        if only_admin && sql::any_working(db.one(sql::working_admins()).await?) {
             return Ok(None);
         }
         return Err(Refusal::AccountExists.into());
     }
-    db::accounts::load(db, &valid.username)
+    db.one(sql::load(&valid.username))
         .await?
         .ok_or_else(|| AppError::Internal("account vanished".into()))
         .map(Some)
@@ -286,7 +287,7 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
     let now = now_ms();
     // One answer (`bad_credentials`) for a wrong password, an unknown name and a locked account
     // alike, after the same work: the sign-in form tells no one which names exist or are locked.
-    let loaded = db::accounts::load(&db, &username).await?;
+    let loaded = db.one(sql::load(&username)).await?;
     let account = match accounts::sign_in_gate(&username, loaded.as_ref(), now) {
         SignInGate::Verify(account) => account,
         SignInGate::Unknown => {
@@ -316,7 +317,10 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
     let rehash = match accounts::sign_in(account, matched) {
         SignIn::Welcome { rehash } => rehash,
         SignIn::Wrong => {
-            let failures = db::accounts::count_failure(&db, &username, now).await?;
+            let failures = db
+                .one(sql::count_failure(&username, now))
+                .await?
+                .map_or(0, |r| r.failures);
             let detail = format!("failures={failures}");
             audit::note(&db, key, &username, "login_failed", &username, &detail).await;
             return Err(Refusal::BadCredentials.into());
@@ -339,7 +343,8 @@ pub async fn login(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
         csrf: &csrf,
         ip_hash: &ratelimit::address_hash(&req, cfg)?,
     };
-    db::accounts::sign_in(&db, &started, new_hash.as_deref(), now).await?;
+    db.atomically(sql::sign_in(&started, new_hash.as_deref(), now))
+        .await?;
     audit::append(&db, key, &username, "login", &username, "").await?;
     let session = Session {
         created_ms: now,
@@ -370,7 +375,7 @@ fn signed_out() -> Result<Response, AppError> {
 pub async fn logout(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = actor_for_change(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    db::accounts::end_session(&db, &who.token_hash).await?;
+    db.run(sql::end_session(&who.token_hash)).await?;
     let name = &who.username;
     audit::append(&db, &cfg.audit_key, name, "logout", name, "").await?;
     signed_out()
@@ -380,7 +385,7 @@ pub async fn logout(req: &Request, env: &Env, cfg: &Config) -> Result<Response, 
 pub async fn logout_all(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let who = actor_for_change(req, env, cfg).await?;
     let db = env.d1(DB)?;
-    db::accounts::end_sessions(&db, &who.username).await?;
+    db.run(sql::end_sessions(&who.username)).await?;
     let name = &who.username;
     audit::append(&db, &cfg.audit_key, name, "logout_all", name, "").await?;
     signed_out()
@@ -392,7 +397,7 @@ pub async fn list_accounts(req: &Request, env: &Env, cfg: &Config) -> Result<Res
     let Some(scope) = accounts::list_scope(who.who()) else {
         return Err(forbidden(env, cfg, req, &who, "list accounts").await);
     };
-    let rows = db::accounts::list(&env.d1(DB)?, scope.store()).await?;
+    let rows = env.d1(DB)?.rows(sql::list(scope.store())).await?;
     let now = now_ms();
     let accounts = rows.iter().map(|a| a.view(now)).collect();
     Ok(Response::from_json(&Accounts { accounts })?)
@@ -437,7 +442,7 @@ pub async fn change_account(
     let who = actor_for_change(&req, env, cfg).await?;
     let body: AccountChange = read_json(&mut req, MAX_JSON_BYTES).await?;
     let db = env.d1(DB)?;
-    let Some(account) = db::accounts::load(&db, username).await? else {
+    let Some(account) = db.one(sql::load(username)).await? else {
         let d = accounts::missing_account(who.who());
         return Err(denied(env, cfg, &req, &who, d).await);
     };
@@ -468,10 +473,11 @@ pub async fn change_account(
         }
         None => account.password.clone(),
     };
-    db::accounts::update(&db, &account.username, &plan, &password, now_ms()).await?;
+    db.run(sql::update(&account.username, &plan, &password, now_ms()))
+        .await?;
     // A disabled account or a new password ends every session of the account.
     if plan.ends_sessions() {
-        db::accounts::end_sessions(&db, &account.username).await?;
+        db.run(sql::end_sessions(&account.username)).await?;
     }
     audit::append(
         &db,
@@ -482,7 +488,8 @@ pub async fn change_account(
         &plan.detail(),
     )
     .await?;
-    let row = db::accounts::load(&db, &account.username)
+    let row = db
+        .one(sql::load(&account.username))
         .await?
         .ok_or(Refusal::AccountNotFound)?;
     Ok(Response::from_json(&row.view(now_ms()))?)
@@ -506,12 +513,12 @@ pub async fn audit_log(req: &Request, env: &Env, cfg: &Config) -> Result<Respons
         .rows
         .into_iter()
         .map(|r| AuditEntry {
-            seq: r.seq,
-            at_ms: r.at_ms,
-            actor: r.actor,
-            action: r.action,
-            target: r.target,
-            detail: r.detail,
+            seq: r.entry.seq,
+            at_ms: r.entry.at_ms,
+            actor: r.entry.actor,
+            action: r.entry.action,
+            target: r.entry.target,
+            detail: r.entry.detail,
         })
         .collect();
     Ok(Response::from_json(&Audit {

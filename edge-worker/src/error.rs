@@ -125,3 +125,10 @@ pub const fn limit_error(limit: haoka_edge_core::budget::Limit) -> AppError {
         haoka_edge_core::budget::Limit::Total => Refusal::OrderLimitTotal,
     })
 }
+
+/// A stored order in no known state is a data error (HTTP 500), wherever a row is read.
+impl From<haoka_edge_core::sql::orders::UnknownState> for AppError {
+    fn from(e: haoka_edge_core::sql::orders::UnknownState) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}

@@ -1,13 +1,14 @@
 //! The desktop → phone photo handoff's endpoints (rules in `haoka_edge_core::handoff`):
 //! the desktop opens one and gets a QR code; the phone claims the link once and uploads the
 //! photos; the desktop polls, fetches each photo and ends the handoff. Tokens are stored as
-//! keyed hashes only; photos sit in R2 under `handoffs/{id}/{part}` until the desktop ends the
-//! handoff or the cron purges it at expiry.
+//! keyed hashes only (statements: `haoka_edge_core::sql::handoffs`); photos sit in R2 under
+//! `handoffs/{id}/{part}` until the desktop ends the handoff or the cron purges it at expiry.
 
 use haoka_capture_core::{PhotoSlot, QualityFlag, QualityFlags, dims::dimensions};
 use haoka_edge_core::{
     crypto,
     handoff::{self, Handoff, HandoffError, LINK_TOKEN_BYTES, TOKEN_BYTES, mask_parts, parts_mask},
+    sql::handoffs::{self as sql, HandoffRow as Row},
 };
 use haoka_shared::{
     api::{
@@ -23,7 +24,7 @@ use worker::{D1Database, Env, Request, Response, console_log};
 use crate::{
     body::{body_bytes, read_json},
     config::{Config, DB, PHOTOS, now_ms, random},
-    db::handoffs::{self as store, HandoffRow as Row},
+    db::Run,
     error::AppError,
     photos, ratelimit,
 };
@@ -54,7 +55,8 @@ fn bearer(req: &Request) -> Result<String, AppError> {
 async fn desk(req: &Request, env: &Env, cfg: &Config) -> Result<(D1Database, Row), AppError> {
     let token = bearer(req)?;
     let db = env.d1(DB)?;
-    let row = store::by_desk_hash(&db, &hash(cfg, "handoff-desk", &token))
+    let row = db
+        .one(sql::by_desk_hash(&hash(cfg, "handoff-desk", &token)))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     if row.state().purgeable(now_ms()) {
@@ -77,16 +79,16 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let phone_url = handoff::phone_url(&cfg.public_base, &link_token);
     let qr_svg = handoff::qr_svg(&phone_url)
         .ok_or_else(|| AppError::Internal("the phone link does not fit a QR code".into()))?;
-    store::insert(
-        &env.d1(DB)?,
-        &id,
-        &hash(cfg, "handoff-desk", &desk_token),
-        &hash(cfg, "handoff-link", &link_token),
-        i64::from(wanted),
-        now,
-        state.expires_at_ms,
-    )
-    .await?;
+    env.d1(DB)?
+        .run(sql::insert(&sql::NewHandoff {
+            id: &id,
+            desk_hash: &hash(cfg, "handoff-desk", &desk_token),
+            link_hash: &hash(cfg, "handoff-link", &link_token),
+            wanted: i64::from(wanted),
+            created_at_ms: now,
+            expires_at_ms: state.expires_at_ms,
+        }))
+        .await?;
     console_log!(
         "handoff opened id={id} photos={}",
         mask_parts(wanted).join(",")
@@ -110,21 +112,22 @@ pub async fn claim(mut req: Request, env: &Env, cfg: &Config) -> Result<Response
     }
     let db = env.d1(DB)?;
     let link_hash = hash(cfg, "handoff-link", &body.token);
-    let row = store::by_link_hash(&db, &link_hash)
+    let row = db
+        .one(sql::by_link_hash(&link_hash))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
     let claimed = row.state().claim(now).map_err(HandoffError::refusal)?;
     let upload_token = handoff::token(&random::<TOKEN_BYTES>()?);
     // Single use even when two phones race: only the update that finds it unclaimed wins.
-    let won = store::claim(
-        &db,
-        &row.id,
-        &hash(cfg, "handoff-upload", &upload_token),
-        now,
-    )
-    .await?;
-    if !won {
+    let done = db
+        .run(sql::claim(
+            &row.id,
+            &hash(cfg, "handoff-upload", &upload_token),
+            now,
+        ))
+        .await?;
+    if !sql::won(&done) {
         return Err(Refusal::HandoffClaimed.into());
     }
     console_log!("handoff claimed id={}", row.id);
@@ -178,7 +181,8 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let token = bearer(&req)?;
     let db = env.d1(DB)?;
-    let row = store::by_upload_hash(&db, &hash(cfg, "handoff-upload", &token))
+    let row = db
+        .one(sql::by_upload_hash(&hash(cfg, "handoff-upload", &token)))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     let now = now_ms();
@@ -202,9 +206,8 @@ pub async fn upload(
         .await?;
     // Recorded only while the handoff still exists: a desktop that ended it (or the purge)
     // while this photo was on its way has deleted the objects it knew of, so this one goes too.
-    let recorded = store::add_photo(
-        &db,
-        &store::Received {
+    let done = db
+        .atomically(sql::add_photo(&sql::Received {
             handoff_id: &row.id,
             part,
             bit: i64::from(bit),
@@ -213,10 +216,9 @@ pub async fn upload(
             height: i64::from(size.height),
             flag: &flag,
             at_ms: now,
-        },
-    )
-    .await?;
-    if !recorded {
+        }))
+        .await?;
+    if !sql::recorded(&done) {
         env.bucket(PHOTOS)?.delete(key(&row.id, part)).await?;
         console_log!(
             "handoff photo id={} part={part}: the handoff ended meanwhile",
@@ -234,7 +236,7 @@ pub async fn upload(
 /// `GET /api/handoff`: what the desktop waits for.
 pub async fn status(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let (db, row) = desk(req, env, cfg).await?;
-    let received = store::photos(&db, &row.id).await?;
+    let received = db.rows(sql::photos(&row.id)).await?;
     let state = row.state();
     let reply = HandoffStatus {
         photos: mask_parts(state.wanted)
@@ -295,14 +297,16 @@ pub async fn photo(
 async fn forget(env: &Env, db: &D1Database, id: &str) -> Result<(), AppError> {
     let keys: Vec<String> = handoff::PARTS.iter().map(|p| key(id, p)).collect();
     env.bucket(PHOTOS)?.delete_multiple(keys).await?;
-    store::delete(db, id).await
+    db.atomically(sql::delete(id)).await?;
+    Ok(())
 }
 
 /// `DELETE /api/handoff`: the desktop has the photos (or gave up); nothing is kept (204).
 pub async fn end(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     let token = bearer(req)?;
     let db = env.d1(DB)?;
-    let row = store::by_desk_hash(&db, &hash(cfg, "handoff-desk", &token))
+    let row = db
+        .one(sql::by_desk_hash(&hash(cfg, "handoff-desk", &token)))
         .await?
         .ok_or(Refusal::HandoffNotFound)?;
     forget(env, &db, &row.id).await?;
@@ -313,9 +317,9 @@ pub async fn end(req: &Request, env: &Env, cfg: &Config) -> Result<Response, App
 /// The cron's purge: every expired handoff, its photos first. Returns how many.
 pub async fn purge(env: &Env, now: i64) -> Result<usize, AppError> {
     let db = env.d1(DB)?;
-    let expired = store::expired(&db, now).await?;
-    for id in &expired {
-        forget(env, &db, id).await?;
+    let expired = db.rows(sql::expired(now)).await?;
+    for h in &expired {
+        forget(env, &db, &h.id).await?;
     }
     Ok(expired.len())
 }

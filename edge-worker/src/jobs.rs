@@ -11,6 +11,10 @@
 
 use haoka_edge_core::orders::{self, Decision, Effect, Work};
 use haoka_edge_core::retry;
+use haoka_edge_core::sql::{
+    self,
+    orders::{OrderRow, Patch},
+};
 use haoka_edge_core::vendor::{GetimgOutcome, PushOrder, PushOutcome};
 use haoka_shared::lifecycle::{OrderState, Source};
 use serde::{Deserialize, Serialize};
@@ -18,10 +22,7 @@ use worker::{D1Database, Env, MessageBatch, MessageExt, console_error, console_l
 
 use crate::{
     config::{Config, DB, FromEnv, JOBS, now_ms, random},
-    db::{
-        int,
-        orders::{self as store, OrderRow, Patch},
-    },
+    db::Run,
     error::AppError,
     photos,
     pii::open,
@@ -43,7 +44,8 @@ impl Lease {
     /// ours (then nothing may be sent).
     async fn renew(&self, db: &D1Database, order_id: &str, calls: u32) -> Result<bool, AppError> {
         let ms = retry::lease_ms(self.timeout_ms).saturating_mul(i64::from(calls.max(1)));
-        let ours = store::renew(db, order_id, &self.owner, now_ms(), ms).await?;
+        let renewed = sql::orders::renew(order_id, &self.owner, now_ms(), ms);
+        let ours = db.run(renewed).await?.changes > 0;
         if !ours {
             console_warn!("advance {order_id}: lease lost before an upstream call; stopping");
         }
@@ -138,8 +140,18 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
 
 /// Back a failed order off; flag it once it keeps failing.
 async fn failed(env: &Env, order_id: &str) -> Result<(), AppError> {
-    let failures =
-        store::job_failed(&env.d1(DB)?, order_id, now_ms(), retry::JOB_FLAG_AFTER).await?;
+    let db = env.d1(DB)?;
+    let now = now_ms();
+    let failures = db
+        .one(sql::orders::job_failed(
+            order_id,
+            now,
+            retry::JOB_FLAG_AFTER,
+        ))
+        .await?
+        .map_or(0, |r| r.job_failures);
+    db.run(sql::orders::back_off(order_id, failures, now))
+        .await?;
     if failures >= retry::JOB_FLAG_AFTER {
         console_warn!(
             "order {order_id} failed {failures} background steps in a row: flagged for an operator (GET /api/admin/orders?flagged=true)"
@@ -150,7 +162,9 @@ async fn failed(env: &Env, order_id: &str) -> Result<(), AppError> {
 
 /// A message the queue gave up on: its order is flagged for an operator.
 async fn flag_dead(env: &Env, order_id: &str) -> Result<(), AppError> {
-    store::flag(&env.d1(DB)?, order_id, now_ms()).await?;
+    env.d1(DB)?
+        .run(sql::orders::flag(order_id, now_ms()))
+        .await?;
     console_warn!(
         "order {order_id}: its job reached the dead-letter queue; flagged for an operator"
     );
@@ -170,20 +184,18 @@ pub async fn advance(
         owner: haoka_edge_core::handoff::token(&random::<16>()?),
         timeout_ms: cfg.upstream_timeout_ms,
     };
-    if !store::lease(
-        &db,
+    let taken = sql::orders::lease(
         order_id,
         &lease.owner,
         now,
         retry::lease_ms(cfg.upstream_timeout_ms),
-    )
-    .await?
-    {
+    );
+    if db.run(taken).await?.changes == 0 {
         console_log!("advance {order_id}: leased elsewhere");
         return Ok(());
     }
     let result = step(env, cfg, order_id, source, &lease).await;
-    store::release(&db, order_id, &lease.owner).await?;
+    db.run(sql::orders::release(order_id, &lease.owner)).await?;
     result
 }
 
@@ -195,7 +207,8 @@ async fn step(
     lease: &Lease,
 ) -> Result<(), AppError> {
     let db = env.d1(DB)?;
-    let mut order = store::load(&db, order_id)
+    let mut order = db
+        .one(sql::orders::load(order_id))
         .await?
         .ok_or_else(|| AppError::Internal(format!("no order {order_id}")))?;
     if !retry::due(order.next_try_ms, now_ms(), source == Source::Operator)
@@ -220,7 +233,8 @@ async fn step(
         if !go_on.goes_on(apply(env, &db, &order, decision, now_ms()).await?) {
             break;
         }
-        order = store::load(&db, order_id)
+        order = db
+            .one(sql::orders::load(order_id))
             .await?
             .ok_or_else(|| AppError::Internal(format!("no order {order_id}")))?;
     }
@@ -228,7 +242,7 @@ async fn step(
         forget_photos(env, &order.id).await?;
     }
     if order.job_failures > 0 {
-        store::job_ok(&db, order_id).await?;
+        db.run(sql::orders::job_ok(order_id)).await?;
     }
     console_log!("advance {order_id}: done in {}", order.state);
     Ok(())
@@ -245,9 +259,16 @@ pub async fn apply(
 ) -> Result<Option<OrderState>, AppError> {
     let patch = Patch::from(&d.patch);
     let reached = match &d.change {
-        Some(m) => store::transition(db, order, m.input, m.source, &m.detail, patch, now).await?,
+        Some(m) => {
+            match sql::orders::transition(order, m.input, m.source, &m.detail, &patch, now)? {
+                Some(t) => sql::orders::changed(&db.atomically(t.stmts).await?).then_some(t.to),
+                None => None,
+            }
+        }
         None => {
-            store::update(db, &order.id, patch).await?;
+            if let Some(s) = sql::orders::update(&order.id, &patch) {
+                db.run(s).await?;
+            }
             None
         }
     };
@@ -323,7 +344,7 @@ async fn send(
     let req = vendor.push_request(&push);
     let attempt = order.send_attempts + 1;
     // Count the attempt before sending: a crash mid-send still counts towards 待确认.
-    store::count_send(&db, &order.id, attempt).await?;
+    db.run(sql::orders::count_send(&order.id, attempt)).await?;
     let outcome = match upstream::execute(&req, cfg.upstream_timeout_ms).await {
         Transport::Reply { status, body } => vendor.read_push(status, &body),
         Transport::Failed { why } => PushOutcome::Unknown { why },
@@ -376,14 +397,14 @@ async fn upload_photos(env: &Env, cfg: &Config, order: &OrderRow) -> Result<Deci
 /// Delete the order's photos from R2 and mark them gone.
 pub async fn forget_photos(env: &Env, order_id: &str) -> Result<(), AppError> {
     photos::delete(env, order_id).await?;
-    store::update(
-        &env.d1(DB)?,
-        order_id,
-        Patch::new()
-            .set("photos", int(0))
-            .set("photos_expire_ms", wasm_bindgen::JsValue::NULL),
-    )
-    .await?;
+    let gone = Patch {
+        photos: Some(false),
+        photos_expire_ms: Some(None),
+        ..Patch::default()
+    };
+    if let Some(s) = sql::orders::update(order_id, &gone) {
+        env.d1(DB)?.run(s).await?;
+    }
     console_log!("photos deleted id={order_id}");
     Ok(())
 }

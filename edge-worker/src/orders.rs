@@ -5,7 +5,14 @@
 
 use haoka_capture_core::QualityFlags;
 use haoka_edge_core::budget::{self, Action, Limit, limit_reached};
-use haoka_edge_core::{crypto, vendor::Photos};
+use haoka_edge_core::{
+    crypto::{self, SealedColumn},
+    sql::{
+        self,
+        orders::{Limits, NewOrder, OrderRow, Patch},
+    },
+    vendor::Photos,
+};
 use haoka_shared::{
     Field, FieldIssue, ValidationError,
     api::{
@@ -19,16 +26,12 @@ use haoka_shared::{
     refusal::Refusal,
 };
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Request, RequestInit, Response, console_log};
 
 use crate::{
     body::{body_bytes, parse_json},
     config::{Config, DB, now_ms, random},
-    db::{
-        int,
-        orders::{self as store, Limits, OrderRow, Patch},
-    },
+    db::Run,
     error::AppError,
     jobs, photos,
     pii::open,
@@ -153,31 +156,28 @@ async fn limit_refusal(
     id_hash: &str,
     product_id: &str,
 ) -> Result<AppError, AppError> {
-    let (same, total) = store::open_counts(db, id_hash, product_id).await?;
+    let (same, total) = sql::orders::same_and_total(
+        db.one(sql::orders::open_counts(id_hash, product_id))
+            .await?,
+    );
     Ok(crate::error::limit_error(
         limit_reached(same, total, cfg.limit_per_product, cfg.limit_total).unwrap_or(Limit::Total),
     ))
 }
 
-fn sealed_columns(
-    cfg: &Config,
-    id: &str,
-    valid: &ValidDraft,
-) -> Result<Vec<(&'static str, JsValue)>, AppError> {
-    let mut cols = Vec::new();
-    for (column, value) in [
-        (crypto::ORDER_NAME, &valid.name),
-        (crypto::ORDER_MOBILE, &valid.mobile),
-        (crypto::ORDER_ID_NUMBER, &valid.id_number),
-        (crypto::ORDER_ADDRESS, &valid.address),
-    ] {
-        let sealed = cfg
-            .sealer
+/// The draft's personal data sealed for order `id`: name, mobile, ID number, address.
+fn sealed_columns(cfg: &Config, id: &str, valid: &ValidDraft) -> Result<[String; 4], AppError> {
+    let seal = |column: SealedColumn, value: &str| {
+        cfg.sealer
             .seal(&column.aad_for(id), value, random::<12>()?)
-            .map_err(|e| AppError::Internal(format!("seal {}: {e}", column.column)))?;
-        cols.push((column.column, JsValue::from_str(&sealed)));
-    }
-    Ok(cols)
+            .map_err(|e| AppError::Internal(format!("seal {}: {e}", column.column)))
+    };
+    Ok([
+        seal(crypto::ORDER_NAME, &valid.name)?,
+        seal(crypto::ORDER_MOBILE, &valid.mobile)?,
+        seal(crypto::ORDER_ID_NUMBER, &valid.id_number)?,
+        seal(crypto::ORDER_ADDRESS, &valid.address)?,
+    ])
 }
 
 /// `POST /api/orders`: validate, store once per idempotency key, answer at once; the pre-check
@@ -197,7 +197,7 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         hashed.push(f.as_bytes());
     }
     let hash = crypto::fingerprint(&hashed);
-    if let Some(existing) = store::load_by_key(&db, &key).await? {
+    if let Some(existing) = db.one(sql::orders::load_by_key(&key)).await? {
         return repeat(&existing, &hash, cfg);
     }
 
@@ -219,7 +219,10 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     // holds the limit atomically.
     let asker = ratelimit::asker(&req, cfg, &key).await?;
     ratelimit::spend(env, cfg, Action::Order, &asker.client(Some(&id_hash))).await?;
-    let (same, total) = store::open_counts(&db, &id_hash, &product.pid).await?;
+    let (same, total) = sql::orders::same_and_total(
+        db.one(sql::orders::open_counts(&id_hash, &product.pid))
+            .await?,
+    );
     if let Some(limit) = limit_reached(same, total, cfg.limit_per_product, cfg.limit_total) {
         return Err(crate::error::limit_error(limit));
     }
@@ -228,45 +231,42 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let id = ids::mint_id("HK", now, &random::<10>()?);
     let api_xid = ids::mint_id("XG", now, &random::<10>()?);
     let keep_photos = photos.as_ref().filter(|_| product.needs_photos);
-    let mut columns: Vec<(&'static str, JsValue)> = vec![
-        ("id", id.as_str().into()),
-        ("api_xid", api_xid.as_str().into()),
-        ("idempotency_key", key.as_str().into()),
-        ("request_hash", hash.as_str().into()),
-        ("product_id", product.pid.as_str().into()),
-        ("needs_photos", int(i64::from(product.needs_photos))),
-        ("needs_phone3", int(i64::from(product.needs_phone3))),
-        ("state", OrderState::Received.as_str().into()),
-        ("id_hash", id_hash.as_str().into()),
-        ("order_province", valid.order_province.as_str().into()),
-        ("number", valid.number.as_str().into()),
-        ("next_try_ms", int(now)),
-        ("consent_at_ms", int(now)),
-        (
-            "consent_version",
-            haoka_shared::consent::NOTICE_VERSION.into(),
-        ),
-        ("created_at_ms", int(now)),
-        ("updated_at_ms", int(now)),
-    ];
-    if keep_photos.is_some() {
+    let [name_enc, mobile_enc, id_number_enc, address_enc] = sealed_columns(cfg, &id, &valid)?;
+    let order = NewOrder {
+        id: &id,
+        api_xid: &api_xid,
+        idempotency_key: &key,
+        request_hash: &hash,
+        product_id: &product.pid,
+        needs_photos: product.needs_photos,
+        needs_phone3: product.needs_phone3,
+        id_hash: &id_hash,
+        order_province: &valid.order_province,
+        number: &valid.number,
+        next_try_ms: now,
+        consent_at_ms: now,
+        consent_version: haoka_shared::consent::NOTICE_VERSION,
+        created_at_ms: now,
+        updated_at_ms: now,
         // The purge time is stored before any object is written: whatever happens between
         // the puts and the flag, the cron deletes the order's objects at that time.
-        columns.push(("photos_expire_ms", int(now + cfg.photo_retention_ms)));
-    }
-    if let Some(device) = &asker.device {
-        columns.push(("device_hash", device.as_str().into()));
-    }
-    columns.extend(sealed_columns(cfg, &id, &valid)?);
+        photos_expire_ms: keep_photos.map(|_| now + cfg.photo_retention_ms),
+        device_hash: asker.device.as_deref(),
+        name_enc: &name_enc,
+        mobile_enc: &mobile_enc,
+        id_number_enc: &id_number_enc,
+        address_enc: &address_enc,
+    };
     let limits = Limits {
         id_hash: &id_hash,
         product_id: &product.pid,
         per_product: cfg.limit_per_product,
         total: cfg.limit_total,
     };
-    if !store::insert(&db, &columns, &id, now, &limits).await? {
+    let inserted = db.atomically(sql::orders::insert(&order, &limits)).await?;
+    if !sql::orders::changed(&inserted) {
         // Someone with the same key got there first (a double tap, a retry): same answer.
-        if let Some(existing) = store::load_by_key(&db, &key).await? {
+        if let Some(existing) = db.one(sql::orders::load_by_key(&key)).await? {
             return repeat(&existing, &hash, cfg);
         }
         // Or a parallel submit for the same person took the last place.
@@ -274,18 +274,15 @@ pub async fn create(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     }
     if let Some(p) = keep_photos {
         photos::put(env, &id, p).await?;
-        store::update(
-            &db,
-            &id,
-            Patch::new()
-                .set("photos", int(1))
-                .set("photos_expire_ms", int(now + cfg.photo_retention_ms))
-                .set(
-                    "photo_flags",
-                    flags.as_deref().map_or(JsValue::NULL, JsValue::from),
-                ),
-        )
-        .await?;
+        let kept = Patch {
+            photos: Some(true),
+            photos_expire_ms: Some(Some(now + cfg.photo_retention_ms)),
+            photo_flags: Some(flags),
+            ..Patch::default()
+        };
+        if let Some(s) = sql::orders::update(&id, &kept) {
+            db.run(s).await?;
+        }
     }
     console_log!(
         "order received id={id} api_xid={api_xid} product={} photos={} name={} mobile={} id_number={}",
@@ -327,7 +324,8 @@ async fn authorised(
     {
         return Err(Refusal::OrderNotFound.into());
     }
-    store::load(&env.d1(DB)?, order_id)
+    env.d1(DB)?
+        .one(sql::orders::load(order_id))
         .await?
         .ok_or(Refusal::OrderNotFound.into())
 }
@@ -355,7 +353,8 @@ pub async fn view(env: &Env, cfg: &Config, order: &OrderRow) -> Result<OrderView
     let db = env.d1(DB)?;
     let state = order.state()?;
     let product = products::find(&db, &order.product_id).await?;
-    let timeline = store::events(&db, &order.id)
+    let timeline = db
+        .rows(sql::orders::events(&order.id))
         .await?
         .into_iter()
         .filter_map(|e| {
@@ -438,28 +437,27 @@ pub async fn put_photos(
     let now = now_ms();
     let db = env.d1(DB)?;
     // The purge time first (see `create`), then the objects, then the flag.
-    store::update(
-        &db,
-        &order.id,
-        Patch::new().set("photos_expire_ms", int(now + cfg.photo_retention_ms)),
-    )
-    .await?;
+    let expiring = Patch {
+        photos_expire_ms: Some(Some(now + cfg.photo_retention_ms)),
+        ..Patch::default()
+    };
+    if let Some(s) = sql::orders::update(&order.id, &expiring) {
+        db.run(s).await?;
+    }
     photos::put(env, &order.id, &photos).await?;
-    store::update(
-        &db,
-        &order.id,
-        Patch::new()
-            .set("photos", int(1))
-            .set(
-                "photo_flags",
-                flags.as_deref().map_or(JsValue::NULL, JsValue::from),
-            )
-            .set("next_try_ms", int(now)),
-    )
-    .await?;
+    let kept = Patch {
+        photos: Some(true),
+        photo_flags: Some(flags),
+        next_try_ms: Some(Some(now)),
+        ..Patch::default()
+    };
+    if let Some(s) = sql::orders::update(&order.id, &kept) {
+        db.run(s).await?;
+    }
     console_log!("photos received id={}", order.id);
     jobs::enqueue(env, &order.id, 0).await;
-    let order = store::load(&db, &order.id)
+    let order = db
+        .one(sql::orders::load(&order.id))
         .await?
         .ok_or(Refusal::OrderNotFound)?;
     Ok(Response::from_json(&view(env, cfg, &order).await?)?)
@@ -485,7 +483,8 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let asker = ratelimit::asker_unchecked(&req, cfg)?;
     ratelimit::spend(env, cfg, Action::Lookup, &asker.client(None)).await?;
     let db = env.d1(DB)?;
-    let order = store::load(&db, &order_id)
+    let order = db
+        .one(sql::orders::load(&order_id))
         .await?
         .ok_or(Refusal::OrderNotFound)?;
     let now = now_ms();
@@ -495,14 +494,13 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let id_number = open(cfg, &order, "id_number_enc", &order.id_number_enc)?;
     let tail: String = id_number.chars().skip(12).collect();
     if !haoka_shared::sign::constant_time_eq(tail.as_bytes(), last6.as_bytes()) {
-        let locked = store::lookup_missed(
-            &db,
+        let missed = sql::orders::lookup_missed(
             &order.id,
             now,
             budget::LOOKUP_MISSES_MAX,
             budget::LOOKUP_LOCK_MS,
-        )
-        .await?;
+        );
+        let locked = sql::orders::locked(db.one(missed).await?, now);
         console_log!("lookup miss id={} locked={locked}", order.id);
         return Err(if locked {
             Refusal::LookupLocked
@@ -511,7 +509,7 @@ pub async fn lookup(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
         }
         .into());
     }
-    store::lookup_hit(&db, &order.id).await?;
+    db.run(sql::orders::lookup_hit(&order.id)).await?;
     let link = OrderLink {
         token: crypto::order_token(&cfg.session_key, &order.id),
         order_id: order.id,

@@ -1,7 +1,9 @@
 //! Personal data sealed in stored rows, opened for the one use that needs it (a masked view,
 //! a vendor call, a pre-check); never logged.
 
-use crate::{config::Config, db::orders::OrderRow, error::AppError};
+use haoka_edge_core::sql::orders::OrderRow;
+
+use crate::{config::Config, error::AppError};
 
 /// Open one sealed column of an order.
 pub fn open(

@@ -5,7 +5,7 @@
 //! give `Pending`: the order waits in 身份核验中 and is retried, never refused.
 
 use haoka_edge_core::{
-    budget::Action, crypto, http::HttpRequest, phone3, realme, verdict::Verdict,
+    budget::Action, crypto, http::HttpRequest, phone3, realme, sql, verdict::Verdict,
 };
 use haoka_shared::{
     ChinaDateTime, Field,
@@ -19,6 +19,7 @@ use worker::{D1Database, Env, Request, Response, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms, random},
+    db::Run,
     error::AppError,
     products, ratelimit,
     upstream::{self, Transport},
@@ -140,7 +141,8 @@ pub async fn run(
 ) -> Result<Outcome, AppError> {
     let subject = decide::person_subject(p.name, p.id_number, p.mobile, p.phone3);
     let person = crypto::lookup_hash(&cfg.lookup_key, "person", &subject);
-    if crate::db::prechecks::passed_since(db, &person, now - PASS_REUSE_MS)
+    if db
+        .one(sql::prechecks::passed_since(&person, now - PASS_REUSE_MS))
         .await?
         .is_some()
     {
@@ -154,7 +156,12 @@ pub async fn run(
     {
         return Ok(o);
     }
-    crate::db::prechecks::store_pass(db, &person, decide::method(p.phone3), now).await?;
+    db.run(sql::prechecks::store_pass(
+        &person,
+        decide::method(p.phone3),
+        now,
+    ))
+    .await?;
     Ok(Outcome::Pass)
 }
 
@@ -191,7 +198,10 @@ pub async fn post(mut req: Request, env: &Env, cfg: &Config) -> Result<Response,
     // The per-person limit before any photo is taken or anything is paid for, and after the
     // bot check and the budgets (so it is no free oracle): the customer learns at the first
     // step that an open order blocks this one (the submit says the same).
-    let (same, total) = crate::db::orders::open_counts(&db, &person_hash, &product.pid).await?;
+    let (same, total) = sql::orders::same_and_total(
+        db.one(sql::orders::open_counts(&person_hash, &product.pid))
+            .await?,
+    );
     if let Some(limit) =
         haoka_edge_core::budget::limit_reached(same, total, cfg.limit_per_product, cfg.limit_total)
     {

@@ -6,13 +6,16 @@
 
 use haoka_edge_core::{
     budget::{self, Action, Bucket, Client},
-    crypto, netpolicy, turnstile,
+    crypto, netpolicy,
+    sql::{self, Done},
+    turnstile,
 };
 use haoka_shared::refusal::Refusal;
 use worker::{Env, Request, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
+    db::Run,
     error::AppError,
     upstream::{self, Transport},
 };
@@ -42,12 +45,13 @@ pub fn device_hash(req: &Request, cfg: &Config) -> Result<Option<String>, AppErr
         .map(|d| crypto::lookup_hash(&cfg.lookup_key, "device", &d)))
 }
 
-/// Bump every bucket once, in one batch; each bucket's count after the bump.
-async fn bump(env: &Env, buckets: &[Bucket]) -> Result<Vec<i64>, AppError> {
+/// Bump every bucket once, in one batch (none sent for no bucket); read the counts with
+/// `sql::budgets::hits` or `first_over`.
+async fn bump(env: &Env, buckets: &[Bucket]) -> Result<Vec<Done>, AppError> {
     if buckets.is_empty() {
         return Ok(vec![]);
     }
-    crate::db::budgets::bump(&env.d1(DB)?, buckets).await
+    env.d1(DB)?.atomically(sql::budgets::bump(buckets)).await
 }
 
 /// Spend one `action` from `client`'s budgets; a spent budget refuses in plain words (429,
@@ -59,8 +63,8 @@ pub async fn spend(
     client: &Client<'_>,
 ) -> Result<(), AppError> {
     let buckets = budget::buckets(action, client, &cfg.budgets, now_ms());
-    let hits = bump(env, &buckets).await?;
-    match budget::first_over(&buckets, &hits) {
+    let bumped = bump(env, &buckets).await?;
+    match sql::budgets::first_over(&buckets, &bumped) {
         None => Ok(()),
         Some(scope) => {
             console_log!("budget spent: {action:?} by {scope:?}");
@@ -188,8 +192,8 @@ pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Res
         expires_ms: (window + 1) * WINDOW_MS,
         scope: budget::Scope::Address,
     };
-    let hits = bump(env, std::slice::from_ref(&bucket)).await?;
-    if hits.first().copied().unwrap_or(0) > i64::from(per_minute) {
+    let bumped = bump(env, std::slice::from_ref(&bucket)).await?;
+    if sql::budgets::hits(&bumped).first().copied().unwrap_or(0) > i64::from(per_minute) {
         return Err(Refusal::RateLimited.into());
     }
     Ok(())
@@ -200,10 +204,10 @@ pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Res
 pub async fn first_in_window(env: &Env, what: &str, key: &str) -> Result<bool, AppError> {
     let now = now_ms();
     let window = now / WINDOW_MS;
-    crate::db::audit::once(
-        &env.d1(DB)?,
-        &format!("{what}:{key}:{window}"),
-        (window + 1) * WINDOW_MS,
-    )
-    .await
+    let bucket = format!("{what}:{key}:{window}");
+    let done = env
+        .d1(DB)?
+        .run(sql::audit::once(&bucket, (window + 1) * WINDOW_MS))
+        .await?;
+    Ok(sql::audit::marked(&done))
 }

@@ -5,12 +5,13 @@
 //! sweep orphan photos and re-seal personal data under the current key (`upkeep`), and drop
 //! expired rate-limit and pre-check rows and console sessions.
 
+use haoka_edge_core::sql::{self, upkeep::Expiry};
 use serde::Serialize;
 use worker::{Env, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, now_ms},
-    db::{orders as store, upkeep::Expiry},
+    db::Run,
     error::AppError,
     handoff, jobs,
 };
@@ -42,12 +43,13 @@ pub struct Report {
 /// pass), and raw callbacks past `VENDOR_CALLBACKS_DAYS` in any case. The ended states are
 /// bound from `OrderState::is_terminal`, never spelled here. Returns the orders deleted.
 async fn purge_orders(env: &Env, cfg: &Config, now: i64) -> Result<usize, AppError> {
-    let deleted = store::purge_ended(
-        &env.d1(DB)?,
-        now - cfg.order_records_ms,
-        now - cfg.vendor_callbacks_ms,
-    )
-    .await?;
+    let db = env.d1(DB)?;
+    let doomed = db
+        .rows(sql::orders::purgeable(now - cfg.order_records_ms))
+        .await?;
+    db.atomically(sql::orders::purge(&doomed, now - cfg.vendor_callbacks_ms))
+        .await?;
+    let deleted = doomed.len();
     if deleted > 0 {
         console_log!("retention: {deleted} ended orders deleted");
     }
@@ -59,13 +61,12 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     let db = env.d1(DB)?;
     let now = now_ms();
     // The states come from the steps' own table (`orders::work_for`), never spelled here.
-    let (always, with_photos) = haoka_edge_core::orders::states_with_work();
-    let due = store::due(&db, now, &always, &with_photos).await?;
+    let due = sql::orders::ids(db.rows(sql::orders::due(now)).await?);
     for id in &due {
         jobs::enqueue(env, id, 0).await;
     }
     // By the purge time alone, not the flag (see `photos_expired`).
-    let expired = store::photos_expired(&db, now).await?;
+    let expired = sql::orders::ids(db.rows(sql::orders::photos_expired(now)).await?);
     for id in &expired {
         jobs::forget_photos(env, id).await?;
     }
@@ -77,7 +78,12 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     let purged = crate::checks::purge(env, cfg, now).await?;
     // After the purge (its own entry included): the chain head, sealed, to D1 and R2.
     crate::audit::checkpoint(env, &db, &cfg.audit_key).await?;
-    let stuck = store::unconfirmed_since(&db, now - cfg.unconfirmed_alert_ms).await?;
+    let stuck = sql::orders::ids(
+        db.rows(sql::orders::unconfirmed_since(
+            now - cfg.unconfirmed_alert_ms,
+        ))
+        .await?,
+    );
     if !stuck.is_empty() {
         let ids: Vec<&str> = stuck.iter().map(String::as_str).collect();
         console_warn!(
@@ -89,15 +95,12 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Report, AppError> {
     }
     // Console sessions past either lifetime go too (they are refused anyway; this forgets
     // them).
-    crate::db::upkeep::drop_expired(
-        &db,
-        &Expiry {
-            now,
-            passes_before: now - 24 * 3_600_000,
-            idle_before: now - cfg.session_life.idle_ms,
-            created_before: now - cfg.session_life.absolute_ms,
-        },
-    )
+    db.atomically(sql::upkeep::drop_expired(&Expiry {
+        now,
+        passes_before: now - 24 * 3_600_000,
+        idle_before: now - cfg.session_life.idle_ms,
+        created_before: now - cfg.session_life.absolute_ms,
+    }))
     .await?;
     console_log!(
         "reconcile: {} due re-enqueued, {} photo sets purged, {} handoffs purged, {} unconfirmed listed",

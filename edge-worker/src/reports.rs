@@ -1,9 +1,14 @@
 //! The console's money view: the price of each check (configuration in D1, changed by an
 //! admin and audited) and spend and pass rates per agent, store and check for a China-time
 //! month. Leads see their own store; admins and compliance see every store. What adds up to
-//! what is `haoka_edge_core::console::reports`; the queries are `db::reports`.
+//! what is `haoka_edge_core::console::reports`; the queries are `haoka_edge_core::sql::reports`.
 
-use haoka_edge_core::{auth::Permission, console::reports as core, export};
+use haoka_edge_core::{
+    auth::Permission,
+    console::reports as core,
+    export,
+    sql::reports::{self as sql, Group},
+};
 use haoka_shared::{api::console::NewPrice, china_month_bounds_ms, refusal::Refusal};
 use worker::{Env, Request, Response};
 
@@ -12,7 +17,7 @@ use crate::{
     body::read_json,
     config::{Config, DB, now_ms},
     console,
-    db::{self, reports::Group},
+    db::Run,
     error::AppError,
 };
 
@@ -35,9 +40,9 @@ pub async fn spend(req: &Request, env: &Env, cfg: &Config) -> Result<Response, A
     let (from, to) = china_month_bounds_ms(&month).ok_or(Refusal::InvalidMonth)?;
     let db = env.d1(DB)?;
     let store = scope.store();
-    let by_agent = db::reports::spend(&db, Group::Agent, from, to, store).await?;
-    let by_store = db::reports::spend(&db, Group::Store, from, to, store).await?;
-    let by_check = db::reports::spend(&db, Group::Check, from, to, store).await?;
+    let by_agent = db.rows(sql::spend(Group::Agent, from, to, store)).await?;
+    let by_store = db.rows(sql::spend(Group::Store, from, to, store)).await?;
+    let by_check = db.rows(sql::spend(Group::Check, from, to, store)).await?;
     let report = core::spend(&month, scope, by_agent, by_store, by_check);
     Ok(Response::from_json(&report)?)
 }
@@ -45,7 +50,13 @@ pub async fn spend(req: &Request, env: &Env, cfg: &Config) -> Result<Response, A
 /// `GET /api/console/prices`: every check with its price in fen.
 pub async fn prices(req: &Request, env: &Env, cfg: &Config) -> Result<Response, AppError> {
     console::actor(req, env, cfg).await?;
-    let stored = db::reports::prices(&env.d1(DB)?).await?;
+    let stored: Vec<(String, i64)> = env
+        .d1(DB)?
+        .rows(sql::prices())
+        .await?
+        .into_iter()
+        .map(|p| (p.check_name, p.fen))
+        .collect();
     Ok(Response::from_json(&core::prices(&stored))?)
 }
 
@@ -56,7 +67,7 @@ pub async fn set_price(mut req: Request, env: &Env, cfg: &Config) -> Result<Resp
     let body: NewPrice = read_json(&mut req, 1024).await?;
     core::check_price(&body)?;
     let db = env.d1(DB)?;
-    db::reports::set_price(&db, &body.check, body.fen).await?;
+    db.run(sql::set_price(&body.check, body.fen)).await?;
     audit::append(
         &db,
         &cfg.audit_key,
@@ -77,7 +88,8 @@ pub async fn export_checks(req: &Request, env: &Env, cfg: &Config) -> Result<Res
     let month = month_asked(req)?.unwrap_or_default();
     let (from, to) = china_month_bounds_ms(&month).ok_or(Refusal::InvalidMonth)?;
     let db = env.d1(DB)?;
-    let lines: Vec<export::CheckLine> = db::reports::month_checks(&db, from, to)
+    let lines: Vec<export::CheckLine> = db
+        .rows(sql::month_checks(from, to))
         .await?
         .into_iter()
         .map(core::export_line)

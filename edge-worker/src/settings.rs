@@ -5,6 +5,7 @@
 use haoka_edge_core::{
     auth::Permission,
     settings::{self, Tunables},
+    sql::settings as sql,
 };
 use haoka_shared::api::console::{SettingChange, SettingChanged};
 use worker::{Env, Request, Response};
@@ -13,7 +14,8 @@ use crate::{
     audit,
     body::read_json,
     config::{Config, DB, now_ms},
-    console, db,
+    console,
+    db::Run,
     error::AppError,
 };
 
@@ -43,7 +45,7 @@ fn with_tunables(cfg: &Config, t: Tunables) -> Config {
 /// `cfg` with the console's changes laid over it (values still checked: a row out of range,
 /// e.g. written by hand, is ignored).
 pub async fn effective(env: &Env, cfg: &Config) -> Result<Config, AppError> {
-    let stored = db::settings::all(&env.d1(DB)?).await?;
+    let stored = env.d1(DB)?.rows(sql::all()).await?;
     Ok(with_tunables(cfg, tunables(cfg).with(&stored)))
 }
 
@@ -54,7 +56,7 @@ pub async fn list(req: &Request, env: &Env, cfg: &Config) -> Result<Response, Ap
     if !settings::may_read(who.role) {
         return Err(console::forbidden(env, cfg, req, &who, "settings").await);
     }
-    let stored = db::settings::all(&env.d1(DB)?).await?;
+    let stored = env.d1(DB)?.rows(sql::all()).await?;
     Ok(Response::from_json(&settings::list(
         tunables(cfg),
         &stored,
@@ -69,9 +71,10 @@ pub async fn change(mut req: Request, env: &Env, cfg: &Config) -> Result<Respons
     let value = settings::parse(&body.key, &body.value).map_err(|e| e.refusal())?;
     let db = env.d1(DB)?;
     let before = tunables(cfg)
-        .with(&db::settings::all(&db).await?)
+        .with(&db.rows(sql::all()).await?)
         .get(&body.key);
-    db::settings::put(&db, &body.key, value, &who.username, now_ms()).await?;
+    db.run(sql::put(&body.key, value, &who.username, now_ms()))
+        .await?;
     audit::append(
         &db,
         &cfg.audit_key,

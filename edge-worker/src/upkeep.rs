@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use haoka_edge_core::{
     crypto::SEALED_COLUMNS,
+    sql::upkeep::{self as sql, PhotoOwners, Resealing},
     sweep::{self, Owner},
 };
 use serde::Serialize;
@@ -15,7 +16,7 @@ use worker::{Env, console_log, console_warn};
 
 use crate::{
     config::{Config, DB, PHOTOS, random},
-    db::upkeep::{self as store, PhotoOwners, Resealing},
+    db::Run,
     error::AppError,
 };
 
@@ -44,7 +45,9 @@ pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
         let mut after = String::new();
         let mut seen = 0;
         while seen < RESEAL_ROWS {
-            let rows = store::behind_page(&db, col, &prefix, &after, RESEAL_PAGE).await?;
+            let rows = db
+                .rows(sql::behind_page(col, &prefix, &after, RESEAL_PAGE))
+                .await?;
             let Some(last) = rows.last() else { break };
             after.clone_from(&last.id);
             seen += rows.len();
@@ -67,12 +70,15 @@ pub async fn reseal(env: &Env, cfg: &Config) -> Result<Resealed, AppError> {
                     }
                 }
             }
-            done.moved += store::reseal(&db, col, updates).await?;
+            let writes = sql::reseal(col, &updates);
+            if !writes.is_empty() {
+                done.moved += sql::moved(&db.atomically(writes).await?);
+            }
             if rows.len() < RESEAL_PAGE {
                 break;
             }
         }
-        done.behind += store::count_behind(&db, col, &prefix).await?;
+        done.behind += sql::behind(db.one(sql::count_behind(col, &prefix)).await?);
     }
     if done.moved > 0 || done.unreadable > 0 {
         console_log!(
@@ -97,7 +103,11 @@ pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, Ap
         (sweep::HANDOFF_PREFIX, PhotoOwners::Handoffs),
     ] {
         let cursor_name = format!("sweep:{prefix}");
-        let start = store::cursor(&db, &cursor_name).await?.unwrap_or_default();
+        let start = db
+            .one(sql::cursor(&cursor_name))
+            .await?
+            .map(|c| c.value)
+            .unwrap_or_default();
         let mut list = bucket.list().prefix(prefix).limit(sweep::SWEEP_PAGE);
         if !start.is_empty() {
             list = list.start_after(start);
@@ -119,7 +129,10 @@ pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, Ap
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let live = store::live_ids(&db, owners, &ids).await?;
+        let mut live = HashSet::new();
+        for q in sql::live_ids(owners, &ids) {
+            live.extend(db.rows(q).await?.into_iter().map(|r| r.id));
+        }
         let orphans: Vec<String> = listed
             .iter()
             .filter(|(key, uploaded)| {
@@ -139,7 +152,7 @@ pub async fn sweep_photos(env: &Env, cfg: &Config, now: i64) -> Result<usize, Ap
             bucket.delete_multiple(orphans).await?;
         }
         let next = sweep::next_start(listed.last().map(|(k, _)| k.as_str()), page.truncated());
-        store::set_cursor(&db, &cursor_name, &next).await?;
+        db.run(sql::set_cursor(&cursor_name, &next)).await?;
     }
     Ok(deleted)
 }

@@ -45,6 +45,12 @@ impl Location {
 /// Start following the URL: the app's [`Location`], kept current on the back/forward buttons
 /// and on clicks on same-origin links.
 pub fn provide() -> Location {
+    provide_keeping(|_| true)
+}
+
+/// As [`provide`], keeping inside the app only the same-origin links whose path `keep`
+/// accepts (the console keeps its own screens; the shop and the CSV export load as usual).
+pub fn provide_keeping(keep: fn(&str) -> bool) -> Location {
     let location = Location {
         path: RwSignal::new(String::new()),
         search: RwSignal::new(String::new()),
@@ -56,12 +62,17 @@ pub fn provide() -> Location {
         location.read()
     }));
     std::mem::forget(window_event_listener(ev::click, move |e| {
-        if let Some(href) = in_app_href(&e) {
+        if let Some(href) = in_app_href(&e, keep) {
             e.prevent_default();
             navigate(&href);
         }
     }));
     location
+}
+
+/// The app's [`Location`] (`None` before [`provide`]).
+pub fn current() -> Option<Location> {
+    CURRENT.get()
 }
 
 /// Go to a path inside the app (a new history entry), at the top of the new page.
@@ -81,9 +92,10 @@ pub fn navigate(href: &str) {
     window.scroll_to_with_x_and_y(0.0, 0.0);
 }
 
-/// The path and query of a plain left click on a same-origin `<a href>` that the browser
-/// would otherwise follow (no modifier keys, no `target`, no `download`, not already handled).
-fn in_app_href(e: &web_sys::MouseEvent) -> Option<String> {
+/// The path and query of a plain left click on a same-origin `<a href>` whose path `keep`
+/// accepts and that the browser would otherwise follow (no modifier keys, no `target`, no
+/// `download`, not already handled).
+fn in_app_href(e: &web_sys::MouseEvent, keep: fn(&str) -> bool) -> Option<String> {
     if e.default_prevented()
         || e.button() != 0
         || e.meta_key()
@@ -103,5 +115,6 @@ fn in_app_href(e: &web_sys::MouseEvent) -> Option<String> {
         return None;
     }
     let here = window().location().origin().ok()?;
-    (anchor.origin() == here).then(|| anchor.pathname() + &anchor.search() + &anchor.hash())
+    let path = anchor.pathname();
+    (anchor.origin() == here && keep(&path)).then(|| path + &anchor.search() + &anchor.hash())
 }

@@ -26,9 +26,9 @@ pub mod prechecks;
 pub mod products;
 pub mod reports;
 pub mod settings;
-pub mod upkeep;
 #[cfg(test)]
 pub(crate) mod sqlite;
+pub mod upkeep;
 
 /// A value bound to a `?N` placeholder.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,8 @@
-//! D1, and nothing else: every SQL statement of the worker lives under this module, one file
-//! per table family. Functions take plain values and typed rows and return typed rows; no
-//! decision is made here beyond what a single conditional statement guarantees (a
-//! compare-and-set, a limit counted in the statement that spends it).
+//! D1, and nothing else: the one place the worker talks to its database. Every statement is
+//! built (and every batch's reply read) by `haoka_edge_core::sql`, where each is tested on
+//! SQLite with the migrations applied; [`Run`] runs them: bound values in, typed rows and
+//! changes out. No decision is made here; the races are held by the statements themselves
+//! (a compare-and-set, a limit counted in the insert that spends it, a claim made once).
 
 use haoka_edge_core::sql::{Arg, Done, Query, Stmt};
 use serde::de::DeserializeOwned;
@@ -9,18 +10,6 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::error::AppError;
-
-pub mod accounts;
-pub mod audit;
-pub mod budgets;
-pub mod cases;
-pub mod handoffs;
-pub mod orders;
-pub mod prechecks;
-pub mod products;
-pub mod reports;
-pub mod settings;
-pub mod upkeep;
 
 /// Running the statements `haoka_edge_core::sql` builds. Its names stay clear of
 /// `D1Database`'s own `batch` and `exec`.
@@ -33,7 +22,6 @@ pub trait Run {
     /// Run `s`: the rows it returned and how many it changed.
     async fn run(&self, s: Stmt) -> Result<Done, AppError>;
     /// Run `stmts` as one batch (all or none), each one's [`Done`].
-    #[allow(dead_code)] // used by the batches being moved next
     async fn atomically(&self, stmts: Vec<Stmt>) -> Result<Vec<Done>, AppError>;
 }
 
@@ -72,7 +60,6 @@ impl Run for D1Database {
         done(&prepared(self, &s)?.all().await?)
     }
 
-    #[allow(dead_code)] // used by the batches being moved next
     async fn atomically(&self, stmts: Vec<Stmt>) -> Result<Vec<Done>, AppError> {
         let prepared = stmts
             .iter()
@@ -85,31 +72,6 @@ impl Run for D1Database {
 /// A bound value for D1 (integers as f64: D1 refuses BigInt).
 pub fn int(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)
-}
-
-/// An integer or NULL.
-pub fn opt_int(v: Option<i64>) -> JsValue {
-    v.map_or(JsValue::NULL, int)
-}
-
-/// A text or NULL.
-pub fn opt(v: Option<&str>) -> JsValue {
-    v.map_or(JsValue::NULL, JsValue::from_str)
-}
-
-/// Run a `… RETURNING id` statement with one bound cutoff; how many rows it touched.
-pub async fn returned_count(
-    db: &worker::D1Database,
-    sql: &str,
-    cutoff: i64,
-) -> Result<usize, crate::error::AppError> {
-    Ok(db
-        .prepare(sql)
-        .bind(&[int(cutoff)])?
-        .all()
-        .await?
-        .results::<serde_json::Value>()?
-        .len())
 }
 
 /// Whether D1 answers a trivial query (`SELECT 1`), for the health check.
