@@ -195,6 +195,18 @@ pub fn buckets(action: Action, client: &Client<'_>, budgets: &Budgets, now_ms: i
     out
 }
 
+/// The counter of a plain per-minute limit: `per_minute` calls of `what` by `key` (an account
+/// name, an address's keyed hash) in the clock minute of `now_ms`.
+pub fn per_minute(what: &str, key: &str, per_minute: u32, now_ms: i64) -> Bucket {
+    let (w, expires_ms) = window(now_ms, MINUTE_MS, 0);
+    Bucket {
+        key: format!("{what}:{key}:{w}"),
+        limit: per_minute,
+        expires_ms,
+        scope: Scope::Address,
+    }
+}
+
 /// The first budget spent, given each bucket's count after this call (same order as
 /// `buckets`). The narrowest scope is named first, so a customer hears about their own
 /// budget before everyone's.
@@ -289,6 +301,17 @@ mod tests {
             device: Some("D"),
             bot_checked: bot,
         }
+    }
+
+    #[test]
+    fn a_per_minute_counter_is_one_key_per_clock_minute() {
+        let a = per_minute("login", "ip1", 4, 120_000);
+        let b = per_minute("login", "ip1", 4, 179_999);
+        let c = per_minute("login", "ip1", 4, 180_000);
+        assert_eq!(a.key, "login:ip1:2");
+        assert_eq!(a.key, b.key, "the same minute");
+        assert_ne!(b.key, c.key, "the next minute starts afresh");
+        assert_eq!((a.limit, a.expires_ms, c.expires_ms), (4, 180_000, 240_000));
     }
 
     #[test]

@@ -20,8 +20,6 @@ use crate::{
     upstream::{self, Transport},
 };
 
-const WINDOW_MS: i64 = 60_000;
-
 /// The client's address as the edge sees it (`CF-Connecting-IP`; Cloudflare sets it).
 fn client_ip(req: &Request) -> Result<String, AppError> {
     Ok(req
@@ -184,14 +182,7 @@ pub async fn check(
 /// Count one call of `what` by `key` (an account name, an address's keyed hash); refuse
 /// (429) above `per_minute`.
 pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Result<(), AppError> {
-    let now = now_ms();
-    let window = now / WINDOW_MS;
-    let bucket = Bucket {
-        key: format!("{what}:{key}:{window}"),
-        limit: per_minute,
-        expires_ms: (window + 1) * WINDOW_MS,
-        scope: budget::Scope::Address,
-    };
+    let bucket = budget::per_minute(what, key, per_minute, now_ms());
     let bumped = bump(env, std::slice::from_ref(&bucket)).await?;
     if sql::budgets::hits(&bumped).first().copied().unwrap_or(0) > i64::from(per_minute) {
         return Err(Refusal::RateLimited.into());
@@ -202,12 +193,10 @@ pub async fn check_key(env: &Env, what: &str, key: &str, per_minute: u32) -> Res
 /// Whether `key` is new in this window: the first call answers true, every later one in the
 /// same window false (one audit entry per address and window, however many tries).
 pub async fn first_in_window(env: &Env, what: &str, key: &str) -> Result<bool, AppError> {
-    let now = now_ms();
-    let window = now / WINDOW_MS;
-    let bucket = format!("{what}:{key}:{window}");
+    let bucket = budget::per_minute(what, key, 1, now_ms());
     let done = env
         .d1(DB)?
-        .run(sql::audit::once(&bucket, (window + 1) * WINDOW_MS))
+        .run(sql::audit::once(&bucket.key, bucket.expires_ms))
         .await?;
     Ok(sql::audit::marked(&done))
 }
