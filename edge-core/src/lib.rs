@@ -17,6 +17,7 @@ pub mod export;
 pub mod handoff;
 pub mod http;
 pub mod netpolicy;
+pub mod numbers;
 pub mod orders;
 pub mod phone3;
 pub mod precheck;

@@ -21,6 +21,7 @@ pub mod budgets;
 pub mod cases;
 pub mod checks;
 pub mod handoffs;
+pub mod numbers;
 pub mod orders;
 pub mod prechecks;
 pub mod products;
