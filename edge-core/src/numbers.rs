@@ -98,6 +98,25 @@ pub fn is_birthday(number: &str) -> bool {
     (1..=days).contains(&day)
 }
 
+/// Whether `token` may be a hold token: 16–64 of `A-Za-z0-9-_` (the browser's random attempt
+/// token, like the idempotency key).
+pub fn hold_token_ok(token: &str) -> bool {
+    (16..=64).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The page a customer sees from the rows the SQL narrowed (in order): those `search`
+/// admits, at most [`PAGE`], and where the next page starts when there may be one.
+pub fn page(rows: Vec<String>, search: &Search) -> haoka_shared::api::NumberChoices {
+    let mut numbers: Vec<String> = rows.into_iter().filter(|n| search.admits(n)).collect();
+    let more = numbers.len() > PAGE as usize;
+    numbers.truncate(PAGE as usize);
+    let next = more.then(|| numbers.last().cloned()).flatten();
+    haoka_shared::api::NumberChoices { numbers, next }
+}
+
 /// What an operator's pool upload keeps and why it refuses the rest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PoolUpload {
@@ -184,6 +203,28 @@ mod tests {
         assert!(!s(&[("birthday", "1")]).admits("13800001232"));
         assert!(s(&[("after", "13800000001")]).admits("13800000002"));
         assert!(!s(&[("after", "13800000001")]).admits("13800000001"));
+    }
+
+    #[test]
+    fn a_page_shows_twelve_admitted_numbers_and_where_the_next_begins() {
+        let rows: Vec<String> = (0..20).map(|i| format!("138000002{i:02}")).collect();
+        let all = page(rows.clone(), &Search::default());
+        assert_eq!(all.numbers.len(), 12);
+        assert_eq!(all.next.as_deref(), Some("13800000211"));
+        let birthday = Search::from_pairs([("birthday", "1")]).unwrap();
+        let few = page(rows, &birthday);
+        // 0200 and 0230–… are no dates; 0201–0219 are.
+        assert_eq!(few.numbers.first().map(String::as_str), Some("13800000201"));
+        assert_eq!(few.numbers.len(), 12);
+        assert_eq!(page(vec![], &Search::default()).next, None);
+    }
+
+    #[test]
+    fn a_hold_token_is_the_browsers_random_attempt_token() {
+        assert!(hold_token_ok("abcdEFGH1234-_xy"));
+        assert!(!hold_token_ok("short"));
+        assert!(!hold_token_ok(&"a".repeat(65)));
+        assert!(!hold_token_ok("abcdEFGH1234 _xy"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod error;
 mod handoff;
 mod health;
 mod jobs;
+mod numbers;
 mod operator;
 mod orders;
 mod passwords;

@@ -3,7 +3,8 @@
 
 use haoka_shared::api::{
     CLIENT_CONFIG_PATH, ClientConfig, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH,
-    HEALTH_PATH, ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH, PRODUCTS_PATH,
+    HEALTH_PATH, NUMBER_HOLD_PATH, NUMBERS_PATH, ORDER_LOOKUP_PATH, ORDERS_PATH, PRECHECK_PATH,
+    PRODUCTS_PATH,
 };
 use worker::{Env, Method, Request, RequestInit, Response, Result};
 
@@ -12,7 +13,7 @@ use crate::{
     config::{ASSETS, Config, DB, FromEnv},
     console,
     error::AppError,
-    handoff, health, orders, precheck, products, reports, settings,
+    handoff, health, numbers, orders, precheck, products, reports, settings,
 };
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
@@ -109,6 +110,8 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
         (Method::Post, PRECHECK_PATH) => return precheck::post(req, env, &cfg()?).await,
         (Method::Post, ORDERS_PATH) => return orders::create(req, env, &cfg()?).await,
         (Method::Post, ORDER_LOOKUP_PATH) => return orders::lookup(req, env, &cfg()?).await,
+        (Method::Get, NUMBERS_PATH) => return numbers::list(&req, env).await,
+        (Method::Post, NUMBER_HOLD_PATH) => return numbers::hold(req, env, &cfg()?).await,
         (Method::Get, ADMIN_ORDERS) => return admin::list(&req, env, &cfg()?).await,
         (Method::Post, ADMIN_RECONCILE) => return admin::reconcile(&req, env, &cfg()?).await,
         (Method::Post, ADMIN_CLOCK) => return admin::clock(req, &cfg()?).await,
@@ -149,6 +152,8 @@ async fn route(req: Request, env: &Env, path: &str) -> std::result::Result<Respo
             | PRECHECK_PATH
             | ORDERS_PATH
             | ORDER_LOOKUP_PATH
+            | NUMBERS_PATH
+            | NUMBER_HOLD_PATH
             | ADMIN_ORDERS
             | ADMIN_RECONCILE
             | HANDOFF_PATH

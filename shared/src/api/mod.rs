@@ -213,6 +213,43 @@ pub struct PrecheckReply {
 /// `POST` a lookup by order number and the ID number's last 6 characters.
 pub const ORDER_LOOKUP_PATH: &str = "/api/orders/lookup";
 
+/// `GET ?product=&ending=&no4=1&birthday=1&after=`: a page of a product's free numbers (选号).
+pub const NUMBERS_PATH: &str = "/api/numbers";
+
+/// `POST`: hold a chosen number for this order attempt for 15 minutes.
+pub const NUMBER_HOLD_PATH: &str = "/api/numbers/hold";
+
+/// A page of numbers to choose from (empty for a product without a pool).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberChoices {
+    /// Up to 12 numbers, in order.
+    pub numbers: Vec<String>,
+    /// The `after` of the next page, when there may be one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// `POST /api/numbers/hold` body. `hold_token` is the order attempt's own random token (the
+/// browser makes it, like the idempotency key); only its keyed hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberHold {
+    /// Vendor product id.
+    pub product: String,
+    /// The chosen number.
+    pub number: String,
+    /// The attempt's token (16–64 of `A-Za-z0-9-_`).
+    pub hold_token: String,
+}
+
+/// A number held for this attempt until `held_until_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberHeld {
+    /// The number.
+    pub number: String,
+    /// When the hold ends, Unix ms.
+    pub held_until_ms: i64,
+}
+
 /// What a customer who lost the link types to find an order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLookupRequest {
