@@ -1,0 +1,1 @@
+//! Being ported from `edge-worker/src/precheck.rs`.
