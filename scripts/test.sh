@@ -19,13 +19,13 @@ linted() {
 }
 say "clippy (native, all targets) while building every native test"
 linted cargo test -q --workspace --exclude haoka-edge --all-targets --no-run
-say "clippy (wasm32: shared, edge-core, capture-core, edge-worker; then the frontend)"
-cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-capture-core -p haoka-edge -- -D warnings
+say "clippy (wasm32: shared, edge-core, edge-app, capture-core, edge-worker; then the frontend)"
+cargo clippy -q --target wasm32-unknown-unknown -p haoka-shared -p haoka-edge-core -p haoka-edge-app -p haoka-capture-core -p haoka-edge -- -D warnings
 # The frontend alone, as trunk builds it: shared without its compiled-in region table.
 cargo clippy -q --target wasm32-unknown-unknown -p haoka-frontend -- -D warnings
 
-say "unit, property, edge-core (against the sandbox in process, and its SQL on SQLite), sandbox and frontend tests"
-linted cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-capture-core -p haoka-sandbox -p haoka-frontend
+say "unit, property, edge-core (against the sandbox in process, and its SQL on SQLite), edge-app (its routes on a fake platform), sandbox and frontend tests"
+linted cargo test -q -p haoka-shared -p haoka-edge-core -p haoka-edge-app -p haoka-capture-core -p haoka-sandbox -p haoka-frontend
 
 say "checking the shape of the generated region table"
 python3 - <<'PY'

@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// The request's method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// GET (and HEAD, which the adapter answers as GET).
+    /// GET.
     Get,
     /// POST.
     Post,
@@ -25,7 +25,7 @@ impl Method {
     /// From the method's name.
     pub fn parse(name: &str) -> Method {
         match name.to_ascii_uppercase().as_str() {
-            "GET" | "HEAD" => Method::Get,
+            "GET" => Method::Get,
             "POST" => Method::Post,
             "PUT" => Method::Put,
             "DELETE" => Method::Delete,

@@ -1,19 +1,18 @@
-//! Reading request bodies, once for every route: a cap checked against the declared length
+//! Reading a request's body, once for every route: a cap checked against the declared length
 //! before anything is read (so a huge body is refused unread) and again while it streams in
-//! (so a body without a length is refused at the cap, not after reading it all), and
-//! one JSON decoder whose failure is a 400.
+//! (so a body without a length is refused at the cap, not after reading it all).
 
 use futures_util::StreamExt;
-use serde::Deserialize;
 use worker::Request;
 
-use crate::error::AppError;
+use haoka_edge_app::error::AppError;
 
 /// The body, at most `cap` bytes (HTTP 413 beyond).
 pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppError> {
     let declared = req
         .headers()
-        .get("content-length")?
+        .get("content-length")
+        .map_err(|e| AppError::Internal(e.to_string()))?
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > cap) {
         return Err(AppError::PayloadTooLarge);
@@ -25,7 +24,7 @@ pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppErr
     };
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
         if body.len().saturating_add(chunk.len()) > cap {
             // Nothing more is kept; the rest is read and dropped (up to DRAIN_MAX), so the
             // connection it came on stays usable (`wrangler dev`'s proxy breaks the next
@@ -47,16 +46,3 @@ pub async fn body_bytes(req: &mut Request, cap: usize) -> Result<Vec<u8>, AppErr
 
 /// How much of an over-size chunked body is read (and dropped) before the 413.
 const DRAIN_MAX: usize = 32 * 1024 * 1024;
-
-/// Decode JSON (HTTP 400 when it does not fit `T`).
-pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))
-}
-
-/// A JSON body of at most `cap` bytes.
-pub async fn read_json<T: for<'de> Deserialize<'de>>(
-    req: &mut Request,
-    cap: usize,
-) -> Result<T, AppError> {
-    parse_json(&body_bytes(req, cap).await?)
-}

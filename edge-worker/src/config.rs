@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub use haoka_edge_core::config::Config;
 use worker::Env;
 
-use crate::error::AppError;
+use haoka_edge_app::error::AppError;
 
 /// Binding name of the D1 database.
 pub const DB: &str = "DB";
@@ -50,11 +50,4 @@ pub fn now_ms() -> i64 {
 /// [`Config::test_clock`] first.
 pub fn move_clock_forward(ms: i64) -> i64 {
     AHEAD_MS.fetch_add(ms, Ordering::Relaxed).saturating_add(ms)
-}
-
-/// `n` random bytes from the platform's CSPRNG.
-pub fn random<const N: usize>() -> Result<[u8; N], AppError> {
-    let mut buf = [0u8; N];
-    getrandom::getrandom(&mut buf).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
-    Ok(buf)
 }

@@ -8,38 +8,19 @@
 //! the I/O shell. Built with `worker-build --release` (`scripts/build.sh`), run by `wrangler
 //! dev` (README).
 
-mod admin;
-mod audit;
 mod body;
-mod callbacks;
-mod cases;
-mod checks;
 mod config;
-mod console;
 mod db;
-mod error;
-mod handoff;
-mod health;
-mod jobs;
-mod numbers;
-mod operator;
-mod orders;
-mod passwords;
-mod photos;
-mod pii;
-mod precheck;
-mod products;
-mod ratelimit;
-mod reconcile;
-mod reports;
+mod http;
+mod platform;
 mod router;
-mod settings;
-mod upkeep;
 mod upstream;
 
+use haoka_edge_app::jobs::{self, Ack, DEAD_LETTERS, Job};
+use platform::Cf;
 use worker::{
-    Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
-    console_error, event,
+    Context, Env, MessageBatch, MessageExt, Request, Response, Result, ScheduleContext,
+    ScheduledEvent, console_error, event,
 };
 
 #[event(fetch)]
@@ -47,18 +28,54 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     router::handle(req, env).await
 }
 
-/// Queue consumer: advance orders. Never returns an error (that would kill the isolate).
+/// Queue consumer: advance orders (a dead letter flags its order). Never returns an error
+/// (that would kill the isolate).
 #[event(queue)]
-async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> Result<()> {
-    jobs::consume(batch, env).await;
+async fn queue(batch: MessageBatch<Job>, env: Env, _ctx: Context) -> Result<()> {
+    let messages = match batch.messages() {
+        Ok(m) => m,
+        Err(e) => {
+            console_error!("queue batch unreadable: {e}");
+            batch.ack_all();
+            return Ok(());
+        }
+    };
+    let cf = Cf::new(env.clone(), None);
+    let answers = if batch.queue() == DEAD_LETTERS {
+        let runs = messages
+            .iter()
+            .map(|m| jobs::on_dead_letter(&cf, &m.body().order_id));
+        futures_util::future::join_all(runs).await
+    } else {
+        let cfg = match <config::Config as config::FromEnv>::from_env(&env) {
+            Ok(c) => c,
+            Err(e) => {
+                console_error!("queue: {e}");
+                batch.retry_all();
+                return Ok(());
+            }
+        };
+        // Each message is one order: advance them side by side (a slow vendor delays one only).
+        let runs = messages
+            .iter()
+            .map(|m| jobs::on_message(&cf, &cfg, &m.body().order_id));
+        futures_util::future::join_all(runs).await
+    };
+    for (m, answer) in messages.iter().zip(answers) {
+        match answer {
+            Ack::Ack => m.ack(),
+            Ack::Retry => m.retry(),
+        }
+    }
     Ok(())
 }
 
 /// Cron: the reconciler.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let cf = Cf::new(env.clone(), None);
     let result = match <config::Config as config::FromEnv>::from_env(&env) {
-        Ok(cfg) => reconcile::run(&env, &cfg).await.map(|_| ()),
+        Ok(cfg) => haoka_edge_app::reconcile::run(&cf, &cfg).await.map(|_| ()),
         Err(e) => Err(e),
     };
     if let Err(e) = result {

@@ -7,22 +7,8 @@ use haoka_edge_core::http::{Body, HttpRequest, Method};
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit};
 
-/// What came back.
-#[derive(Debug)]
-pub enum Transport {
-    /// An HTTP answer (any status).
-    Reply {
-        /// HTTP status.
-        status: u16,
-        /// The body.
-        body: Vec<u8>,
-    },
-    /// No answer: timeout, connection closed or refused. The outcome is unknown.
-    Failed {
-        /// For the log.
-        why: String,
-    },
-}
+/// What came back: the platform's own type, so the adapter hands it on as it is.
+pub use haoka_edge_app::platform::Transport;
 
 fn build(req: &HttpRequest) -> Result<Request, String> {
     let headers = Headers::new();

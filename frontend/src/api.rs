@@ -6,10 +6,10 @@ use haoka_shared::{
     api::{
         ApiError, DEVICE_HEADER, HANDOFF_CLAIM_PATH, HANDOFF_PATH, HANDOFF_PHOTOS_PATH,
         HANDOFF_QUALITY_HEADER, HandoffClaim, HandoffClaimed, HandoffCreated, HandoffRequest,
-        HandoffStatus, IDEMPOTENCY_HEADER, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted,
-        OrderLink, OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH,
-        PrecheckReply, PrecheckRequest, QUALITY_PART, TURNSTILE_HEADER, order_path,
-        order_photos_path,
+        HandoffStatus, IDEMPOTENCY_HEADER, NUMBER_HOLD_PATH, NUMBERS_PATH, NumberChoices,
+        NumberHeld, NumberHold, ORDER_LOOKUP_PATH, ORDERS_PATH, OrderAccepted, OrderLink,
+        OrderLookupRequest, OrderView, PHOTO_PARTS, PRECHECK_PATH, PRODUCTS_PATH, PrecheckReply,
+        PrecheckRequest, QUALITY_PART, TURNSTILE_HEADER, order_path, order_photos_path,
     },
     order::DraftOrderRequest,
     product::Catalogue,
@@ -272,6 +272,40 @@ pub async fn regions() -> Result<(), ClientError> {
 /// `GET /api/products`.
 pub async fn products() -> Result<Catalogue, ClientError> {
     decode(call("GET", PRODUCTS_PATH, &[], Body::Empty).await?)
+}
+
+/// `GET /api/numbers`: a page of `product`'s free numbers for the search (选号; empty for a
+/// product without a pool). `after` is the previous page's `next`.
+pub async fn numbers(
+    product: &str,
+    ending: &str,
+    no_four: bool,
+    birthday: bool,
+    after: Option<&str>,
+) -> Result<NumberChoices, ClientError> {
+    let enc = |v: &str| String::from(js_sys::encode_uri_component(v));
+    let mut url = format!(
+        "{NUMBERS_PATH}?product={}&ending={}",
+        enc(product),
+        enc(ending)
+    );
+    if no_four {
+        url.push_str("&no4=1");
+    }
+    if birthday {
+        url.push_str("&birthday=1");
+    }
+    if let Some(a) = after {
+        url.push_str(&format!("&after={}", enc(a)));
+    }
+    decode(call("GET", &url, &[], Body::Empty).await?)
+}
+
+/// `POST /api/numbers/hold`: hold a number for this attempt (15 minutes).
+pub async fn hold_number(hold: &NumberHold) -> Result<NumberHeld, ClientError> {
+    let id = device();
+    let headers: Vec<(&str, &str)> = id.iter().map(|d| (DEVICE_HEADER, d.as_str())).collect();
+    decode(call("POST", NUMBER_HOLD_PATH, &headers, Body::json(hold)?).await?)
 }
 
 /// The device id header (see [`crate::storage::device_id`]), when there is one.

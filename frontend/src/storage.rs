@@ -116,8 +116,11 @@ pub fn reorder_draft(
         }
     });
     draft.product_id = product_id.to_owned();
-    // Agreement is given for each order, never carried over.
+    // Agreement is given for each order, never carried over; nor is a chosen number (the
+    // refused order's is free again, or was the reason): the customer picks again.
     draft.consent = false;
+    draft.number.clear();
+    draft.hold_token.clear();
     draft
 }
 
@@ -250,9 +253,14 @@ mod tests {
             name: "张三".into(),
             address: "先锋大楼".into(),
             product_id: "old".into(),
+            number: "13800000001".into(),
+            hold_token: "t".repeat(32),
+            consent: true,
             ..DraftOrderRequest::default()
         };
         let again = reorder_draft(Some(typed), "2201", "天津市 天津市 和平区");
+        // A number and agreement are chosen again for the new order.
+        assert!(again.number.is_empty() && again.hold_token.is_empty() && !again.consent);
         assert_eq!(
             (again.name.as_str(), again.address.as_str()),
             ("张三", "先锋大楼")

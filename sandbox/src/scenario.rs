@@ -91,6 +91,14 @@ pub fn xingguang_review_failure(name: &str, address: &str) -> Option<String> {
     }
 }
 
+/// Xingguang's answer to a chosen number it will not give out (one ending in 0000: taken by
+/// another channel meanwhile): `pushorder` refuses the order with this reason.
+pub fn xingguang_number_refusal(haoma: &str) -> Option<String> {
+    haoma
+        .ends_with("0000")
+        .then(|| "所选号码已被占用,请重新选号".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +121,12 @@ mod tests {
         assert_eq!(by_name("李四"), Verdict::Mismatch);
         assert_eq!(by_name("周二"), Verdict::Partial("02"));
         assert_eq!(by_name("孙八"), Verdict::Phone3Busy);
+    }
+
+    #[test]
+    fn numbers_ending_0000_are_refused() {
+        assert!(xingguang_number_refusal("13800000000").is_some());
+        assert!(xingguang_number_refusal("13800000001").is_none());
+        assert!(xingguang_number_refusal("").is_none());
     }
 }

@@ -204,6 +204,9 @@ fn check_order(shared: &Shared, body: &Body) -> Result<(), String> {
     {
         return Err("选择号码不正确".into());
     }
+    if let Some(reason) = scenario::xingguang_number_refusal(haoma) {
+        return Err(reason);
+    }
     let cb = get("callbackurl");
     if !(cb.is_empty() || cb.starts_with("http://") || cb.starts_with("https://")) {
         return Err("回调地址格式错误".into());

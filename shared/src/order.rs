@@ -31,6 +31,10 @@ pub struct DraftOrderRequest {
     /// Chosen number, empty when the product has no number choice.
     #[serde(default)]
     pub number: String,
+    /// The token the chosen number was held with (`POST /api/numbers/hold`); empty without
+    /// a chosen number. The order takes the number only while that hold lasts.
+    #[serde(default)]
+    pub hold_token: String,
     /// The customer agreed to the personal-information notice (required to place an order;
     /// the edge records when).
     #[serde(default)]
@@ -180,6 +184,7 @@ mod tests {
             district: "和平区".into(),
             address: "先锋大楼 3单元 201".into(),
             number: String::new(),
+            hold_token: String::new(),
             consent: true,
             consent_version: crate::consent::NOTICE_VERSION.into(),
         }
@@ -212,6 +217,7 @@ mod tests {
             district: "朝阳区".into(),
             address: "先锋大楼".into(),
             number: "123".into(),
+            hold_token: String::new(),
             consent: false,
             consent_version: String::new(),
         };

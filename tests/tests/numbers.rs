@@ -1,6 +1,8 @@
 //! 选号 through workerd: a product's pool paged and searched, ten customers racing for one
 //! number (one holds it, nine hear `number_taken`), an attempt that chooses again letting its
-//! first number go, and a hold that runs out after 15 minutes on the edge's clock.
+//! first number go, and a hold that runs out after 15 minutes on the edge's clock; then the
+//! order: a held number sent as `haoma` and sold on shipping, the vendor's refusal of a number
+//! freeing it, and a lost hold refused before anything is stored.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers fail loudly
 
@@ -140,4 +142,111 @@ async fn customers_page_search_and_race_for_a_number_and_a_hold_runs_out() {
     // A token that is not one is refused before anything is held.
     let (code, _) = hold(&s, "13800000728", "short", "device-late-0002").await;
     assert_eq!(code, 400);
+}
+
+/// Place an order for `PRODUCT` with `number` chosen under `hold_token`, as person `seq`.
+async fn order_with(s: &Stack, seq: u32, number: &str, hold_token: &str) -> (u16, Value) {
+    let id = haoka_e2e::id_number("19900307", seq);
+    let mut body = haoka_e2e::order_json(PRODUCT, "张三", &id, "先锋大楼 3单元 201");
+    body["number"] = json!(number);
+    body["hold_token"] = json!(hold_token);
+    json_of(
+        client()
+            .post(format!("{}/api/orders", s.worker.url()))
+            .header("Idempotency-Key", format!("numbers-order-{seq:04}-{hold_token}"))
+            .header("x-haoka-device", format!("device-order-{seq:04}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Wait (bounded) until the order is in `want`.
+async fn wait_state(s: &Stack, accepted: &Value, want: &str) {
+    let id = accepted["order_id"].as_str().unwrap();
+    let token = accepted["token"].as_str().unwrap();
+    let url = format!("{}/api/orders/{id}?token={token}", s.worker.url());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, v) = json_of(client().get(&url).send().await.unwrap()).await;
+        if v["state"] == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{id} did not reach {want}: {v}\n{}",
+            s.worker.server.log_text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+fn pool_state(s: &Stack, number: &str) -> String {
+    s.worker.query(&format!(
+        "SELECT state FROM number_pool WHERE number = '{number}'"
+    ))[0]["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_order_takes_its_held_number_to_the_vendor_a_refusal_frees_it_and_a_lost_hold_is_said() {
+    let s = Stack::start(&[], 300);
+    s.worker
+        .tamper(&format!(
+            "INSERT INTO number_pool (product_id, number, added_at_ms) VALUES \
+             ('{PRODUCT}', '13800000001', 1), ('{PRODUCT}', '13800000000', 1), \
+             ('{PRODUCT}', '13800000002', 1)"
+        ))
+        .unwrap();
+
+    // Held, ordered, sent as `haoma`, shipped: sold.
+    let (code, _) = hold(&s, "13800000001", "attempt-token-a001", "device-order-0001").await;
+    assert_eq!(code, 200);
+    let (code, accepted) = order_with(&s, 1, "13800000001", "attempt-token-a001").await;
+    assert_eq!(code, 201, "{accepted}");
+    assert_eq!(pool_state(&s, "13800000001"), "ordered");
+    wait_state(&s, &accepted, "shipped").await;
+    assert_eq!(pool_state(&s, "13800000001"), "sold");
+    let pushed = s.sandbox_requests("/order/api/haoteam/pushorder", "13800000001").await;
+    assert_eq!(pushed.len(), 1, "the chosen number went to the vendor as haoma");
+
+    // The vendor refuses the number (the sandbox gives out none ending 0000): the order is
+    // rejected with the vendor's words and the number is free for the next customer.
+    let (code, _) = hold(&s, "13800000000", "attempt-token-b001", "device-order-0002").await;
+    assert_eq!(code, 200);
+    let (code, refused) = order_with(&s, 2, "13800000000", "attempt-token-b001").await;
+    assert_eq!(code, 201, "{refused}");
+    wait_state(&s, &refused, "rejected").await;
+    assert_eq!(pool_state(&s, "13800000000"), "free");
+    let (_, offered) = choices(&s, "&ending=0000").await;
+    assert_eq!(listed(&offered), ["13800000000"]);
+
+    // A number never held by this attempt, or whose hold ran out: refused in plain words,
+    // nothing stored, the number not taken.
+    let orders_before = haoka_e2e::count(&s, "SELECT COUNT(*) AS n FROM orders");
+    let (code, lost) = order_with(&s, 3, "13800000002", "attempt-token-c001").await;
+    assert_eq!(
+        (code, lost["error"].as_str()),
+        (409, Some("number_hold_lost")),
+        "{lost}"
+    );
+    assert!(lost["message_zh"].as_str().unwrap().contains("重新选号"));
+    let (code, _) = hold(&s, "13800000002", "attempt-token-d001", "device-order-0004").await;
+    assert_eq!(code, 200);
+    s.move_clock(15 * 60_000).await;
+    let (code, late) = order_with(&s, 4, "13800000002", "attempt-token-d001").await;
+    assert_eq!(
+        (code, late["error"].as_str()),
+        (409, Some("number_hold_lost")),
+        "{late}"
+    );
+    assert_eq!(
+        haoka_e2e::count(&s, "SELECT COUNT(*) AS n FROM orders"),
+        orders_before
+    );
+    assert_eq!(pool_state(&s, "13800000002"), "held", "expired, never ordered");
 }

@@ -677,13 +677,13 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
     // Sign-in takes JSON from this origin only.
     let url = format!("{}/api/console/login", s.worker.url());
     let body = json!({"username": boss, "password": PW}).to_string();
-    let plain = client()
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let plain = send_retrying(|| {
+        client()
+            .post(&url)
+            .header("content-type", "text/plain")
+            .body(body.clone())
+    })
+    .await;
     let (code, refused) = reply(plain).await;
     assert_eq!(
         (code, refused["error"].as_str()),
@@ -694,14 +694,14 @@ async fn bootstrap_once_lockout_counts_every_try_and_sign_in_refuses_other_sites
         ("origin", "https://evil.example"),
         ("sec-fetch-site", "cross-site"),
     ] {
-        let resp = client()
-            .post(&url)
-            .header("content-type", "application/json")
-            .header(name, value)
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let resp = send_retrying(|| {
+            client()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header(name, value)
+                .body(body.clone())
+        })
+        .await;
         assert_eq!(resp.status().as_u16(), 403, "{name}: {value}");
     }
     assert_eq!(

@@ -27,8 +27,8 @@ pub mod prechecks;
 pub mod products;
 pub mod reports;
 pub mod settings;
-#[cfg(test)]
-pub(crate) mod sqlite;
+#[cfg(any(test, feature = "sqlite"))]
+pub mod sqlite;
 pub mod upkeep;
 
 /// A value bound to a `?N` placeholder.

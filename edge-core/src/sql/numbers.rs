@@ -4,6 +4,7 @@
 //! number both send the same `UPDATE … WHERE` free-or-expired, and SQLite lets one of them
 //! change the row. A hold whose time ran out counts as free at once, with no sweep.
 
+use haoka_shared::lifecycle::OrderState;
 use serde::Deserialize;
 
 use super::{Arg, Done, Query, Stmt};
@@ -97,14 +98,15 @@ pub fn held(done: &[Done]) -> bool {
     done.get(1).is_some_and(|d| !d.rows.is_empty())
 }
 
-/// The order `order_id` takes the number its attempt holds (still in time): a row comes back
-/// when it did. An order whose hold ran out or was taken gets nothing and must not be sent
-/// with that number.
+/// The order `order_id`, just inserted, takes the number its attempt holds (still in time): a
+/// row comes back when it did. It runs in the insert's batch (`sql::orders::insert`), whose
+/// insert was held to the same hold, and does nothing unless that insert landed.
 pub fn take(product: &str, number: &str, hold_hash: &str, order_id: &str, now: i64) -> Stmt {
     Stmt::new(
         "UPDATE number_pool SET state = 'ordered', order_id = ?1, held_until_ms = NULL \
          WHERE product_id = ?2 AND number = ?3 AND state = 'held' AND hold_hash = ?4 \
-         AND held_until_ms > ?5 RETURNING number",
+         AND held_until_ms > ?5 AND EXISTS (SELECT 1 FROM orders WHERE id = ?1) \
+         RETURNING number",
         [
             order_id.into(),
             product.into(),
@@ -115,22 +117,46 @@ pub fn take(product: &str, number: &str, hold_hash: &str, order_id: &str, now: i
     )
 }
 
-/// The vendor refused the order (or it ended unsent): its number is free again.
+/// The order `order_id` ended without shipping (refused by the vendor, the number among the
+/// reasons, or failed its check): its number is free again. Only once the order is in such
+/// a state (it runs in the transition's batch).
 pub fn release(order_id: &str) -> Stmt {
     Stmt::new(
         "UPDATE number_pool SET state = 'free', order_id = NULL, hold_hash = NULL, \
-         held_until_ms = NULL WHERE order_id = ?1 AND state = 'ordered' RETURNING number",
-        [order_id.into()],
+         held_until_ms = NULL WHERE order_id = ?1 AND state = 'ordered' \
+         AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND state IN (?2, ?3)) RETURNING number",
+        [
+            order_id.into(),
+            OrderState::Rejected.as_str().into(),
+            OrderState::CheckFailed.as_str().into(),
+        ],
     )
 }
 
-/// The order shipped: its number is sold for good.
+/// The order shipped: its number is sold for good. Only once the order is shipped (it runs
+/// in the transition's batch).
 pub fn sell(order_id: &str, now: i64) -> Stmt {
     Stmt::new(
         "UPDATE number_pool SET state = 'sold', sold_at_ms = ?2 \
-         WHERE order_id = ?1 AND state = 'ordered' RETURNING number",
-        [order_id.into(), now.into()],
+         WHERE order_id = ?1 AND state = 'ordered' \
+         AND EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND state = ?3) RETURNING number",
+        [
+            order_id.into(),
+            now.into(),
+            OrderState::Shipped.as_str().into(),
+        ],
     )
+}
+
+/// Whether the attempt whose hold token hashes to `hold_hash` still holds `number` of
+/// `product` at `now` (after a refused insert: a lost hold, or the limit?).
+pub fn still_held(product: &str, number: &str, hold_hash: &str, now: i64) -> Query<Choice> {
+    Stmt::new(
+        "SELECT number FROM number_pool WHERE product_id = ?1 AND number = ?2 \
+         AND state = 'held' AND hold_hash = ?3 AND held_until_ms > ?4",
+        [product.into(), number.into(), hold_hash.into(), now.into()],
+    )
+    .rows()
 }
 
 #[cfg(test)]
@@ -218,39 +244,6 @@ mod tests {
         assert!(held(&db.batch(&hold(P, "13800000002", "a", 20)).unwrap()));
         assert_eq!(state(&db, "13800000001"), "free");
         assert_eq!(state(&db, "13800000002"), "held");
-    }
-
-    #[test]
-    fn an_order_takes_its_hold_then_the_number_is_sold_on_ship_or_freed_on_refusal() {
-        let mut db = Db::migrated();
-        pool(&mut db, &["13800000001", "13800000002"]);
-        db.batch(&hold(P, "13800000001", "a", 10)).unwrap();
-        db.batch(&hold(P, "13800000002", "b", 10)).unwrap();
-        assert!(
-            db.run(&take(P, "13800000001", "b", "HK1", 20))
-                .rows
-                .is_empty(),
-            "not b's"
-        );
-        assert_eq!(
-            db.run(&take(P, "13800000001", "a", "HK1", 20)).rows.len(),
-            1
-        );
-        assert_eq!(
-            db.run(&take(P, "13800000002", "b", "HK2", 20)).rows.len(),
-            1
-        );
-        // Taken numbers stay out of the choice however long the order takes.
-        assert!(free_now(&db, &Search::default(), 10 + 10 * HOLD_MS).is_empty());
-        assert_eq!(db.run(&sell("HK1", 30)).rows.len(), 1);
-        assert_eq!(db.run(&release("HK2")).rows.len(), 1);
-        assert_eq!(state(&db, "13800000001"), "sold");
-        assert_eq!(free_now(&db, &Search::default(), 40), ["13800000002"]);
-        assert!(
-            db.run(&release("HK1")).rows.is_empty(),
-            "a sold number stays sold"
-        );
-        assert!(!held(&db.batch(&hold(P, "13800000001", "c", 50)).unwrap()));
     }
 
     #[test]

@@ -262,6 +262,10 @@ pub struct Limits<'a> {
     pub per_product: u32,
     /// Open orders allowed in all.
     pub total: u32,
+    /// The attempt's hold on the chosen number (its keyed hash), when the order names one:
+    /// the order is stored only while that hold is the attempt's and in time, and takes the
+    /// number in the same batch.
+    pub hold_hash: Option<&'a str>,
 }
 
 /// The open states, for `state IN (…)`: the names come from [`OrderState::is_open`], never
@@ -333,9 +337,11 @@ pub struct NewOrder<'a> {
 }
 
 /// Insert `order` unless its idempotency key, id or `api_xid` exists, or the person already
-/// holds `limits` open orders, with its creation event: one batch. One statement decides and
-/// inserts, so parallel submits for one person cannot all pass a count that was read before
-/// any of them was stored. [`changed`] of the batch says whether it was inserted.
+/// holds `limits` open orders, or it names a number its attempt does not hold (in time), with
+/// its creation event and the number taken from the pool: one batch. One statement decides
+/// and inserts, so parallel submits for one person cannot all pass a count that was read
+/// before any of them was stored, and a hold that ran out cannot be ordered. [`changed`] of
+/// the batch says whether it was inserted.
 pub fn insert(order: &NewOrder<'_>, limits: &Limits<'_>) -> Vec<Stmt> {
     #[derive(Serialize)]
     struct Row<'a> {
@@ -351,18 +357,38 @@ pub fn insert(order: &NewOrder<'_>, limits: &Limits<'_>) -> Vec<Stmt> {
     let names: Vec<&str> = fields.iter().map(|(c, _)| c.as_str()).collect();
     let states = open_states();
     let open = marks(n + 5, states.len());
+    let chosen = !order.number.is_empty();
     let sql = format!(
         "INSERT INTO orders ({}) SELECT {} WHERE \
          (SELECT COUNT(*) FROM orders WHERE id_hash = ?{a} AND product_id = ?{b} AND state IN ({open})) < ?{c} \
          AND (SELECT COUNT(*) FROM orders WHERE id_hash = ?{a} AND state IN ({open})) < ?{d} \
-         ON CONFLICT DO NOTHING",
+         {held} ON CONFLICT DO NOTHING",
         names.join(", "),
         marks(1, n),
         a = n + 1,
         b = n + 2,
         c = n + 3,
         d = n + 4,
+        held = if chosen {
+            format!(
+                "AND EXISTS (SELECT 1 FROM number_pool WHERE product_id = ?{b} AND number = ?{e} \
+                 AND state = 'held' AND hold_hash = ?{f} AND held_until_ms > ?{g})",
+                b = n + 2,
+                e = n + 5 + states.len(),
+                f = n + 6 + states.len(),
+                g = n + 7 + states.len(),
+            )
+        } else {
+            String::new()
+        },
     );
+    let held_args = chosen.then(|| {
+        [
+            Arg::from(order.number),
+            limits.hold_hash.into(),
+            order.created_at_ms.into(),
+        ]
+    });
     let args = fields
         .into_iter()
         .map(|(_, v)| v)
@@ -372,8 +398,9 @@ pub fn insert(order: &NewOrder<'_>, limits: &Limits<'_>) -> Vec<Stmt> {
             limits.per_product.into(),
             limits.total.into(),
         ])
-        .chain(states.into_iter().map(Arg::from));
-    vec![
+        .chain(states.into_iter().map(Arg::from))
+        .chain(held_args.into_iter().flatten());
+    let mut stmts = vec![
         Stmt::new(sql, args),
         event(
             order.id,
@@ -383,7 +410,17 @@ pub fn insert(order: &NewOrder<'_>, limits: &Limits<'_>) -> Vec<Stmt> {
             OrderState::Received,
             "",
         ),
-    ]
+    ];
+    if chosen {
+        stmts.push(super::numbers::take(
+            order.product_id,
+            order.number,
+            limits.hold_hash.unwrap_or_default(),
+            order.id,
+            order.created_at_ms,
+        ));
+    }
+    stmts
 }
 
 /// A person's open orders: of one product (`same`), and in all.
@@ -456,13 +493,20 @@ pub fn transition(
         "id = ?1 AND state = ?2",
         [order.id.as_str().into(), from.as_str().into()],
     );
-    Ok(Some(Transition {
-        to,
-        stmts: vec![
-            update,
-            event(&order.id, now, source, Some(from), to, detail),
-        ],
-    }))
+    let mut stmts = vec![
+        update,
+        event(&order.id, now, source, Some(from), to, detail),
+    ];
+    // A chosen number follows its order: sold when it ships, free again when it ends unsent
+    // or refused (the vendor's refusal of the number included). Each checks the order's new
+    // state itself, so it does nothing if the update above did not land.
+    let number = match to {
+        OrderState::Shipped => Some(super::numbers::sell(&order.id, now)),
+        OrderState::Rejected | OrderState::CheckFailed => Some(super::numbers::release(&order.id)),
+        _ => None,
+    };
+    stmts.extend(number);
+    Ok(Some(Transition { to, stmts }))
 }
 
 /// Take the order's lease for `ms` as `owner` (one background worker at a time): it changes
@@ -770,6 +814,7 @@ mod tests {
             product_id: o.product_id,
             per_product: PER_PRODUCT,
             total: TOTAL,
+            hold_hash: None,
         }
     }
 
@@ -794,6 +839,115 @@ mod tests {
             .into_iter()
             .map(|e| e.to_state)
             .collect()
+    }
+
+    fn pool_state(db: &Db, number: &str) -> (String, Option<String>) {
+        let row = &db.rows(&format!(
+            "SELECT state, order_id FROM number_pool WHERE number = '{number}'"
+        ))[0];
+        (
+            row["state"].as_str().unwrap().to_owned(),
+            row["order_id"].as_str().map(str::to_owned),
+        )
+    }
+
+    #[test]
+    fn an_order_with_a_chosen_number_needs_its_attempts_hold_in_time_and_takes_it() {
+        use crate::{numbers::HOLD_MS, sql::numbers};
+        let mut db = Db::migrated();
+        let pool: Vec<String> = ["13800000001", "13800000002", "13800000003"]
+            .map(String::from)
+            .into();
+        db.batch(&numbers::add("2188", &pool, 1)).unwrap();
+        db.batch(&numbers::hold("2188", "13800000001", "a", 10))
+            .unwrap();
+        db.batch(&numbers::hold("2188", "13800000002", "b", 10))
+            .unwrap();
+        let with = |id: &'static str, key: &'static str, number: &'static str, at: i64| {
+            let mut o = new_order(id, key, "2188", at);
+            o.number = number;
+            o.id_hash = id; // each its own person: the limits are not what is tested
+            o
+        };
+        let place_held = |db: &mut Db, o: &NewOrder<'_>, hold: Option<&str>| {
+            let limits = Limits {
+                hold_hash: hold,
+                ..limits_of(o)
+            };
+            changed(&db.batch(&insert(o, &limits)).unwrap())
+        };
+        let o = with("HK1", "key-1", "13800000001", 20);
+        assert!(!place_held(&mut db, &o, Some("b")), "not b's hold");
+        assert!(!place_held(&mut db, &o, None), "no hold at all");
+        assert_eq!(pool_state(&db, "13800000001").0, "held");
+        assert!(db.first(&load("HK1")).is_none());
+        assert!(place_held(&mut db, &o, Some("a")));
+        assert_eq!(
+            pool_state(&db, "13800000001"),
+            ("ordered".into(), Some("HK1".into()))
+        );
+        assert_eq!(events_of(&db, "HK1"), ["received"]);
+        // A hold that ran out cannot be ordered, and the number is not taken.
+        let late = with("HK2", "key-2", "13800000002", 10 + HOLD_MS);
+        assert!(!place_held(&mut db, &late, Some("b")));
+        assert_eq!(pool_state(&db, "13800000002"), ("held".into(), None));
+        // A number never held (or not in the pool) cannot be ordered either.
+        let free = with("HK3", "key-3", "13800000003", 20);
+        assert!(!place_held(&mut db, &free, Some("c")));
+        assert_eq!(pool_state(&db, "13800000003"), ("free".into(), None));
+        // Over the person's limit: nothing stored, the hold stays the attempt's.
+        db.batch(&numbers::hold("2188", "13800000003", "c", 20))
+            .unwrap();
+        let mut again = with("HK4", "key-4", "13800000003", 30);
+        again.id_hash = "HK1";
+        let full = Limits {
+            per_product: 1,
+            hold_hash: Some("c"),
+            ..limits_of(&again)
+        };
+        assert!(!changed(&db.batch(&insert(&again, &full)).unwrap()));
+        assert_eq!(pool_state(&db, "13800000003"), ("held".into(), None));
+        // The order's transitions move its number: shipped → sold for good; a refused or
+        // failed order's number is free again for the next customer; other moves leave it.
+        let step = |db: &mut Db, id: &str, input: Input| {
+            let order = db.first(&load(id)).unwrap();
+            let t = transition(&order, input, Source::Callback, "", &Patch::default(), 40)
+                .unwrap()
+                .unwrap();
+            assert!(changed(&db.batch(&t.stmts).unwrap()));
+        };
+        step(&mut db, "HK1", Input::CheckPassed);
+        assert_eq!(pool_state(&db, "13800000001").0, "ordered", "sending");
+        step(&mut db, "HK1", Input::Callback(VendorStatus::Shipped));
+        assert_eq!(pool_state(&db, "13800000001").0, "sold");
+        assert!(
+            db.run(&numbers::release("HK1")).rows.is_empty(),
+            "sold stays sold"
+        );
+        let o3 = with("HK5", "key-5", "13800000003", 40);
+        let limits = Limits {
+            hold_hash: Some("c"),
+            ..limits_of(&o3)
+        };
+        assert!(changed(&db.batch(&insert(&o3, &limits)).unwrap()));
+        assert!(
+            db.run(&numbers::release("HK5")).rows.is_empty(),
+            "not while the order is open"
+        );
+        step(&mut db, "HK5", Input::CheckPassed);
+        step(&mut db, "HK5", Input::VendorRejected);
+        assert_eq!(pool_state(&db, "13800000003"), ("free".into(), None));
+        // A failed check frees it too.
+        db.batch(&numbers::hold("2188", "13800000003", "d", 50))
+            .unwrap();
+        let o6 = with("HK6", "key-6", "13800000003", 50);
+        let limits = Limits {
+            hold_hash: Some("d"),
+            ..limits_of(&o6)
+        };
+        assert!(changed(&db.batch(&insert(&o6, &limits)).unwrap()));
+        step(&mut db, "HK6", Input::CheckMismatch);
+        assert_eq!(pool_state(&db, "13800000003"), ("free".into(), None));
     }
 
     #[test]
@@ -1184,6 +1338,7 @@ mod tests {
                     product_id: "2188",
                     per_product: 99,
                     total: 99,
+                    hold_hash: None,
                 },
             );
             assert!(changed(&db.batch(&stmts).unwrap()));

@@ -1,6 +1,8 @@
 //! Tests only: SQLite in memory with the project's `migrations/` applied in order, running a
 //! [`Stmt`] as D1 does (a batch is one transaction: all of it or none), so every statement of
-//! [`crate::sql`] is exercised natively against the real schema.
+//! [`crate::sql`] is exercised natively against the real schema. This crate's tests use it, and
+//! other crates' native tests through the `sqlite` feature (`haoka-edge-app`'s fake platform);
+//! the migrations are read from this repository's `migrations/` when a database is made.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test harness fails loudly
 #![allow(dead_code)] // each table's tests use what they need
@@ -36,7 +38,13 @@ impl Db {
 
     /// Run one statement: its rows (as D1's JSON objects) and changes.
     pub fn run(&self, s: &Stmt) -> Done {
-        run_on(&self.0, s).unwrap_or_else(|e| panic!("{}: {e}", s.sql))
+        self.try_run(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Run one statement, or the error D1 would throw for it (a constraint, a trigger's
+    /// `RAISE`, bad SQL), with the statement's text.
+    pub fn try_run(&self, s: &Stmt) -> Result<Done, String> {
+        run_on(&self.0, s).map_err(|e| format!("{}: {e}", s.sql))
     }
 
     /// Run statements as one batch: all land or, on an error, none (the error is returned).

@@ -5,6 +5,7 @@ pub mod find_order;
 pub mod inapp_notice;
 pub mod my_orders;
 pub mod notice;
+pub mod number_choice;
 pub mod photo_picker;
 pub mod product_choice;
 pub mod region;

@@ -13,7 +13,8 @@ use crate::{
     api::{self, ClientError},
     bot_check::{self, BotCheck, BotCheckBox, NotReady},
     components::{
-        field::TextField, notice::ErrorNotice, product_choice::ProductChoice, region::RegionFields,
+        field::TextField, notice::ErrorNotice, number_choice::NumberChoice,
+        product_choice::ProductChoice, region::RegionFields,
     },
     i18n::{tr, use_lang},
     pages::Page,
@@ -118,6 +119,7 @@ pub fn DetailsStep(
                 selected=form.product_id
                 error=form.error_for(Field::ProductId)
             />
+            <NumberChoice form />
             <TextField
                 id="name"
                 label=tr("姓名", "Name")

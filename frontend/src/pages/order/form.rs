@@ -42,6 +42,12 @@ pub struct OrderForm {
     pub district: RwSignal<String>,
     /// Street address.
     pub address: RwSignal<String>,
+    /// The chosen number (选号), empty for "assign one" or a product without a pool.
+    pub number: RwSignal<String>,
+    /// The attempt's hold token (made at the first hold, kept with the attempt).
+    pub hold_token: RwSignal<String>,
+    /// The edge said the hold on the chosen number was lost (at submit): pick again.
+    pub number_lost: RwSignal<bool>,
     /// Agreement to the personal-information notice.
     pub consent: RwSignal<bool>,
     /// Fields the customer has left: only their errors show, so an empty form is not red.
@@ -77,6 +83,16 @@ impl OrderForm {
         let district = RwSignal::new(saved.district);
         let address = RwSignal::new(saved.address);
         let consent = RwSignal::new(saved.consent);
+        let number = RwSignal::new(saved.number);
+        let hold_token = RwSignal::new(saved.hold_token);
+        // A number is chosen for one product: another product starts without one.
+        Effect::new(move |prev: Option<String>| {
+            let now = product_id.get();
+            if prev.is_some_and(|p| p != now) {
+                number.set(String::new());
+            }
+            now
+        });
         let draft = Memo::new(move |_| DraftOrderRequest {
             product_id: product_id.get(),
             name: name.get(),
@@ -86,7 +102,8 @@ impl OrderForm {
             city: city.get(),
             district: district.get(),
             address: address.get(),
-            number: String::new(),
+            number: number.get(),
+            hold_token: hold_token.get(),
             consent: consent.get(),
             consent_version: haoka_shared::consent::NOTICE_VERSION.into(),
         });
@@ -110,6 +127,9 @@ impl OrderForm {
             city,
             district,
             address,
+            number,
+            hold_token,
+            number_lost: RwSignal::new(false),
             consent,
             touched: RwSignal::new(Vec::new()),
             show_all: RwSignal::new(false),
@@ -178,6 +198,9 @@ impl OrderForm {
         ] {
             s.set(String::new());
         }
+        self.number.set(String::new());
+        self.hold_token.set(String::new());
+        self.number_lost.set(false);
         self.consent.set(false);
         self.touched.set(Vec::new());
         self.show_all.set(false);

@@ -4,7 +4,9 @@
 //! `sessionStorage`) until an order is accepted, so every retry — even after a reload — is
 //! the same attempt to the edge.
 
-use haoka_shared::{Field, FieldIssue, ValidationError, api::OrderAccepted, consent};
+use haoka_shared::{
+    Field, FieldIssue, ValidationError, api::OrderAccepted, consent, refusal::Refusal,
+};
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{STEP_HEADING, Step, form::OrderForm};
@@ -33,7 +35,7 @@ fn summary(form: OrderForm, lang: Lang) -> Vec<(&'static str, String, &'static s
         Lang::Zh => format!("{} · {}", p.name_zh, p.price_zh()),
         Lang::En => format!("{} · {}", p.name_en, p.price_en()),
     });
-    vec![
+    let mut rows = vec![
         (
             lang.pick("产品", "Product"),
             product.unwrap_or_default(),
@@ -61,7 +63,12 @@ fn summary(form: OrderForm, lang: Lang) -> Vec<(&'static str, String, &'static s
             ),
             "address",
         ),
-    ]
+    ];
+    if !d.number.is_empty() {
+        let number = crate::components::number_choice::grouped(&d.number);
+        rows.insert(1, (lang.pick("选号", "Number"), number, "numbers"));
+    }
+    rows
 }
 
 /// Put the focus on the details field with this id (or the first input inside it).
@@ -177,6 +184,16 @@ pub fn ReviewStep(
                         None if consent_issue.with_untracked(Option::is_some) => {}
                         None => failure.set(Some(ClientError::Validation(fields))),
                     }
+                }
+                Err(ClientError::Refused { body, .. })
+                    if Refusal::parse(&body.error) == Some(Refusal::NumberHoldLost) =>
+                {
+                    // The hold ran out (or the number went): back to the picker, which says
+                    // so; the order is placed with a new choice, or none.
+                    form.number.set(String::new());
+                    form.number_lost.set(true);
+                    on_fix.run(Step::Details);
+                    request_animation_frame(|| focus_field("numbers"));
                 }
                 Err(e) => {
                     if e == ClientError::IdempotencyMismatch {
