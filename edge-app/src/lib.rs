@@ -27,6 +27,7 @@ pub mod passwords;
 pub mod photos;
 pub mod pii;
 pub mod platform;
+pub mod pool;
 pub mod precheck;
 pub mod products;
 pub mod ratelimit;

@@ -15,8 +15,9 @@ use crate::{
     http::{Incoming, Method, Reply},
     numbers, orders,
     platform::Platform,
-    precheck, products, reports, settings,
+    pool, precheck, products, reports, settings,
 };
+use haoka_shared::api::console::CONSOLE_NUMBERS_PATH;
 
 const ADMIN_ORDERS: &str = "/api/admin/orders";
 const ADMIN_RECONCILE: &str = "/api/admin/reconcile";
@@ -125,6 +126,7 @@ async fn route(
         (Method::Post, CONSOLE_PRICES) => return reports::set_price(req, p, &cfg()?).await,
         (Method::Get, CONSOLE_SETTINGS) => return settings::list(req, p, &cfg()?).await,
         (Method::Post, CONSOLE_SETTINGS) => return settings::change(req, p, &cfg()?).await,
+        (Method::Post, CONSOLE_NUMBERS_PATH) => return pool::upload(req, p, &cfg()?).await,
         (Method::Get, CONSOLE_EXPORT_CHECKS) => {
             return reports::export_checks(req, p, &cfg()?).await;
         }
@@ -154,7 +156,9 @@ async fn route(
             | REALME_CALLBACK
             | CONSOLE_SPEND
             | CONSOLE_PRICES
-            | CONSOLE_EXPORT_CHECKS,
+            | CONSOLE_EXPORT_CHECKS
+            | CONSOLE_SETTINGS
+            | CONSOLE_NUMBERS_PATH,
         ) => {
             return Err(AppError::MethodNotAllowed);
         }

@@ -11,7 +11,7 @@ use haoka_edge_app::{
     Config, console,
     error::AppError,
     http::{Method, Reply},
-    settings,
+    pool, settings,
     testing::{ADMIN_TOKEN, Fake, PUBLIC_BASE},
 };
 use haoka_edge_core::auth::{CSRF_HEADER, SESSION_COOKIE};
@@ -418,5 +418,80 @@ fn an_admin_changes_a_setting_audited_and_a_lead_may_not() {
             .realme_pass_score,
         95.0,
         "the lead changed nothing"
+    );
+}
+
+#[test]
+fn an_admin_loads_a_number_pool_from_a_csv_and_gets_a_report_and_a_lead_cannot() {
+    let f = Fake::new();
+    let cfg = Fake::config();
+    let admin = first_admin(&f, &cfg);
+    let upload = |b: &Browser, product: &str, csv: &str| {
+        let req = f.json(
+            Method::Post,
+            "/api/console/numbers",
+            &b.headers(),
+            &json!({ "product": product, "csv": csv }),
+        );
+        answer(&f, block_on(pool::upload(&req, &f, &cfg)))
+    };
+    let csv = "\u{feff}number,note\n13800000001,靓号\n\n\"13800000002\"\n13800000001\n12345\n+86 138 0000 0003\n";
+    let (code, report) = upload(&admin, "2188", csv);
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(
+        (report["added"].as_u64(), report["already"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let refused: Vec<(u64, &str)> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["reason_en"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (1, "Not a valid mobile number"),
+            (5, "Repeats an earlier line"),
+            (6, "Not a valid mobile number"),
+        ]
+    );
+    let pool =
+        f.rows("SELECT number, state FROM number_pool WHERE product_id = '2188' ORDER BY number");
+    let numbers: Vec<&str> = pool.iter().map(|r| r["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["13800000001", "13800000002", "13800000003"]);
+    assert!(audited(&f, "root.admin", "number_pool_upload", "2188"));
+    // Again: nothing new, nothing lost (a held number stays held).
+    f.exec("UPDATE number_pool SET state = 'held', hold_hash = 'h', held_until_ms = 9e15 WHERE number = '13800000002'");
+    let (_, again) = upload(&admin, "2188", "13800000002\n13800000004\n");
+    assert_eq!(
+        (again["added"].as_u64(), again["already"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        f.rows("SELECT state FROM number_pool WHERE number = '13800000002'")[0]["state"],
+        "held"
+    );
+    let (code, unknown) = upload(&admin, "no-such-product", "13800000005\n");
+    assert_eq!(
+        (code, unknown["error"].as_str()),
+        (404, Some("unknown_product"))
+    );
+
+    let lead = json!({ "username": "lead1", "display_name": "李店长", "role": "lead",
+                       "store": "北京一店", "password": LEAD_PW });
+    let (code, _) = admin.create_account(&f, &cfg, &lead);
+    assert_eq!(code, 201);
+    let lead = login(&f, &cfg, "lead1", LEAD_PW).2.unwrap();
+    let (code, refused) = upload(&lead, "2188", "13800000009\n");
+    assert_eq!((code, refused["error"].as_str()), (403, Some("forbidden")));
+    assert!(
+        f.rows("SELECT 1 FROM number_pool WHERE number = '13800000009'")
+            .is_empty()
     );
 }

@@ -135,6 +135,16 @@ pub enum Refused {
     Repeated,
 }
 
+impl Refused {
+    /// Why, in Chinese and English (the upload's report).
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Refused::NotANumber => ("不是有效的手机号码", "Not a valid mobile number"),
+            Refused::Repeated => ("与前面的行重复", "Repeats an earlier line"),
+        }
+    }
+}
+
 /// Read a pool upload: one number per line, or the first column of a CSV (a header line that
 /// is not a number is refused like any other line). Blank lines are skipped.
 pub fn read_pool(text: &str) -> PoolUpload {

@@ -257,6 +257,7 @@ refusals! {
         "没有这项核验，或价格不在 0–100000 分之间",
         "No such check, or the price is not 0–100000 fen"),
     UnknownSetting(422, "unknown_setting", "没有这项设置", "No such setting"),
+    UnknownProduct(404, "unknown_product", "没有这个产品", "No such product"),
     SettingOutOfRange(422, "setting_out_of_range",
         "设置值不是数字或超出允许范围",
         "The value is not a number or is out of range"),

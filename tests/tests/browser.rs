@@ -647,3 +647,89 @@ async fn inside_wechat_a_three_photo_order_says_how_to_open_the_phone_browser_an
     }
     c.close().await.expect("close browser");
 }
+
+/// 选号 at 360 × 740: a product with a pool shows the picker (axe-clean); the customer
+/// searches by ending, picks a number and sees it held until when, the review lists it, and
+/// the order takes it to the vendor as `haoma`.
+#[tokio::test]
+async fn a_customer_searches_picks_and_orders_a_number() {
+    let stack = Stack::start(&[], 600_000);
+    let values: Vec<String> = (1..=15)
+        .map(|i| format!("('2188', '138000010{i:02}', 1)"))
+        .collect();
+    stack
+        .worker
+        .tamper(&format!(
+            "INSERT INTO number_pool (product_id, number, added_at_ms) VALUES {}",
+            values.join(", ")
+        ))
+        .unwrap();
+    let driver = chromedriver();
+    let c = browser(&driver, Camera::Refused).await;
+    c.goto(&stack.worker.url()).await.expect("open page");
+    click(&c, "input[name=product][value='2188']").await;
+    wait_text(&c, "#number-status", "the picker", |t| {
+        t.contains("随机分配")
+    })
+    .await;
+    let shown = c
+        .find_all(Locator::Css("#number-grid button.number"))
+        .await
+        .expect("numbers");
+    assert_eq!(shown.len(), 12, "twelve at a time");
+    assert_accessible(&c, "order form with the number picker").await;
+    type_into(&c, "尾号", "08").await;
+    click(&c, "#number-search").await;
+    let only = wait_text(&c, "#number-grid", "the search", |t| {
+        t.contains("138 0000 1008") && !t.contains("1007")
+    })
+    .await;
+    assert!(!only.contains("1009"), "{only}");
+    click(&c, "button[data-number='13800001008']").await;
+    let held = wait_text(&c, "#number-status", "the hold", |t| {
+        t.contains("已为您保留")
+    })
+    .await;
+    assert!(
+        held.contains("138 0000 1008") && held.contains("15 分钟"),
+        "{held}"
+    );
+    assert_eq!(
+        attr(&c, "button[data-number='13800001008']", "aria-pressed")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    screenshot(&c, "numbers-1-held").await;
+    type_into(&c, "姓名", "张三").await;
+    type_into(&c, "手机号码", "18888888336").await;
+    type_into(&c, "身份证号码", "110101200007282906").await;
+    choose(&c, "省份", "天津市").await;
+    choose(&c, "城市", "天津市").await;
+    choose(&c, "区县", "和平区").await;
+    type_into(&c, "详细地址", "先锋大楼 3单元 209").await;
+    click(&c, "#precheck-next").await;
+    wait_text(&c, "[data-summary=numbers]", "the review", |t| {
+        t.contains("138 0000 1008")
+    })
+    .await;
+    screenshot(&c, "numbers-2-review").await;
+    click(&c, "#consent").await;
+    click(&c, "#submit").await;
+    wait_text(&c, "#order-id", "the order number", |t| t.starts_with("HK")).await;
+    c.close().await.expect("close browser");
+    // The background send carries the number (bounded wait).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stack
+        .sandbox_calls("/order/api/haoteam/pushorder", "13800001008")
+        .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "haoma never reached the vendor");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let state = stack
+        .worker
+        .query("SELECT state FROM number_pool WHERE number = '13800001008'");
+    assert_eq!(state[0]["state"], "ordered");
+}

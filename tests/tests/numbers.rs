@@ -153,7 +153,10 @@ async fn order_with(s: &Stack, seq: u32, number: &str, hold_token: &str) -> (u16
     json_of(
         client()
             .post(format!("{}/api/orders", s.worker.url()))
-            .header("Idempotency-Key", format!("numbers-order-{seq:04}-{hold_token}"))
+            .header(
+                "Idempotency-Key",
+                format!("numbers-order-{seq:04}-{hold_token}"),
+            )
             .header("x-haoka-device", format!("device-order-{seq:04}"))
             .json(&body)
             .send()
@@ -211,8 +214,14 @@ async fn an_order_takes_its_held_number_to_the_vendor_a_refusal_frees_it_and_a_l
     assert_eq!(pool_state(&s, "13800000001"), "ordered");
     wait_state(&s, &accepted, "shipped").await;
     assert_eq!(pool_state(&s, "13800000001"), "sold");
-    let pushed = s.sandbox_requests("/order/api/haoteam/pushorder", "13800000001").await;
-    assert_eq!(pushed.len(), 1, "the chosen number went to the vendor as haoma");
+    let pushed = s
+        .sandbox_requests("/order/api/haoteam/pushorder", "13800000001")
+        .await;
+    assert_eq!(
+        pushed.len(),
+        1,
+        "the chosen number went to the vendor as haoma"
+    );
 
     // The vendor refuses the number (the sandbox gives out none ending 0000): the order is
     // rejected with the vendor's words and the number is free for the next customer.
@@ -248,5 +257,9 @@ async fn an_order_takes_its_held_number_to_the_vendor_a_refusal_frees_it_and_a_l
         haoka_e2e::count(&s, "SELECT COUNT(*) AS n FROM orders"),
         orders_before
     );
-    assert_eq!(pool_state(&s, "13800000002"), "held", "expired, never ordered");
+    assert_eq!(
+        pool_state(&s, "13800000002"),
+        "held",
+        "expired, never ordered"
+    );
 }

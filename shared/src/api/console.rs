@@ -555,6 +555,43 @@ pub struct Settings {
     pub settings: Vec<Setting>,
 }
 
+/// `POST`: an admin loads numbers into a product's 选号 pool.
+pub const CONSOLE_NUMBERS_PATH: &str = "/api/console/numbers";
+
+/// `POST /api/console/numbers`: the pool upload, one number per line or the first column of
+/// a CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolUploadRequest {
+    /// Vendor product id.
+    pub product: String,
+    /// The file's text.
+    pub csv: String,
+}
+
+/// A refused line of a pool upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolLineRefused {
+    /// Line number, from 1.
+    pub line: usize,
+    /// The cell as it was.
+    pub text: String,
+    /// Why, Chinese.
+    pub reason_zh: String,
+    /// Why, English.
+    pub reason_en: String,
+}
+
+/// What a pool upload did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolUploaded {
+    /// Numbers new to the pool.
+    pub added: usize,
+    /// Valid numbers the pool already had (left as they were: free, held or sold).
+    pub already: usize,
+    /// Lines refused, in order.
+    pub refused: Vec<PoolLineRefused>,
+}
+
 /// `POST /api/console/settings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingChange {
