@@ -223,10 +223,10 @@ pub async fn create(req: &Incoming, p: &impl Platform, cfg: &Config) -> Result<R
     // atomically); a hold that ran out or was never had is said before anything is spent.
     let hold_hash = (!valid.number.is_empty())
         .then(|| crypto::lookup_hash(&cfg.lookup_key, "number_hold", &draft.hold_token));
-    if let Some(h) = &hold_hash {
-        if !still_held(p, &product.pid, &valid.number, h).await? {
-            return Err(Refusal::NumberHoldLost.into());
-        }
+    if let Some(h) = &hold_hash
+        && !still_held(p, &product.pid, &valid.number, h).await?
+    {
+        return Err(Refusal::NumberHoldLost.into());
     }
     // The bot check and the order budgets first (so the limit is no free oracle of who has an
     // order), then the limit's cheap refusal before anything is paid for; the insert below
@@ -285,10 +285,10 @@ pub async fn create(req: &Incoming, p: &impl Platform, cfg: &Config) -> Result<R
             return repeat(&existing, &hash, cfg);
         }
         // Or the hold ran out (or was taken over) meanwhile,
-        if let Some(h) = &hold_hash {
-            if !still_held(p, &product.pid, &valid.number, h).await? {
-                return Err(Refusal::NumberHoldLost.into());
-            }
+        if let Some(h) = &hold_hash
+            && !still_held(p, &product.pid, &valid.number, h).await?
+        {
+            return Err(Refusal::NumberHoldLost.into());
         }
         // or a parallel submit for the same person took the last place.
         return Err(limit_refusal(p, cfg, &id_hash, &product.pid).await?);
